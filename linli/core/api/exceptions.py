@@ -1,0 +1,15 @@
+"""Render DomainError once for the API: a 400 (or 409) with Chinese messages by field."""
+
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+from linli.core.errors import ConflictError, DomainError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        status = 409 if isinstance(exc, ConflictError) else 400
+        body = exc.as_dict()
+        body["detail"] = exc.message
+        return Response(body, status=status)
+    return drf_handler(exc, context)

@@ -1,0 +1,59 @@
+from django.contrib.auth import authenticate
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from linli.core import audit
+from linli.core.api.base import ScopedReadOnlyViewSet
+from linli.core.api.serializers import RegionSerializer, TokenRequestSerializer, TokenResponseSerializer
+from linli.core.filtersets import RegionFilterSet
+from linli.core.middleware import otp_required
+from linli.core.models import AuditLog, Region
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+
+
+class ObtainTokenView(APIView):
+    """Exchange username (or mobile) + password (+ TOTP for staff) for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        form = TokenRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = authenticate(request._request, username=form.validated_data["username"], password=form.validated_data["password"])
+        if user is None:
+            return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
+        if otp_required(user):
+            code = form.validated_data.get("otp", "")
+            devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+            if not code or not any(d.verify_token(code) for d in devices):
+                return Response({"detail": "工作人员账号需要有效的动态验证码（otp）。"}, status=status.HTTP_400_BAD_REQUEST)
+        token, _ = Token.objects.get_or_create(user=user)
+        audit.record(actor=user, action=AuditLog.Action.LOGIN, target=user, extra={"channel": "api"})
+        return Response({"token": token.key, "user": user.username, "roles": sorted(user.roles())})
+
+
+class RegionViewSet(ScopedReadOnlyViewSet):
+    """The scope tree, limited to the regions the user works in."""
+
+    kind = "region"
+    serializer_class = RegionSerializer
+    filterset_class = RegionFilterSet
+
+    def base_queryset(self):
+        return Region.objects.select_related("level").order_by("path")
+
+
+def register(router) -> None:
+    router.register("regions", RegionViewSet, basename="region")

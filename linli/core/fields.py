@@ -1,0 +1,27 @@
+"""Fields shared by every app."""
+
+from django.db import models
+
+
+class PrefixSearchField(models.CharField):
+    """A text column searched by prefix (``LIKE 'x%'``): byte-wise "C" collation on PostgreSQL.
+
+    On PostgreSQL ``LIKE 'prefix%'`` uses a b-tree index only under the "C" collation; SQLite's
+    default BINARY collation already compares byte-wise. The collation is chosen per connection, so
+    the same migration serves both databases.
+    """
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
+class PathField(PrefixSearchField):
+    """A materialised path of the scope tree; "all under X" is ``path LIKE 'X%'`` on an index."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)

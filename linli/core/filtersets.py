@@ -1,0 +1,45 @@
+import django_filters
+
+from linli.core.models import AuditLog, ObjectChange, Region
+
+
+class RegionFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="contains", label="名称")
+    level = django_filters.CharFilter(field_name="level__code", label="层级")
+
+    class Meta:
+        model = Region
+        fields = ["q", "level"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class AuditLogFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="contains", label="操作人")
+    target = django_filters.CharFilter(field_name="target_repr", lookup_expr="contains", label="对象")
+    action = django_filters.ChoiceFilter(choices=AuditLog.Action.choices, label="动作")
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="起始日期")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="截止日期")
+
+    class Meta:
+        model = AuditLog
+        fields = ["actor", "target", "action", "since", "until"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ObjectChangeFilterSet(django_filters.FilterSet):
+    actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="contains", label="操作人")
+    target = django_filters.CharFilter(field_name="target_repr", lookup_expr="contains", label="对象")
+    action = django_filters.ChoiceFilter(choices=ObjectChange.Action.choices, label="动作")
+    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="起始日期")
+    until = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="截止日期")
+
+    class Meta:
+        model = ObjectChange
+        fields = ["actor", "target", "action", "since", "until"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)

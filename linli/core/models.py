@@ -1,0 +1,269 @@
+"""The scope tree (regions), organisations, users and their grants, and the audit trail."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+from django.db.models import Q
+from treebeard.mp_tree import MP_Node
+
+from linli.core import crypto, masking
+from linli.core.fields import PathField
+from linli.core.roles import ROLE_SCOPE, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
+
+
+class RegionLevel(models.Model):
+    """A level of the tree (区, 街道, 社区, 网格, 十联户): data, so a city can add 片区 or 楼长."""
+
+    code = models.SlugField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=32)
+    depth = models.PositiveSmallIntegerField("层级", unique=True, help_text="1 为最高一级")
+
+    class Meta:
+        ordering = ["depth"]
+        verbose_name = "区域层级"
+        verbose_name_plural = "区域层级"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Region(MP_Node):
+    """One node of the scope tree: 区 → 街道 → 社区 → 网格 → 十联户."""
+
+    path = PathField(unique=True, db_index=False)
+    name = models.CharField("名称", max_length=100)
+    level = models.ForeignKey(RegionLevel, on_delete=models.PROTECT, verbose_name="层级")
+    code = models.CharField("区划代码", max_length=32, blank=True)
+    # WGS-84. A grid carries its boundary polygon: [[lng, lat], ...] (GeoJSON order), closed or open.
+    boundary = models.JSONField("边界", null=True, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # 十联户 units name their 联户长; other levels may name a responsible person too.
+    leader_name = models.CharField("负责人/联户长", max_length=50, blank=True)
+    leader_user = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="负责人账号"
+    )
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = "区域"
+        verbose_name_plural = "区域"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:region_detail", args=[self.pk])
+
+    @property
+    def region_path(self) -> str:
+        return self.path
+
+    def full_name(self) -> str:
+        names = [a.name for a in self.get_ancestors()] + [self.name]
+        return " / ".join(names)
+
+
+class Organisation(models.Model):
+    """A body whose staff hold grants over what is sent to it: 职能部门, 物业公司, 社区服务中心."""
+
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", "职能部门"
+        PROPERTY = "property", "物业公司"
+        SERVICE_CENTRE = "service_centre", "社区服务中心"
+        OTHER = "other", "其他"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name="所属区域", related_name="organisations")
+    region_path = PathField(editable=False)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = models.CharField("联系电话", max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = "机构"
+        verbose_name_plural = "机构"
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="organisation_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LinliUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(username=username)
+
+
+class User(AbstractUser):
+    """A personal account. Logs in by username or mainland mobile number."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone_enc = models.TextField("手机号（密文）", blank=True, editable=False)
+    phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    phone_masked = models.CharField("手机号", max_length=20, blank=True, editable=False)
+    # Honoured only when settings.DEMO_MODE is on: lets demo staff skip TOTP on a laptop.
+    otp_exempt = models.BooleanField("演示账号免二次验证", default=False)
+
+    objects = LinliUserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    def set_phone(self, phone: str) -> None:
+        self.phone_enc = crypto.encrypt(phone)
+        self.phone_hash = crypto.blind_index(phone, "phone")
+        self.phone_masked = masking.mask_phone(phone)
+
+    # Grants are read once per request and cached on the instance.
+    def active_grants(self) -> list["Grant"]:
+        if not hasattr(self, "_grants_cache"):
+            self._grants_cache = list(
+                self.grants.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=models.functions.Now()))
+                .select_related("region", "organisation")
+                .order_by("pk")
+            )
+        return self._grants_cache
+
+    def roles(self) -> set[str]:
+        roles = {g.role for g in self.active_grants()}
+        if self.is_superuser:
+            roles.add(Role.ADMIN)
+        return roles
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles() & set(roles))
+
+    @property
+    def is_staff_role(self) -> bool:
+        return bool(self.roles() & STAFF_ROLES)
+
+    def primary_grant(self) -> "Grant | None":
+        grants = self.active_grants()
+        return grants[0] if grants else None
+
+
+class Grant(models.Model):
+    """A role held over a region, an organisation, or (residents) over the holder's own records."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name="用户")
+    role = models.CharField("角色", max_length=32, choices=Role.choices)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, verbose_name="区域")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE, verbose_name="机构")
+    valid_until = models.DateTimeField("有效期至", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "授权"
+        verbose_name_plural = "授权"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "region", "organisation"], name="grant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        anchor = self.region or self.organisation or "本人"
+        return f"{self.get_role_display()} · {anchor}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        scope = ROLE_SCOPE.get(self.role)
+        if scope == SCOPE_REGION and not self.region_id:
+            raise ValidationError({"region": "该角色需要指定区域"})
+        if scope == SCOPE_ORG and not self.organisation_id:
+            raise ValidationError({"organisation": "该角色需要指定机构"})
+
+
+class AuditLog(models.Model):
+    """Append-only record of a business event on personal data: unmask, export, import, login…"""
+
+    class Action(models.TextChoices):
+        UNMASK = "unmask", "查看明文"
+        EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
+        VIEW_SENSITIVE = "view_sensitive", "查看敏感信息"
+        LOGIN = "login", "登录"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        GRANT = "grant", "授权变更"
+        OTHER = "other", "其他"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=20, choices=Action.choices, db_index=True)
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField("对象", max_length=200, blank=True)
+    field = models.CharField("字段", max_length=64, blank=True)
+    reason = models.CharField("事由", max_length=500, blank=True)
+    result = models.CharField("结果", max_length=32, default="ok")
+    ip = models.GenericIPAddressField("来源 IP", null=True, blank=True)
+    extra = models.JSONField("附加信息", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "访问记录"
+        verbose_name_plural = "访问记录"
+        indexes = [models.Index(fields=["target_type", "target_id"], name="auditlog_target")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.get_action_display()} {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("访问记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("访问记录只能追加，不能删除")
+
+
+class ObjectChange(models.Model):
+    """Generic change log: who changed which record, when, and the values before and after."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    action = models.CharField("动作", max_length=10, choices=Action.choices)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(max_length=64)
+    target_repr = models.CharField("对象", max_length=200)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+        indexes = [models.Index(fields=["target_type", "target_id", "-created_at"], name="objectchange_target")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.target_repr}"
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("变更记录只能追加，不能修改")
+        super().save(*args, **kwargs)

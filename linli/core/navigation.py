@@ -1,0 +1,81 @@
+"""The console's side menu, built from what the user's roles allow."""
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+from linli.core.scoping import has_action
+
+
+@dataclass
+class MenuItem:
+    label: str
+    url_name: str
+    action: str | None = None
+    icon: str = ""
+
+
+@dataclass
+class MenuGroup:
+    label: str
+    items: list[MenuItem] = field(default_factory=list)
+
+
+MENU: list[MenuGroup] = [
+    MenuGroup("工作台", [MenuItem("首页", "core:console_home"), MenuItem("以房找人 · 以人找房", "core:search")]),
+    MenuGroup(
+        "人口",
+        [
+            MenuItem("实有人口", "people:person_list", "person.view"),
+            MenuItem("户", "people:household_list", "household.view"),
+            MenuItem("单位组织", "people:entity_list", "entity.view"),
+            MenuItem("场所", "people:place_list", "place.view"),
+        ],
+    ),
+    MenuGroup(
+        "房屋",
+        [
+            MenuItem("房屋", "housing:house_list", "house.view"),
+            MenuItem("楼栋", "housing:building_list", "building.view"),
+            MenuItem("小区", "housing:compound_list", "compound.view"),
+        ],
+    ),
+    MenuGroup(
+        "区域与审计",
+        [
+            MenuItem("区域网格", "core:region_list", "region.view"),
+            MenuItem("访问记录", "core:audit_list", "audit.view"),
+            MenuItem("变更记录", "core:change_list", "audit.view"),
+        ],
+    ),
+]
+
+
+def register_menu(group_label: str, item: MenuItem) -> None:
+    """Later apps (events, party…) add their pages here from their AppConfig.ready()."""
+    for group in MENU:
+        if group.label == group_label:
+            if all(i.url_name != item.url_name for i in group.items):
+                group.items.append(item)
+            return
+    MENU.append(MenuGroup(group_label, [item]))
+
+
+def console_menu(request) -> list[dict]:
+    user = request.user
+    current = request.path
+    out = []
+    for group in MENU:
+        items = []
+        for item in group.items:
+            if item.action and not has_action(user, item.action):
+                continue
+            try:
+                url = reverse(item.url_name)
+            except NoReverseMatch:
+                continue
+            active = current == url or (url not in ("/console/",) and current.startswith(url))
+            items.append({"label": item.label, "url": url, "active": active})
+        if items:
+            out.append({"label": group.label, "items": items})
+    return out

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from linli.core.views import accounts, console, resident
+
+app_name = "core"
+urlpatterns = [
+    path("accounts/login/", accounts.login_view, name="login"),
+    path("accounts/logout/", accounts.logout_view, name="logout"),
+    path("accounts/otp/", accounts.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", accounts.otp_setup, name="otp_setup"),
+    path("console/", console.home, name="console_home"),
+    path("console/search/", console.search, name="search"),
+    path("console/regions/", console.RegionListView.as_view(), name="region_list"),
+    path("console/regions/<int:pk>/", console.RegionDetailView.as_view(), name="region_detail"),
+    path("console/audit/", console.AuditListView.as_view(), name="audit_list"),
+    path("console/changes/", console.ChangeListView.as_view(), name="change_list"),
+    path("m/", resident.home, name="resident_home"),
+]

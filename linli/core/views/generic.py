@@ -1,0 +1,116 @@
+"""Thin generic console views configured with a scope kind, a FilterSet and columns (NetBox's shape).
+
+Every queryset goes through ``restrict``; an object outside it is a 404 exactly like a missing one.
+A list answers only its table partial when the request comes from htmx.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView
+
+from linli.core.scoping import has_action, restrict
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP + 1 rows: page 1 of a million-row scope stays fast, and says "10000+"."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+@dataclass
+class Column:
+    """A table column: ``accessor`` is a dotted attribute path; ``link`` makes it the row's link."""
+
+    label: str
+    accessor: str
+    link: bool = False
+    template: str | None = None
+    css: str = ""
+
+    def value(self, obj: Any):
+        value: Any = obj
+        for part in self.accessor.split("."):
+            if value is None:
+                return ""
+            display = getattr(value, f"get_{part}_display", None)
+            value = display() if callable(display) else getattr(value, part, "")
+            if callable(value) and not isinstance(value, Model):
+                value = value()
+        return "" if value is None else value
+
+
+class ScopedMixin(LoginRequiredMixin):
+    kind: str = ""
+    action: str = "view"
+
+    def base_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        user = self.request.user
+        if not has_action(user, f"{self.kind}.{self.action}"):
+            raise PermissionDenied("没有权限访问该页面。")
+        return restrict(user, f"{self.kind}.{self.action}", self.base_queryset())
+
+
+class ObjectListView(ScopedMixin, ListView):
+    template_name = "core/console/object_list.html"
+    partial_template = "core/console/object_list.html#table"
+    filterset_class = None
+    columns: list[Column] = []
+    paginate_by = 50
+    paginator_class = CappedPaginator
+    title = ""
+    add_url_name: str | None = None
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        self.filterset = None
+        if self.filterset_class is not None:
+            self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            qs = self.filterset.qs
+        return qs
+
+    def get_template_names(self):
+        if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
+            return [self.partial_template]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            title=self.title,
+            columns=self.columns,
+            filterset=self.filterset,
+            querystring=query.urlencode(),
+            can_add=bool(self.add_url_name) and has_action(self.request.user, f"{self.kind}.add"),
+            add_url_name=self.add_url_name,
+            can_export=has_action(self.request.user, f"{self.kind}.export"),
+        )
+        return context
+
+
+class ObjectDetailView(ScopedMixin, DetailView):
+    def get_object(self, queryset=None):
+        queryset = queryset if queryset is not None else self.get_queryset()
+        try:
+            return queryset.get(pk=self.kwargs["pk"])
+        except (queryset.model.DoesNotExist, ValueError):
+            raise Http404("没有找到该记录。")

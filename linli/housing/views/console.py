@@ -1,0 +1,133 @@
+"""Console pages for places: houses (with their people now and before), buildings, compounds."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+
+from linli.core.audit import changes_for
+from linli.core.errors import DomainError
+from linli.core.scoping import can, restrict
+from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
+from linli.housing import services
+from linli.housing.filtersets import BuildingFilterSet, CompoundFilterSet, HouseFilterSet
+from linli.housing.forms import HouseEditForm
+from linli.housing.models import Building, Compound, House
+from linli.people.selectors import house_people
+
+
+class HouseListView(ObjectListView):
+    kind = "house"
+    title = "房屋"
+    filterset_class = HouseFilterSet
+    columns = [
+        Column("房屋", "short_address", link=True),
+        Column("楼层", "floor"),
+        Column("建筑面积（㎡）", "area"),
+        Column("用途", "use"),
+        Column("十联户", "household_unit.name"),
+    ]
+
+    def base_queryset(self):
+        return House.objects.select_related("building__compound", "unit", "household_unit")
+
+
+class HouseDetailView(ObjectDetailView):
+    kind = "house"
+    template_name = "housing/console/house_detail.html"
+
+    def base_queryset(self):
+        return House.objects.select_related("building__compound__community", "building__grid", "unit", "household_unit")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        now, before = house_people(user=user, house=self.object)
+        context.update(
+            tab=self.request.GET.get("tab", "people"),
+            residents_now=now,
+            residents_before=before,
+            can_change=can(user, "house.change", self.object),
+            can_add_person=can(user, "person.add") and can(user, "house.view", self.object),
+            changes=changes_for(self.object)[:100] if self.request.GET.get("tab") == "history" else [],
+        )
+        return context
+
+
+@login_required
+def house_edit(request, pk):
+    house = get_object_or_404(restrict(request.user, "house.change", House.objects.all()), pk=pk)
+    form = HouseEditForm(request.POST or None, initial={"floor": house.floor, "area": house.area, "use": house.use, "version": house.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.house_update(
+                actor=request.user, house=house, version=data["version"], floor=data["floor"], area=data["area"], use=data["use"]
+            )
+        except DomainError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("housing:house_detail", pk=house.pk)
+    return render(request, "housing/console/house_form.html", {"form": form, "house": house})
+
+
+class BuildingListView(ObjectListView):
+    kind = "building"
+    title = "楼栋"
+    filterset_class = BuildingFilterSet
+    columns = [
+        Column("楼栋", "__str__", link=True),
+        Column("小区", "compound.name"),
+        Column("网格", "grid.name"),
+        Column("层数", "floors"),
+        Column("门牌地址", "address"),
+    ]
+
+    def base_queryset(self):
+        return Building.objects.select_related("compound", "grid")
+
+
+class BuildingDetailView(ObjectDetailView):
+    kind = "building"
+    template_name = "housing/console/building_detail.html"
+
+    def base_queryset(self):
+        return Building.objects.select_related("compound", "grid")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["houses"] = restrict(
+            self.request.user, "house.view", House.objects.filter(building=self.object).select_related("unit")
+        ).order_by("unit__number", "floor", "number")
+        return context
+
+
+class CompoundListView(ObjectListView):
+    kind = "compound"
+    title = "小区"
+    filterset_class = CompoundFilterSet
+    columns = [
+        Column("小区", "name", link=True),
+        Column("所属社区", "community.name"),
+        Column("物业公司", "property_company.name"),
+        Column("地址", "address"),
+    ]
+
+    def base_queryset(self):
+        return Compound.objects.select_related("community", "property_company")
+
+
+class CompoundDetailView(ObjectDetailView):
+    kind = "compound"
+    template_name = "housing/console/compound_detail.html"
+
+    def base_queryset(self):
+        return Compound.objects.select_related("community", "property_company")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["buildings"] = restrict(
+            self.request.user, "building.view", Building.objects.filter(compound=self.object).select_related("grid")
+        )
+        return context

@@ -1,0 +1,102 @@
+"""One FilterSet per model: serves the console list, the API list and (later) the export."""
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.core.models import Region
+from linli.core.scoping import max_tag_sensitivity, restrict
+from linli.people.models import Entity, Household, Person, Place, Tag
+
+
+def _regions(request):
+    if request is None:
+        return Region.objects.none()
+    return restrict(request.user, "region.view", Region.objects.filter(level__code="grid")).order_by("path")
+
+
+def _tags(request):
+    if request is None:
+        return Tag.objects.none()
+    return Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(request.user)).order_by("path")
+
+
+class ScopedFilterSet(django_filters.FilterSet):
+    def __init__(self, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(*args, request=request, **kwargs)
+
+
+class PersonFilterSet(ScopedFilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="startswith", label="姓名")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    person_type = django_filters.ChoiceFilter(choices=Person.PersonType.choices, label="人员类型")
+    political_status = django_filters.ChoiceFilter(choices=Person.Political.choices, label="政治面貌")
+    sex = django_filters.ChoiceFilter(choices=Person.Sex.choices, label="性别")
+    tag = django_filters.ModelChoiceFilter(queryset=_tags, method="filter_tag", label="标签")
+    age_min = django_filters.NumberFilter(method="filter_age_min", label="年龄≥")
+    age_max = django_filters.NumberFilter(method="filter_age_max", label="年龄≤")
+
+    class Meta:
+        model = Person
+        fields = ["name", "grid", "person_type", "political_status", "sex", "tag", "age_min", "age_max"]
+
+    def filter_grid(self, qs, name, value):
+        return qs.filter(region_path__startswith=value.path) if value else qs
+
+    def filter_tag(self, qs, name, value):
+        # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
+        return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
+
+    def filter_age_min(self, qs, name, value):
+        today = timezone.localdate()
+        return qs.filter(birth_date__lte=_years_before(today, int(value)))
+
+    def filter_age_max(self, qs, name, value):
+        today = timezone.localdate()
+        return qs.filter(birth_date__gt=_years_before(today, int(value) + 1))
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class HouseholdFilterSet(ScopedFilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="户主/户号")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+
+    class Meta:
+        model = Household
+        fields = ["q", "grid"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(Q(householder__name__startswith=value) | Q(number=value))
+
+    def filter_grid(self, qs, name, value):
+        return qs.filter(region_path__startswith=value.path) if value else qs
+
+
+class EntityFilterSet(ScopedFilterSet):
+    name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label="名称")
+    kind = django_filters.ChoiceFilter(choices=Entity.Kind.choices, label="类型")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+
+    class Meta:
+        model = Entity
+        fields = ["name", "kind", "grid"]
+
+    def filter_grid(self, qs, name, value):
+        return qs.filter(region_path__startswith=value.path) if value else qs
+
+
+class PlaceFilterSet(EntityFilterSet):
+    kind = django_filters.ChoiceFilter(choices=Place.Kind.choices, label="类型")
+
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "grid"]

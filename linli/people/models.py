@@ -1,0 +1,315 @@
+"""People: persons (实有人口), households (户), residencies (人房关系), tags, organisations and places."""
+
+from django.db import models
+from django.urls import reverse
+from treebeard.mp_tree import MP_Node
+
+from linli.core.fields import PathField, PrefixSearchField
+
+ETHNIC_GROUPS = (
+    "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 "
+    "傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 达斡尔族 仫佬族 羌族 布朗族 撒拉族 "
+    "毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 "
+    "独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族"
+).split()
+
+
+class Person(models.Model):
+    """One person known to the community. ID number and phone are encrypted and found by keyed hash."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", "男"
+        FEMALE = "F", "女"
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "resident_id", "居民身份证"
+        PASSPORT = "passport", "护照"
+        HKMO_TW = "hkmotw", "港澳台居民证件"
+        OTHER = "other", "其他证件"
+
+    class PersonType(models.TextChoices):
+        REGISTERED = "registered", "户籍人口"
+        RESIDENT = "resident", "常住人口"
+        FLOATING = "floating", "流动人口"
+        OVERSEAS = "overseas", "境外人员"
+
+    class Political(models.TextChoices):
+        CPC = "cpc", "中共党员"
+        CPC_PROBATION = "cpc_probation", "中共预备党员"
+        CYL = "cyl", "共青团员"
+        DEMOCRATIC = "democratic", "民主党派"
+        NONE = "masses", "群众"
+
+    class Relation(models.TextChoices):
+        SELF = "self", "户主"
+        SPOUSE = "spouse", "配偶"
+        CHILD = "child", "子女"
+        PARENT = "parent", "父母"
+        GRANDPARENT = "grandparent", "祖父母/外祖父母"
+        GRANDCHILD = "grandchild", "孙子女/外孙子女"
+        SIBLING = "sibling", "兄弟姐妹"
+        IN_LAW = "in_law", "儿媳/女婿"
+        OTHER = "other", "其他"
+
+    name = PrefixSearchField("姓名", max_length=50)
+    # "zhangsan" and "zs": for search by pinyin and initials, kept in step by the service.
+    name_pinyin = PrefixSearchField("姓名拼音", max_length=120, blank=True, editable=False)
+    name_initials = PrefixSearchField("拼音首字母", max_length=20, blank=True, editable=False)
+    id_type = models.CharField("证件类型", max_length=12, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number_enc = models.TextField("证件号码（密文）", editable=False)
+    id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
+    id_number_masked = models.CharField("证件号码", max_length=32, editable=False)
+    sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
+    phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
+    phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    phone_last4 = models.CharField("电话后四位", max_length=4, blank=True, editable=False)
+    phone_masked = models.CharField("联系电话", max_length=20, blank=True, editable=False)
+    ethnicity = models.CharField("民族", max_length=10, blank=True, choices=[(e, e) for e in ETHNIC_GROUPS])
+    hukou_address = models.CharField("户籍地", max_length=200, blank=True)
+    person_type = models.CharField("人员类型", max_length=12, choices=PersonType.choices, default=PersonType.RESIDENT)
+    political_status = models.CharField(
+        "政治面貌", max_length=16, choices=Political.choices, default=Political.NONE, blank=True
+    )
+    workplace = models.CharField("工作单位", max_length=100, blank=True)
+    household = models.ForeignKey(
+        "people.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name="户"
+    )
+    relation = models.CharField("与户主关系", max_length=12, choices=Relation.choices, blank=True)
+    # Where the person lives now: the region of their current main house (or the grid they were filed in).
+    region = models.ForeignKey(
+        "core.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="所属网格"
+    )
+    region_path = PathField(editable=False, blank=True)
+    user = models.OneToOneField(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="person", verbose_name="账号"
+    )
+    notes = models.TextField("备注", blank=True)
+    is_active = models.BooleanField("在册", default=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["region_path", "name", "pk"]
+        verbose_name = "人员"
+        verbose_name_plural = "人员"
+        indexes = [
+            models.Index(fields=["region_path", "name"], name="person_region_name"),
+            models.Index(fields=["phone_last4", "region_path"], name="person_phone_last4"),
+            models.Index(fields=["name_initials", "region_path"], name="person_initials"),
+            models.Index(fields=["name", "region_path"], name="person_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:person_detail", args=[self.pk])
+
+    @property
+    def age(self) -> int | None:
+        from django.utils import timezone
+
+        from linli.core.identity import age_on
+
+        return age_on(self.birth_date, timezone.localdate()) if self.birth_date else None
+
+
+class Household(models.Model):
+    """户: a household registered at a house, with a householder (户主)."""
+
+    number = models.CharField("户号", max_length=32, blank=True)
+    house = models.ForeignKey(
+        "housing.House", null=True, blank=True, on_delete=models.PROTECT, related_name="households", verbose_name="住址"
+    )
+    householder = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="户主"
+    )
+    region_path = PathField(editable=False, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["region_path", "pk"]
+        verbose_name = "户"
+        verbose_name_plural = "户"
+
+    def __str__(self) -> str:
+        head = self.householder.name if self.householder_id else "未定户主"
+        return f"{head}户" + (f"（{self.number}）" if self.number else "")
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:household_detail", args=[self.pk])
+
+
+class Residency(models.Model):
+    """人房关系: a person lives at or owns a house, from a date, until a date (history kept)."""
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", "业主"
+        TENANT = "tenant", "租户"
+        FAMILY = "family", "家属"
+        OTHER = "other", "其他"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="residencies", verbose_name="人员")
+    house = models.ForeignKey(
+        "housing.House", on_delete=models.PROTECT, related_name="residencies", verbose_name="房屋"
+    )
+    kind = models.CharField("关系", max_length=10, choices=Kind.choices)
+    start = models.DateField("起始日期", null=True, blank=True)
+    end = models.DateField("结束日期", null=True, blank=True, help_text="为空表示仍在住")
+    region_path = PathField(editable=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "-pk"]
+        verbose_name = "人房关系"
+        verbose_name_plural = "人房关系"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "house", "kind"], condition=models.Q(end__isnull=True), name="residency_one_current"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True)
+                | models.Q(start__isnull=True)
+                | models.Q(end__gte=models.F("start")),
+                name="residency_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.house} · {self.get_kind_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.end is None
+
+
+class Tag(MP_Node):
+    """A configurable tag tree (重点人群…); sensitivity decides which roles see it."""
+
+    class Sensitivity(models.IntegerChoices):
+        PUBLIC = 0, "公开"
+        INTERNAL = 1, "内部"
+        SENSITIVE = 2, "敏感"
+        HIGHLY_SENSITIVE = 3, "高度敏感"
+
+    name = models.CharField("名称", max_length=50)
+    code = models.SlugField("代码", max_length=50, unique=True)
+    sensitivity = models.PositiveSmallIntegerField("敏感级别", choices=Sensitivity.choices, default=0)
+    requires_consent = models.BooleanField("需单独同意", default=False)
+    color = models.CharField("颜色", max_length=20, default="blue")
+    description = models.CharField("说明", max_length=200, blank=True)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = "标签"
+        verbose_name_plural = "标签"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TagAssignment(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tag_assignments", verbose_name="人员")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="assignments", verbose_name="标签")
+    region_path = PathField(editable=False, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    since = models.DateField("起始日期", null=True, blank=True)
+    added_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "人员标签"
+        verbose_name_plural = "人员标签"
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="tagassignment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.tag}"
+
+
+class Entity(models.Model):
+    """单位组织 in the community: 法人, 个体工商户, 社会组织."""
+
+    class Kind(models.TextChoices):
+        LEGAL = "legal", "法人单位"
+        INDIVIDUAL = "individual", "个体工商户"
+        SOCIAL = "social", "社会组织"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    legal_person = models.CharField("法定代表人/负责人", max_length=50, blank=True)
+    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    phone_enc = models.TextField(blank=True, editable=False)
+    grid = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格")
+    region_path = PathField(editable=False)
+    address = models.CharField("地址", max_length=200, blank=True)
+    house = models.ForeignKey(
+        "housing.House", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="房屋"
+    )
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    employees = models.PositiveIntegerField("从业人数", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "单位组织"
+        verbose_name_plural = "单位组织"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~models.Q(credit_code=""), name="entity_unique_credit_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:entity_detail", args=[self.pk])
+
+
+class Place(models.Model):
+    """场所: 三小场所 (小商店、小餐饮、小旅馆…) and 重点单位, with grid, address and coordinates."""
+
+    class Kind(models.TextChoices):
+        SMALL_SHOP = "small_shop", "小商店"
+        SMALL_RESTAURANT = "small_restaurant", "小餐饮"
+        SMALL_HOTEL = "small_hotel", "小旅馆"
+        SMALL_ENTERTAINMENT = "small_entertainment", "小娱乐场所"
+        SMALL_WORKSHOP = "small_workshop", "小作坊"
+        KEY_UNIT = "key_unit", "重点单位"
+        SCHOOL = "school", "学校/幼儿园"
+        CLINIC = "clinic", "医疗机构"
+        OTHER = "other", "其他场所"
+
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=24, choices=Kind.choices)
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="places", verbose_name="经营单位"
+    )
+    grid = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格")
+    region_path = PathField(editable=False)
+    address = models.CharField("地址", max_length=200, blank=True)
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    contact_name = models.CharField("负责人", max_length=50, blank=True)
+    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    phone_enc = models.TextField(blank=True, editable=False)
+    fire_risk = models.CharField(
+        "消防风险等级", max_length=8, blank=True, choices=[("low", "低"), ("medium", "中"), ("high", "高")]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "场所"
+        verbose_name_plural = "场所"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:place_detail", args=[self.pk])

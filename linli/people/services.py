@@ -1,0 +1,427 @@
+"""Writes on persons, households, residencies, tags, organisations and places.
+
+Every function validates everything first (collecting all field errors), re-checks the actor's scope
+inside the transaction, saves with a version compare-and-set where a record can be edited concurrently,
+and leaves a change-log row.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pypinyin import Style, lazy_pinyin
+
+from linli.core import audit, crypto, masking
+from linli.core.errors import ConflictError, DomainError
+from linli.core.identity import id_birth_date, id_sex, normalise_text, parse_credit_code, parse_id_number, parse_phone
+from linli.core.models import AuditLog, ObjectChange, Region, User
+from linli.core.scoping import require_in_region, restrict
+from linli.housing.models import House
+from linli.people.models import ETHNIC_GROUPS, Entity, Household, Person, Place, Residency, Tag, TagAssignment
+
+_PINYIN_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def name_pinyin(name: str) -> tuple[str, str]:
+    """("zhangsan", "zs") for 张三; cached, since names repeat a great deal."""
+    if name not in _PINYIN_CACHE:
+        syllables = [s for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore") if s]
+        _PINYIN_CACHE[name] = ("".join(syllables).lower()[:120], "".join(s[0] for s in syllables).lower()[:20])
+    return _PINYIN_CACHE[name]
+
+
+@dataclass
+class PersonData:
+    """Validated person fields, as every entry point (form, API, import, demo) produces them."""
+
+    name: str
+    id_type: str
+    id_number: str
+    phone: str = ""
+    ethnicity: str = ""
+    hukou_address: str = ""
+    person_type: str = Person.PersonType.RESIDENT
+    political_status: str = Person.Political.NONE
+    workplace: str = ""
+    notes: str = ""
+
+
+def clean_person_data(
+    *,
+    name,
+    id_number,
+    id_type=Person.IdType.RESIDENT_ID,
+    phone="",
+    ethnicity="",
+    hukou_address="",
+    person_type=Person.PersonType.RESIDENT,
+    political_status=Person.Political.NONE,
+    workplace="",
+    notes="",
+) -> PersonData:
+    """Validate all fields at once; raise one DomainError listing every problem."""
+    errors: list[tuple[str, str]] = []
+    name = normalise_text(name)
+    if not name:
+        errors.append(("name", "姓名：不能为空"))
+    elif len(name) > 50:
+        errors.append(("name", "姓名：不能超过 50 个字"))
+    id_type = id_type or Person.IdType.RESIDENT_ID
+    if id_type not in Person.IdType.values:
+        errors.append(("id_type", f"证件类型：“{id_type}”无效"))
+    number = ""
+    try:
+        if id_type == Person.IdType.RESIDENT_ID:
+            number = parse_id_number(id_number, field="身份证号")
+        else:
+            number = normalise_text(id_number).upper()
+            if not (5 <= len(number) <= 30):
+                raise DomainError("证件号码：长度应为 5–30 位", field="id_number")
+    except DomainError as exc:
+        errors.append(("id_number", exc.message))
+    clean_phone = ""
+    if phone not in (None, ""):
+        try:
+            clean_phone = parse_phone(phone, field="联系电话")
+        except DomainError as exc:
+            errors.append(("phone", exc.message))
+    ethnicity = normalise_text(ethnicity)
+    if ethnicity and ethnicity not in ETHNIC_GROUPS:
+        if ethnicity + "族" in ETHNIC_GROUPS:
+            ethnicity += "族"
+        else:
+            errors.append(("ethnicity", f"民族：“{ethnicity}”不是 56 个民族之一"))
+    person_type = _choice(person_type, Person.PersonType, "person_type", "人员类型", errors)
+    political_status = _choice(political_status or "masses", Person.Political, "political_status", "政治面貌", errors)
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    return PersonData(
+        name=name,
+        id_type=id_type,
+        id_number=number,
+        phone=clean_phone,
+        ethnicity=ethnicity,
+        hukou_address=(hukou_address or "").strip(),
+        person_type=person_type,
+        political_status=political_status,
+        workplace=(workplace or "").strip(),
+        notes=(notes or "").strip(),
+    )
+
+
+def _choice(value, choices, field: str, label: str, errors: list) -> str:
+    """Accept the code or the Chinese label (ledgers use labels)."""
+    value = normalise_text(value)
+    if value in choices.values:
+        return value
+    for code, text in choices.choices:
+        if value == text or value == text.replace("人口", "").replace("人员", ""):
+            return code
+    errors.append((field, f"{label}：“{value}”无效，可选 {'/'.join(choices.labels)}"))
+    return ""
+
+
+def id_hash(id_type: str, number: str) -> str:
+    return crypto.blind_index(number, "id" if id_type == Person.IdType.RESIDENT_ID else f"id:{id_type}")
+
+
+def apply_person_data(person: Person, data: PersonData) -> None:
+    """Set encrypted, hashed, masked and derived fields from validated data (no save)."""
+    person.name = data.name
+    person.name_pinyin, person.name_initials = name_pinyin(data.name)
+    person.id_type = data.id_type
+    person.id_number_enc = crypto.encrypt(data.id_number)
+    person.id_number_hash = id_hash(data.id_type, data.id_number)
+    person.id_number_masked = masking.mask_id_number(data.id_number)
+    if data.id_type == Person.IdType.RESIDENT_ID:
+        person.birth_date = id_birth_date(data.id_number)
+        person.sex = id_sex(data.id_number)
+    set_phone(person, data.phone)
+    person.ethnicity = data.ethnicity
+    person.hukou_address = data.hukou_address
+    person.person_type = data.person_type
+    person.political_status = data.political_status
+    person.workplace = data.workplace
+    person.notes = data.notes
+
+
+def set_phone(person: Person, phone: str) -> None:
+    person.phone_enc = crypto.encrypt(phone) if phone else ""
+    person.phone_hash = crypto.blind_index(phone, "phone") if phone else ""
+    person.phone_last4 = phone.replace("-", "")[-4:] if phone else ""
+    person.phone_masked = masking.mask_phone(phone) if phone else ""
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: User | None,
+    data: PersonData,
+    house: House | None = None,
+    residency_kind: str = Residency.Kind.OWNER,
+    region: Region | None = None,
+    household: Household | None = None,
+    relation: str = "",
+    start: dt.date | None = None,
+) -> Person:
+    """Register a person, living at ``house`` (or filed under ``region`` when homeless in the records)."""
+    if house is None and region is None:
+        raise DomainError("住址：请选择房屋或所属网格", field="house")
+    place_region = _house_region(house) if house is not None else region
+    require_in_region(actor, "person.add", place_region, "住址")
+    if Person.objects.filter(id_number_hash=id_hash(data.id_type, data.id_number)).exists():
+        raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
+    person = Person(region=place_region, region_path=place_region.path, household=household, relation=relation)
+    apply_person_data(person, data)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
+    audit.log_change(actor=actor, obj=person, action=ObjectChange.Action.CREATE, before=None)
+    if house is not None:
+        residency_start(actor=actor, person=person, house=house, kind=residency_kind, start=start)
+    return person
+
+
+def _house_region(house: House) -> Region:
+    return house.household_unit if house.household_unit_id else house.building.grid
+
+
+@transaction.atomic
+def person_update(*, actor: User | None, person: Person, version: int, data: PersonData) -> Person:
+    """Change a person's details; the second of two concurrent edits gets a conflict, not an overwrite."""
+    if actor is not None and not restrict(actor, "person.change").filter(pk=person.pk).exists():
+        raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
+    new_hash = id_hash(data.id_type, data.id_number)
+    if Person.objects.filter(id_number_hash=new_hash).exclude(pk=person.pk).exists():
+        raise DomainError("身份证号：该证件号码已登记在另一条记录上", field="id_number", code="duplicate")
+    before = audit.snapshot(person)
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if current.version != version:
+        raise ConflictError()
+    apply_person_data(current, data)
+    current.version = version + 1
+    fields = [
+        "name", "name_pinyin", "name_initials", "id_type", "id_number_enc", "id_number_hash", "id_number_masked",
+        "birth_date", "sex", "phone_enc", "phone_hash", "phone_last4", "phone_masked", "ethnicity", "hukou_address",
+        "person_type", "political_status", "workplace", "notes", "version", "updated_at",
+    ]  # fmt: skip
+    current.save(update_fields=fields)
+    audit.log_change(actor=actor, obj=current, action=ObjectChange.Action.UPDATE, before=before)
+    return current
+
+
+UNMASKABLE = {"id_number": ("id_number_enc", "身份证号"), "phone": ("phone_enc", "联系电话")}
+
+
+@transaction.atomic
+def person_unmask(*, actor: User, person: Person, field: str, reason: str) -> str:
+    """Reveal an ID number or phone to a permitted user with a stated reason; always audited."""
+    if field not in UNMASKABLE:
+        raise DomainError("字段：只能查看身份证号或联系电话的明文", field="field")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("事由：请填写查看明文的事由（至少 2 个字）", field="reason")
+    if not restrict(actor, "person.unmask").filter(pk=person.pk).exists():
+        audit.record(
+            actor=actor, action=AuditLog.Action.UNMASK, target=person, field=field, reason=reason, result="denied"
+        )
+        raise DomainError("您没有查看该人员明文信息的权限", field="field", code="forbidden")
+    column, label = UNMASKABLE[field]
+    value = crypto.decrypt(getattr(person, column))
+    audit.record(actor=actor, action=AuditLog.Action.UNMASK, target=person, field=label, reason=reason)
+    return value
+
+
+# --- residencies and households --------------------------------------------------------------------
+
+
+@transaction.atomic
+def residency_start(
+    *, actor: User | None, person: Person, house: House, kind: str, start: dt.date | None = None
+) -> Residency:
+    """Record that ``person`` lives at/owns ``house``; moving to another grid needs scope over both."""
+    if kind not in Residency.Kind.values:
+        raise DomainError(f"关系：“{kind}”无效，应为 业主/租户/家属/其他", field="kind")
+    region = _house_region(house)
+    require_in_region(actor, "residency.add", region, "房屋")
+    # Moving someone in from another grid needs scope over where they are filed now, too.
+    if actor is not None and not restrict(actor, "person.change").filter(pk=person.pk).exists():
+        raise DomainError("房屋：该人员当前登记在您的范围之外，需由原网格或上级办理迁入", field="house", code="forbidden")
+    if Residency.objects.filter(person=person, house=house, kind=kind, end__isnull=True).exists():
+        raise DomainError(f"房屋：{person.name}已登记为{house}的{Residency.Kind(kind).label}", field="house")
+    residency = Residency.objects.create(
+        person=person, house=house, kind=kind, start=start or timezone.localdate(), region_path=house.region_path
+    )
+    audit.log_change(actor=actor, obj=residency, action=ObjectChange.Action.CREATE, before=None)
+    _refile_person(person)
+    return residency
+
+
+@transaction.atomic
+def residency_end(*, actor: User | None, residency: Residency, end: dt.date | None = None) -> Residency:
+    if actor is not None and not restrict(actor, "residency.change").filter(pk=residency.pk).exists():
+        raise DomainError("人房关系：您没有修改的权限", field="residency", code="forbidden")
+    end = end or timezone.localdate()
+    if residency.start and end < residency.start:
+        raise DomainError("结束日期：不能早于起始日期", field="end")
+    before = audit.snapshot(residency)
+    if not Residency.objects.filter(pk=residency.pk, end__isnull=True).update(end=end):
+        raise ConflictError("该人房关系已结束。")
+    residency.refresh_from_db()
+    audit.log_change(actor=actor, obj=residency, action=ObjectChange.Action.UPDATE, before=before)
+    _refile_person(residency.person)
+    return residency
+
+
+def _refile_person(person: Person) -> None:
+    """A person is filed under the region of their current home (owner/tenant first, newest first)."""
+    priority = {Residency.Kind.OWNER: 0, Residency.Kind.TENANT: 0, Residency.Kind.FAMILY: 1, Residency.Kind.OTHER: 2}
+    current = list(
+        Residency.objects.filter(person=person, end__isnull=True).select_related(
+            "house__household_unit", "house__building__grid"
+        )
+    )
+    if not current:
+        return
+    current.sort(key=lambda r: (priority.get(r.kind, 3), -(r.start or dt.date.min).toordinal(), -r.pk))
+    region = _house_region(current[0].house)
+    if person.region_id != region.pk or person.region_path != region.path:
+        Person.objects.filter(pk=person.pk).update(region=region, region_path=region.path)
+        TagAssignment.objects.filter(person=person).update(region_path=region.path)
+        person.region, person.region_path = region, region.path
+
+
+def house_region_changed(*, house: House) -> None:
+    """A house moved to another 十联户/grid: its residencies and residents follow."""
+    Residency.objects.filter(house=house).update(region_path=house.region_path)
+    Household.objects.filter(house=house).update(region_path=house.region_path)
+    for person in Person.objects.filter(residencies__house=house, residencies__end__isnull=True).distinct():
+        _refile_person(person)
+
+
+@transaction.atomic
+def household_create(
+    *, actor: User | None, house: House, householder: Person, number: str = "", members: list | None = None
+) -> Household:
+    """Open a household at ``house`` headed by ``householder``; ``members`` = [(person, relation), ...]."""
+    require_in_region(actor, "household.add", _house_region(house), "住址")
+    household = Household.objects.create(
+        house=house, householder=householder, number=number, region_path=house.region_path
+    )
+    Person.objects.filter(pk=householder.pk).update(household=household, relation=Person.Relation.SELF)
+    for member, relation in members or []:
+        household_add_member(actor=actor, household=household, person=member, relation=relation)
+    audit.log_change(actor=actor, obj=household, action=ObjectChange.Action.CREATE, before=None)
+    return household
+
+
+@transaction.atomic
+def household_add_member(*, actor: User | None, household: Household, person: Person, relation: str) -> Person:
+    if relation not in Person.Relation.values:
+        raise DomainError(f"与户主关系：“{relation}”无效", field="relation")
+    if actor is not None and not restrict(actor, "person.change").filter(pk=person.pk).exists():
+        raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
+    before = audit.snapshot(person)
+    Person.objects.filter(pk=person.pk).update(household=household, relation=relation)
+    person.household, person.relation = household, relation
+    audit.log_change(actor=actor, obj=person, action=ObjectChange.Action.UPDATE, before=before)
+    return person
+
+
+# --- tags ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def tag_assign(*, actor: User | None, person: Person, tag: Tag, note: str = "", since=None) -> TagAssignment:
+    from linli.core.scoping import max_tag_sensitivity
+
+    if actor is not None:
+        if not restrict(actor, "person.change").filter(pk=person.pk).exists():
+            raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
+        if tag.sensitivity > max_tag_sensitivity(actor):
+            raise DomainError(f"标签：您无权设置“{tag.name}”", field="tag", code="forbidden")
+    assignment, created = TagAssignment.objects.get_or_create(
+        person=person,
+        tag=tag,
+        defaults={"note": note, "since": since, "added_by": actor, "region_path": person.region_path},
+    )
+    if created:
+        audit.log_change(actor=actor, obj=assignment, action=ObjectChange.Action.CREATE, before=None)
+    return assignment
+
+
+@transaction.atomic
+def tag_remove(*, actor: User | None, assignment: TagAssignment) -> None:
+    if actor is not None and not restrict(actor, "person.change").filter(pk=assignment.person_id).exists():
+        raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
+    before = audit.snapshot(assignment)
+    audit.log_change(actor=actor, obj=assignment, action=ObjectChange.Action.DELETE, before=before)
+    assignment.delete()
+
+
+# --- organisations and places ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entity_create(
+    *, actor: User | None, name: str, kind: str, grid: Region, credit_code: str = "", phone: str = "", **extra
+) -> Entity:
+    require_in_region(actor, "entity.add", grid, "网格")
+    errors = []
+    name = (name or "").strip()
+    if not name:
+        errors.append(("name", "名称：不能为空"))
+    if kind not in Entity.Kind.values:
+        errors.append(("kind", f"类型：“{kind}”无效，应为 法人单位/个体工商户/社会组织"))
+    code = ""
+    if credit_code:
+        try:
+            code = parse_credit_code(credit_code)
+        except DomainError as exc:
+            errors.append(("credit_code", exc.message))
+        if code and Entity.objects.filter(credit_code=code).exists():
+            errors.append(("credit_code", f"统一社会信用代码：{code} 已登记"))
+    clean_phone = ""
+    if phone:
+        try:
+            clean_phone = parse_phone(phone)
+        except DomainError as exc:
+            errors.append(("phone", exc.message))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    entity = Entity.objects.create(
+        name=name,
+        kind=kind,
+        grid=grid,
+        region_path=grid.path,
+        credit_code=code,
+        phone_enc=crypto.encrypt(clean_phone),
+        phone_masked=masking.mask_phone(clean_phone),
+        **extra,
+    )
+    audit.log_change(actor=actor, obj=entity, action=ObjectChange.Action.CREATE, before=None)
+    return entity
+
+
+@transaction.atomic
+def place_create(*, actor: User | None, name: str, kind: str, grid: Region, phone: str = "", **extra) -> Place:
+    require_in_region(actor, "place.add", grid, "网格")
+    if not (name or "").strip():
+        raise DomainError("名称：不能为空", field="name")
+    if kind not in Place.Kind.values:
+        raise DomainError(f"类型：“{kind}”无效", field="kind")
+    clean_phone = parse_phone(phone) if phone else ""
+    place = Place.objects.create(
+        name=name.strip(),
+        kind=kind,
+        grid=grid,
+        region_path=grid.path,
+        phone_enc=crypto.encrypt(clean_phone),
+        phone_masked=masking.mask_phone(clean_phone),
+        **extra,
+    )
+    audit.log_change(actor=actor, obj=place, action=ObjectChange.Action.CREATE, before=None)
+    return place

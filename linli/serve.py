@@ -1,0 +1,68 @@
+"""Serve web (gunicorn, sync workers) and the job worker (huey) together, for `make run`."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+DEMO_LOGINS = [
+    ("admin", "系统管理员"),
+    ("auditor", "审计员"),
+    ("leader", "区领导（西秀区）"),
+    ("street", "街道工作人员（新安街道）"),
+    ("staff", "社区工作人员（彩虹社区）"),
+    ("grid1", "网格员（彩虹社区第一网格）"),
+    ("grid2", "网格员（彩虹社区第二网格）"),
+    ("dept", "部门人员（城市管理局）"),
+    ("property", "物业人员"),
+    ("member", "党员"),
+    ("volunteer", "志愿者"),
+    ("resident", "居民"),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+    parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+    args = parser.parse_args()
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+    password = env.get("LINLI_DEMO_PASSWORD", "linli-demo")
+    bind = f"127.0.0.1:{args.port}"
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "linli.wsgi", "--bind", bind, "--workers", str(args.workers),
+         "--access-logfile", "-", "--graceful-timeout", "5"],
+        env=env,
+    )  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "1"], env=env)
+    print(f"\n邻里 Linli 已启动：http://{bind}/   （控制台 /console/  居民端 /m/  接口文档 /api/docs/）")
+    print(f"演示账号（密码均为 {password}）：")
+    for username, role in DEMO_LOGINS:
+        print(f"  {username:<10} {role}")
+    print("按 Ctrl+C 停止。\n", flush=True)
+
+    def stop(*_):
+        for proc in (web, worker):
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while web.poll() is None and worker.poll() is None:
+            time.sleep(0.5)
+    finally:
+        stop()
+        for proc in (web, worker):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return web.returncode or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

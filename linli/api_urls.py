@@ -4,6 +4,8 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from linli.core.api import views as core_api
+from linli.dataio.api import views as dataio_api
+from linli.events.api import views as events_api
 from linli.housing.api import views as housing_api
 from linli.people.api import views as people_api
 
@@ -11,6 +13,8 @@ router = DefaultRouter()
 core_api.register(router)
 housing_api.register(router)
 people_api.register(router)
+events_api.register(router)
+dataio_api.register(router)
 
 urlpatterns = [
     path("auth/token", core_api.ObtainTokenView.as_view(), name="api-token"),

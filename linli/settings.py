@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.housing",
     "linli.people",
+    "linli.events",
+    "linli.dataio",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ResidencyKindEnum": "linli.people.models.Residency.Kind",
+        "EntityKindEnum": "linli.people.models.Entity.Kind",
+        "PlaceKindEnum": "linli.people.models.Place.Kind",
+        "OrganisationKindEnum": "linli.core.models.Organisation.Kind",
+    },
 }
 
 # --- personal data -------------------------------------------------------------------------------------

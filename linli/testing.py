@@ -5,13 +5,13 @@ import itertools
 from dataclasses import dataclass
 
 from linli.core import services as core_services
-from linli.core.identity import id_check_digit
+from linli.core.identity import credit_check_char, id_check_digit
 from linli.core.models import Organisation, Region, RegionLevel, User
 from linli.core.roles import Role
 from linli.housing import services as housing_services
 from linli.housing.models import House
 from linli.people import services as people_services
-from linli.people.models import Person
+from linli.people.models import Entity, Person, Place
 
 PASSWORD = "a-long-test-password-2026"
 _seq = itertools.count(1)
@@ -30,8 +30,17 @@ def make_phone() -> str:
 
 
 def levels() -> dict[str, RegionLevel]:
-    spec = [("district", "区", 1), ("street", "街道", 2), ("community", "社区", 3), ("grid", "网格", 4), ("unit", "十联户", 5)]
-    return {code: RegionLevel.objects.get_or_create(code=code, defaults={"name": name, "depth": d})[0] for code, name, d in spec}
+    spec = [
+        ("district", "区", 1),
+        ("street", "街道", 2),
+        ("community", "社区", 3),
+        ("grid", "网格", 4),
+        ("unit", "十联户", 5),
+    ]
+    return {
+        code: RegionLevel.objects.get_or_create(code=code, defaults={"name": name, "depth": d})[0]
+        for code, name, d in spec
+    }
 
 
 def square(lng: float, lat: float, size: float = 0.004) -> list[list[float]]:
@@ -63,6 +72,8 @@ class World:
     person_a: Person
     person_b: Person
     person_c: Person
+    entity_a: Entity
+    place_a: Place
     users: dict[str, User]
 
 
@@ -78,7 +89,9 @@ def build_world() -> World:
     grid_b = core_services.region_create(
         actor=None, name="第二网格", level=lv["grid"], parent=community, boundary=square(105.934, 26.244)
     )
-    unit_a1 = core_services.region_create(actor=None, name="第一网格1号十联户", level=lv["unit"], parent=grid_a, leader_name="王联户")
+    unit_a1 = core_services.region_create(
+        actor=None, name="第一网格1号十联户", level=lv["unit"], parent=grid_a, leader_name="王联户"
+    )
     street2 = core_services.region_create(actor=None, name="南街街道", level=lv["street"], parent=district)
     other = core_services.region_create(actor=None, name="塔西社区", level=lv["community"], parent=street2)
     grid_c = core_services.region_create(
@@ -88,9 +101,13 @@ def build_world() -> World:
     prop = core_services.organisation_create(actor=None, name="宜居物业", kind="property", region=district)
     compound = housing_services.compound_create(actor=None, name="彩虹花园", community=community, property_company=prop)
     compound_c = housing_services.compound_create(actor=None, name="塔西小区", community=other)
-    b1 = housing_services.building_create(actor=None, grid=grid_a, number="3", compound=compound, lat=26.2455, lng=105.9315)
+    b1 = housing_services.building_create(
+        actor=None, grid=grid_a, number="3", compound=compound, lat=26.2455, lng=105.9315
+    )
     b2 = housing_services.building_create(actor=None, grid=grid_b, number="5", lat=26.2455, lng=105.9355)
-    b9 = housing_services.building_create(actor=None, grid=grid_c, number="9", compound=compound_c, lat=26.2515, lng=105.9515)
+    b9 = housing_services.building_create(
+        actor=None, grid=grid_c, number="9", compound=compound_c, lat=26.2515, lng=105.9515
+    )
     house_a = housing_services.house_create(
         actor=None, building=b1, unit_number="2", number="501", area="89.50", household_unit=unit_a1
     )
@@ -100,6 +117,13 @@ def build_world() -> World:
     person_b = add_person(house=house_b, name="李四", phone="13987654321")
     person_c = add_person(house=house_c, name="王五", phone="13700001111")
     people_services.household_create(actor=None, house=house_a, householder=person_a)
+    body = "92520402MA6DKTBL0"
+    entity_a = people_services.entity_create(
+        actor=None, name="彩虹便利店", kind="individual", grid=grid_a, credit_code=body + credit_check_char(body)
+    )
+    place_a = people_services.place_create(
+        actor=None, name="彩虹小吃店", kind="small_restaurant", grid=grid_a, entity=entity_a
+    )
 
     users: dict[str, User] = {}
 
@@ -129,5 +153,5 @@ def build_world() -> World:
         district=district, street=street, community=community, grid_a=grid_a, grid_b=grid_b, unit_a1=unit_a1,
         other_community=other, grid_c=grid_c, department=department, property_company=prop,
         house_a=house_a, house_b=house_b, house_c=house_c, person_a=person_a, person_b=person_b, person_c=person_c,
-        users=users,
+        entity_a=entity_a, place_a=place_a, users=users,
     )  # fmt: skip

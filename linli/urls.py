@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("linli.core.urls")),
     path("", include("linli.people.urls")),
     path("", include("linli.housing.urls")),
+    path("", include("linli.events.urls")),
+    path("", include("linli.dataio.urls")),
     path("api/v1/", include("linli.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -8,7 +8,9 @@ from linli.core.models import Region
 class LoginForm(AuthenticationForm):
     """Username or mobile number + password; one message for every failure (no account enumeration)."""
 
-    username = forms.CharField(label="用户名或手机号", max_length=150, widget=forms.TextInput(attrs={"autofocus": True}))
+    username = forms.CharField(
+        label="用户名或手机号", max_length=150, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     password = forms.CharField(label="密码", strip=False, widget=forms.PasswordInput)
 
     error_messages = {
@@ -39,7 +41,12 @@ class OTPTokenForm(forms.Form):
 
 class UnmaskForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", "身份证号"), ("phone", "联系电话")], widget=forms.HiddenInput)
-    reason = forms.CharField(label="查看事由", min_length=2, max_length=200, error_messages={"min_length": "请填写事由（至少 2 个字）。", "required": "请填写事由。"})
+    reason = forms.CharField(
+        label="查看事由",
+        min_length=2,
+        max_length=200,
+        error_messages={"min_length": "请填写事由（至少 2 个字）。", "required": "请填写事由。"},
+    )
 
 
 class RegionChoiceField(forms.ModelChoiceField):

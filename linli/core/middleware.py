@@ -48,6 +48,9 @@ class SessionPolicyMiddleware:
         user = request.user
         if user.is_authenticated:
             now = int(time.time())
+            if request.path.startswith("/console/") and not (user.is_staff_role or user.is_superuser):
+                # The console is for staff; residents, party members and volunteers use the resident app.
+                return redirect("core:resident_home")
             if user.is_staff_role:
                 last = request.session.get("last_seen", now)
                 if now - last > settings.STAFF_IDLE_TIMEOUT.total_seconds():

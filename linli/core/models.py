@@ -3,8 +3,8 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.urls import reverse
 from django.db.models import Q
+from django.urls import reverse
 from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
@@ -45,7 +45,8 @@ class Region(MP_Node):
         "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="负责人账号"
     )
 
-    node_order_by = ["name"]
+    # No node_order_by: sorted inserts would renumber sibling paths, and paths are copied into
+    # region_path columns everywhere. New nodes are appended; paths never change once given.
 
     class Meta:
         verbose_name = "区域"

@@ -67,9 +67,7 @@ _office = (
     | {"tag.view"}
 )
 _grid = (
-    _grant(ALL_KINDS, ("view", "add", "change", "export", "import"))
-    | _grant(("person",), ("unmask",))
-    | {"tag.view"}
+    _grant(ALL_KINDS, ("view", "add", "change", "export", "import")) | _grant(("person",), ("unmask",)) | {"tag.view"}
 )
 
 ROLE_ACTIONS: dict[str, set[str]] = {

@@ -40,7 +40,7 @@ class HouseFilterSet(ScopedFilterSet):
             return qs.filter(building__compound__name__startswith=value)
         return filter_by_address(qs, parts)
 
-    def filter_grid(self, qs, name, value):
+    def filter_grid(self, qs, name, value: int):
         return qs.filter(region_path__startswith=value.path) if value else qs
 
 
@@ -53,7 +53,7 @@ class BuildingFilterSet(ScopedFilterSet):
         model = Building
         fields = ["compound", "grid", "number"]
 
-    def filter_grid(self, qs, name, value):
+    def filter_grid(self, qs, name, value: int):
         return qs.filter(region_path__startswith=value.path) if value else qs
 
 

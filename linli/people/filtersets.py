@@ -43,10 +43,10 @@ class PersonFilterSet(ScopedFilterSet):
         model = Person
         fields = ["name", "grid", "person_type", "political_status", "sex", "tag", "age_min", "age_max"]
 
-    def filter_grid(self, qs, name, value):
+    def filter_grid(self, qs, name, value: int):
         return qs.filter(region_path__startswith=value.path) if value else qs
 
-    def filter_tag(self, qs, name, value):
+    def filter_tag(self, qs, name, value: int):
         # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
         return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
 
@@ -77,7 +77,7 @@ class HouseholdFilterSet(ScopedFilterSet):
     def filter_q(self, qs, name, value):
         return qs.filter(Q(householder__name__startswith=value) | Q(number=value))
 
-    def filter_grid(self, qs, name, value):
+    def filter_grid(self, qs, name, value: int):
         return qs.filter(region_path__startswith=value.path) if value else qs
 
 
@@ -90,7 +90,7 @@ class EntityFilterSet(ScopedFilterSet):
         model = Entity
         fields = ["name", "kind", "grid"]
 
-    def filter_grid(self, qs, name, value):
+    def filter_grid(self, qs, name, value: int):
         return qs.filter(region_path__startswith=value.path) if value else qs
 
 

@@ -11,7 +11,9 @@ class PersonForm(forms.Form):
 
     name = forms.CharField(label="姓名", max_length=50)
     id_type = forms.ChoiceField(label="证件类型", choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
-    id_number = forms.CharField(label="证件号码", max_length=30, help_text="居民身份证 18 位（末位可为 X），15 位旧号码自动转换")
+    id_number = forms.CharField(
+        label="证件号码", max_length=30, help_text="居民身份证 18 位（末位可为 X），15 位旧号码自动转换"
+    )
     phone = forms.CharField(label="联系电话", max_length=20, required=False, help_text="手机号或固定电话（区号-号码）")
     ethnicity = forms.ChoiceField(label="民族", choices=[("", "—")] + [(e, e) for e in ETHNIC_GROUPS], required=False)
     hukou_address = forms.CharField(label="户籍地", max_length=200, required=False)
@@ -22,14 +24,18 @@ class PersonForm(forms.Form):
 
 
 class PersonCreateForm(PersonForm):
-    house = forms.ModelChoiceField(label="房屋", queryset=House.objects.none(), required=False, widget=forms.HiddenInput)
+    house = forms.ModelChoiceField(
+        label="房屋", queryset=House.objects.none(), required=False, widget=forms.HiddenInput
+    )
     residency_kind = forms.ChoiceField(label="与房屋关系", choices=Residency.Kind.choices)
     region = forms.ModelChoiceField(label="所属网格", queryset=Region.objects.none(), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["house"].queryset = restrict(user, "house.add", House.objects.select_related("building", "unit"))
-        self.fields["region"].queryset = restrict(user, "region.view", Region.objects.filter(level__code__in=["grid", "unit"]))
+        self.fields["region"].queryset = restrict(
+            user, "region.view", Region.objects.filter(level__code__in=["grid", "unit"])
+        )
 
     def clean(self):
         data = super().clean()

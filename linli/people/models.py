@@ -201,8 +201,6 @@ class Tag(MP_Node):
     color = models.CharField("颜色", max_length=20, default="blue")
     description = models.CharField("说明", max_length=200, blank=True)
 
-    node_order_by = ["code"]
-
     class Meta:
         verbose_name = "标签"
         verbose_name_plural = "标签"

@@ -30,9 +30,7 @@ def visible_tags(*, user, person: Person) -> list[TagAssignment]:
 def person_houses(*, user, person: Person) -> tuple[list[Residency], list[Residency]]:
     """(current, past) residencies of a person, limited to houses the user may see."""
     houses = restrict(user, "house.view", House.objects.all()).values("pk")
-    rows = list(
-        person.residencies.filter(house__in=houses).select_related("house__building__compound", "house__unit")
-    )
+    rows = list(person.residencies.filter(house__in=houses).select_related("house__building__compound", "house__unit"))
     return [r for r in rows if r.end is None], [r for r in rows if r.end is not None]
 
 
@@ -87,7 +85,9 @@ def search(*, user, q: str) -> SearchResult:
     persons = person_list(user=user).prefetch_related(
         Prefetch(
             "residencies",
-            queryset=Residency.objects.filter(end__isnull=True).select_related("house__building__compound", "house__unit"),
+            queryset=Residency.objects.filter(end__isnull=True).select_related(
+                "house__building__compound", "house__unit"
+            ),
             to_attr="current_residencies",
         )
     )

@@ -216,9 +216,11 @@ def person_update(*, actor: User | None, person: Person, version: int, data: Per
 UNMASKABLE = {"id_number": ("id_number_enc", "身份证号"), "phone": ("phone_enc", "联系电话")}
 
 
-@transaction.atomic
 def person_unmask(*, actor: User, person: Person, field: str, reason: str) -> str:
-    """Reveal an ID number or phone to a permitted user with a stated reason; always audited."""
+    """Reveal an ID number or phone to a permitted user with a stated reason; always audited.
+
+    Not one transaction on purpose: a refused attempt is recorded and stays recorded.
+    """
     if field not in UNMASKABLE:
         raise DomainError("字段：只能查看身份证号或联系电话的明文", field="field")
     reason = (reason or "").strip()
@@ -249,7 +251,9 @@ def residency_start(
     require_in_region(actor, "residency.add", region, "房屋")
     # Moving someone in from another grid needs scope over where they are filed now, too.
     if actor is not None and not restrict(actor, "person.change").filter(pk=person.pk).exists():
-        raise DomainError("房屋：该人员当前登记在您的范围之外，需由原网格或上级办理迁入", field="house", code="forbidden")
+        raise DomainError(
+            "房屋：该人员当前登记在您的范围之外，需由原网格或上级办理迁入", field="house", code="forbidden"
+        )
     if Residency.objects.filter(person=person, house=house, kind=kind, end__isnull=True).exists():
         raise DomainError(f"房屋：{person.name}已登记为{house}的{Residency.Kind(kind).label}", field="house")
     residency = Residency.objects.create(

@@ -29,7 +29,7 @@ class ScopedViewSetMixin:
     def filter_queryset(self, queryset):
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None and self.action == "list":
-            fs = filterset_class(self.request.query_params or None, queryset=queryset, request=self.request)
+            fs = filterset_class(self.request.query_params, queryset=queryset, request=self.request)
             if not fs.is_valid():
                 from rest_framework.exceptions import ValidationError
 

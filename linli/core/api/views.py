@@ -31,14 +31,18 @@ class ObtainTokenView(APIView):
     def post(self, request):
         form = TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        user = authenticate(request._request, username=form.validated_data["username"], password=form.validated_data["password"])
+        user = authenticate(
+            request._request, username=form.validated_data["username"], password=form.validated_data["password"]
+        )
         if user is None:
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
         if otp_required(user):
             code = form.validated_data.get("otp", "")
             devices = TOTPDevice.objects.filter(user=user, confirmed=True)
             if not code or not any(d.verify_token(code) for d in devices):
-                return Response({"detail": "工作人员账号需要有效的动态验证码（otp）。"}, status=status.HTTP_400_BAD_REQUEST)
+                return Response(
+                    {"detail": "工作人员账号需要有效的动态验证码（otp）。"}, status=status.HTTP_400_BAD_REQUEST
+                )
         token, _ = Token.objects.get_or_create(user=user)
         audit.record(actor=user, action=AuditLog.Action.LOGIN, target=user, extra={"channel": "api"})
         return Response({"token": token.key, "user": user.username, "roles": sorted(user.roles())})

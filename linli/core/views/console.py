@@ -74,9 +74,11 @@ class RegionDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         region = self.object
         user = self.request.user
-        context["ancestors"] = restrict(user, "region.view", region.get_ancestors())
-        context["children"] = region.get_children().select_related("level").annotate(n=Count("buildings"))
-        buildings = list(restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300])
+        context["ancestors"] = restrict(user, "region.view", Region.objects.get_ancestors(region))
+        context["children"] = Region.objects.get_children(region).select_related("level").annotate(n=Count("buildings"))
+        buildings = list(
+            restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300]
+        )
         context["buildings"] = [b for b in buildings if b.grid_id == region.pk]
         context["map_data"] = {
             "boundary": region.boundary,

@@ -78,6 +78,22 @@ class ObjectListView(ScopedMixin, ListView):
     title = ""
     add_url_name: str | None = None
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "xlsx":
+            return self.export_xlsx()
+        return super().get(request, *args, **kwargs)
+
+    def export_xlsx(self):
+        """Export what the current filters show; masked values only, and an audit row."""
+        from linli.core.export import export_response
+
+        kind = self.kind
+        if not has_action(self.request.user, f"{kind}.export"):
+            raise PermissionDenied("没有导出权限。")
+        self.action = "export"
+        qs = self.get_queryset()
+        return export_response(request=self.request, title=self.title, columns=self.columns, queryset=qs)
+
     def get_queryset(self):
         qs = super().get_queryset()
         self.filterset = None

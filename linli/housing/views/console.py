@@ -56,12 +56,20 @@ class HouseDetailView(ObjectDetailView):
 @login_required
 def house_edit(request, pk):
     house = get_object_or_404(restrict(request.user, "house.change", House.objects.all()), pk=pk)
-    form = HouseEditForm(request.POST or None, initial={"floor": house.floor, "area": house.area, "use": house.use, "version": house.version})
+    form = HouseEditForm(
+        request.POST or None,
+        initial={"floor": house.floor, "area": house.area, "use": house.use, "version": house.version},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.house_update(
-                actor=request.user, house=house, version=data["version"], floor=data["floor"], area=data["area"], use=data["use"]
+                actor=request.user,
+                house=house,
+                version=data["version"],
+                floor=data["floor"],
+                area=data["area"],
+                use=data["use"],
             )
         except DomainError as exc:
             for field, message in exc.errors:

@@ -27,9 +27,11 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         return Person.objects.select_related("region").order_by("pk")
 
     def get_serializer_class(self):
-        return {"create": s.PersonCreateSerializer, "update": s.PersonUpdateSerializer, "unmask": s.UnmaskSerializer}.get(
-            self.action, s.PersonSerializer
-        )
+        return {
+            "create": s.PersonCreateSerializer,
+            "update": s.PersonUpdateSerializer,
+            "unmask": s.UnmaskSerializer,
+        }.get(self.action, s.PersonSerializer)
 
     @extend_schema(request=s.PersonCreateSerializer, responses={201: s.PersonSerializer})
     def create(self, request, *args, **kwargs):

@@ -133,7 +133,9 @@ def person_edit(request, pk):
         )
         form.fields["id_number"].help_text = f"当前：{person.id_number_masked}。为保护个人信息，请重新输入完整号码。"
         form.fields["phone"].help_text = f"当前：{person.phone_masked or '未登记'}。留空表示删除电话。"
-    return render(request, "people/console/person_form.html", {"form": form, "person": person, "title": f"修改 {person.name}"})
+    return render(
+        request, "people/console/person_form.html", {"form": form, "person": person, "title": f"修改 {person.name}"}
+    )
 
 
 def _person_fields(data: dict) -> dict:

@@ -18,7 +18,9 @@ def my_home(request):
     residencies = residencies.select_related("house__building__compound", "house__unit", "person").order_by("house_id")
     members = []
     if me and me.household_id:
-        members = restrict(request.user, "person.view", Person.objects.filter(household_id=me.household_id)).order_by("pk")
+        members = restrict(request.user, "person.view", Person.objects.filter(household_id=me.household_id)).order_by(
+            "pk"
+        )
     houses = {}
     for r in residencies:
         houses.setdefault(r.house, []).append(r)

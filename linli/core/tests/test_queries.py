@@ -1,0 +1,35 @@
+"""List pages and API lists run a fixed number of queries however many rows they show (no N+1)."""
+
+import pytest
+
+from linli.testing import add_person
+
+
+@pytest.fixture
+def crowded(world):
+    for i in range(30):
+        add_person(house=world.house_a, name=f"测试{i}", kind="family")
+    return world
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/console/people/persons/", "/console/housing/houses/", "/console/people/households/",
+     "/console/housing/buildings/", "/console/regions/", "/console/search/?q=测试"],
+)  # fmt: skip
+def test_console_lists_do_not_grow_queries_with_rows(crowded, login, django_assert_max_num_queries, url):
+    c = login(crowded.users["grid1"])
+    c.get(url)  # warm the session and caches
+    with django_assert_max_num_queries(14):
+        assert c.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/api/v1/persons/", "/api/v1/houses/", "/api/v1/households/", "/api/v1/residencies/", "/api/v1/regions/"]
+)
+def test_api_lists_do_not_grow_queries_with_rows(crowded, api, django_assert_max_num_queries, url):
+    client = api(crowded.users["grid1"])
+    with django_assert_max_num_queries(8):
+        assert client.get(url).status_code == 200

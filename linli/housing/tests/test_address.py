@@ -1,0 +1,49 @@
+"""Addresses parse from the ways people write them, and resolve to houses within scope."""
+
+import pytest
+
+from linli.housing.selectors import grid_for_point, houses_at_address, nearest_building, parse_address
+
+
+@pytest.mark.parametrize(
+    "text, building, unit, room",
+    [
+        ("3栋2单元501", "3", "2", "501"),
+        ("3-2-501", "3", "2", "501"),
+        ("彩虹社区3栋2单元501室", "3", "2", "501"),
+        ("彩虹花园3号楼2单元501", "3", "2", "501"),
+        ("３栋２单元５０１室", "3", "2", "501"),
+        ("A座1单元1203", "A", "1", "1203"),
+        ("3栋二单元501", "3", "2", "501"),
+        ("5栋101", "5", "", "101"),
+        ("3-501", "3", "", "501"),
+    ],
+)
+def test_address_forms_parse(text, building, unit, room):
+    parts = parse_address(text)
+    assert parts is not None
+    assert (parts.building, parts.unit, parts.room) == (building, unit, room)
+
+
+@pytest.mark.parametrize("text", ["张三", "zs", "13812345678", ""])
+def test_non_addresses_do_not_parse(text):
+    assert parse_address(text) is None
+
+
+@pytest.mark.django_db
+def test_address_resolves_to_the_house_for_a_user_in_scope(world):
+    for text in ("彩虹社区3栋2单元501室", "3-2-501", "彩虹花园3栋2单元501"):
+        assert list(houses_at_address(user=world.users["grid1"], text=text)) == [world.house_a]
+
+
+@pytest.mark.django_db
+def test_address_outside_scope_finds_nothing(world):
+    assert list(houses_at_address(user=world.users["grid2"], text="3-2-501")) == []
+
+
+@pytest.mark.django_db
+def test_a_coordinate_resolves_to_its_grid_and_nearest_building(world):
+    grid = grid_for_point(26.2455, 105.9316)
+    assert grid == world.grid_a
+    assert nearest_building(26.2455, 105.9316, within=grid) == world.house_a.building
+    assert grid_for_point(26.30, 106.10) is None

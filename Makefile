@@ -27,7 +27,7 @@ test: $(STAMP)
 	LINLI_TESTING=1 $(PY) -m pytest -m "not browser" -n 2 -q
 
 test-pg: $(STAMP)
-	LINLI_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linli} $(PY) -m pytest -m "not browser" -n 2 -q
+	LINLI_TESTING=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/linli} $(PY) -m pytest -m "not browser" -n 2 -q --create-db
 
 test-browser: $(STAMP)
 	LINLI_TESTING=1 $(PY) -m pytest -m browser -q -p no:xdist

@@ -160,3 +160,21 @@ def test_api_create_person_validates_and_saves_nothing_on_error(world, api):
     body = r.json()
     assert "校验位" in " ".join(body["id_number"]) and "联系电话" in " ".join(body["phone"])
     assert Person.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_admin_lists_configuration_and_the_audit_trail_read_only(world, client):
+    admin = world.users["admin"]
+    client.force_login(admin, backend="linli.core.auth.UsernameOrPhoneBackend")
+    session = client.session
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin, name="t", confirmed=True)
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    for url in ("/admin/core/region/", "/admin/core/user/", "/admin/core/auditlog/", "/admin/people/tag/", "/admin/core/region/add/"):
+        assert client.get(url).status_code == 200, url
+    log = AuditLog.objects.create(actor=admin, action="other")
+    assert client.post(f"/admin/core/auditlog/{log.pk}/delete/", {"post": "yes"}).status_code == 403
+    with pytest.raises(RuntimeError):
+        log.delete()

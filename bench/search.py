@@ -1,0 +1,136 @@
+"""Benchmark: search and a grid worker's first list page on PostgreSQL with a million persons.
+
+Usage (PostgreSQL; loads the scaled demo first when the database holds fewer persons than asked):
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/linli_bench .venv/bin/python bench/search.py --persons 1000000
+
+Times are server-side: each request goes through Django's full stack (middleware, scope, query,
+template) in-process via the test client, without a network hop. Targets: search p95 ≤ 50 ms,
+list p95 ≤ 100 ms. Prints the plan of the scoped prefix query so the index use can be checked.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+os.environ.setdefault("LINLI_DEMO", "1")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=200, help="requests per kind")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from linli.core import crypto
+    from linli.core.models import User
+    from linli.housing.models import House
+    from linli.people.models import Person
+
+    if connection.vendor != "postgresql":
+        print("warning: not PostgreSQL — figures are for", connection.vendor)
+    call_command("migrate", verbosity=0)
+    have = Person.objects.count()
+    if have < args.persons * 0.95:
+        if have:
+            sys.exit(f"database holds {have} persons, fewer than {args.persons}: use an empty database")
+        started = time.perf_counter()
+        call_command("linli_demo", persons=args.persons)
+        print(f"loaded {args.persons:,} persons in {time.perf_counter() - started:.0f} s")
+    total = Person.objects.count()
+    print(f"persons in database: {total:,}")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+
+    rng = random.Random(args.seed)
+    settings.ALLOWED_HOSTS = ["*"]
+    staff = User.objects.get(username="staff")
+    grid1 = User.objects.get(username="grid1")
+    max_pk = Person.objects.order_by("-pk").values_list("pk", flat=True).first()
+    sample = []
+    while len(sample) < args.samples:
+        p = Person.objects.filter(pk__gte=rng.randint(1, max_pk)).order_by("pk").first()
+        if p is not None:
+            sample.append(p)
+    houses = []
+    max_house = House.objects.order_by("-pk").values_list("pk", flat=True).first()
+    while len(houses) < args.samples:
+        h = House.objects.filter(pk__gte=rng.randint(1, max_house)).select_related("building", "unit").first()
+        if h is not None and h.unit_id:
+            houses.append(h)
+
+    queries = {
+        "name": [p.name for p in sample],
+        "pinyin initials": [p.name_initials for p in sample if p.name_initials],
+        "ID number": [crypto.decrypt(p.id_number_enc) for p in sample],
+        "phone last 4": [p.phone_last4 for p in sample if p.phone_last4],
+        "address": [f"{h.building.number}-{h.unit.number}-{h.number}" for h in houses],
+    }
+
+    client = Client()
+    client.force_login(staff, backend="linli.core.auth.UsernameOrPhoneBackend")
+    results = []
+    for kind, qs in queries.items():
+        times = []
+        for q in qs[: args.samples]:
+            t0 = time.perf_counter()
+            r = client.get("/console/search/", {"q": q})
+            times.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code in (200, 302), (kind, q, r.status_code)
+        results.append((f"search by {kind} (staff)", times))
+
+    worker = Client()
+    worker.force_login(grid1, backend="linli.core.auth.UsernameOrPhoneBackend")
+    times = []
+    for _ in range(args.samples):
+        t0 = time.perf_counter()
+        r = worker.get("/console/people/persons/")
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200
+    results.append(("grid worker: first page of 实有人口", times))
+    times = []
+    for _ in range(args.samples // 2):
+        t0 = time.perf_counter()
+        r = worker.get("/api/v1/persons/")
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200
+    results.append(("grid worker: API /api/v1/persons/ page 1", times))
+
+    print(f"\n{'what':<42} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for name, times in results:
+        print(f"{name:<42} {len(times):>5} {statistics.median(times):>8.1f} {percentile(times, 95):>8.1f} {max(times):>8.1f}")
+
+    if connection.vendor == "postgresql":
+        prefix = grid1.active_grants()[0].region.path
+        with connection.cursor() as cur:
+            cur.execute(
+                "EXPLAIN SELECT id FROM people_person WHERE region_path LIKE %s ORDER BY region_path, name LIMIT 50",
+                [prefix + "%"],
+            )
+            print("\nplan of a grid worker's scoped list:\n  " + "\n  ".join(r[0] for r in cur.fetchall()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

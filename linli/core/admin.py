@@ -1,0 +1,118 @@
+"""Administration of configuration: regions, levels, organisations, users and grants; audit is read-only."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from linli.core import services
+from linli.core.models import AuditLog, Grant, ObjectChange, Organisation, Region, RegionLevel, User
+
+admin.site.site_header = "邻里 · 系统管理"
+admin.site.site_title = "邻里系统管理"
+
+
+@admin.register(RegionLevel)
+class RegionLevelAdmin(admin.ModelAdmin):
+    list_display = ["depth", "code", "name"]
+
+
+class RegionAdminForm(forms.ModelForm):
+    parent = forms.ModelChoiceField(
+        Region.objects.all(), required=False, label="上级区域", help_text="新建时选择；建成后不可移动"
+    )
+
+    class Meta:
+        model = Region
+        fields = ["parent", "name", "level", "code", "leader_name", "leader_user", "lat", "lng", "boundary"]
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    """Regions are appended under a parent through the service; moving is not offered (paths are copied)."""
+
+    form = RegionAdminForm
+    list_display = ["indented_name", "level", "code", "leader_name"]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    ordering = ["path"]
+    readonly_fields = ["path"]
+    raw_id_fields = ["leader_user"]
+
+    @admin.display(description="名称")
+    def indented_name(self, obj):
+        return f"{'　' * (obj.depth - 1)}{obj.name}"
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "level", "code", "leader_name", "leader_user", "lat", "lng", "boundary", "path"]
+        return (["parent"] + fields[:-1]) if obj is None else fields
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.region_create(
+            actor=request.user, name=data["name"], level=data["level"], parent=data.get("parent"), code=data.get("code", ""),
+            boundary=data.get("boundary"), lat=data.get("lat"), lng=data.get("lng"), leader_name=data.get("leader_name", ""),
+        )  # fmt: skip
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "credit_code"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    raw_id_fields = ["region"]
+    exclude = ["region_path"]
+
+    def save_model(self, request, obj, form, change):
+        obj.region_path = obj.region.path
+        super().save_model(request, obj, form, change)
+
+
+class GrantInline(admin.TabularInline):
+    model = Grant
+    extra = 0
+    raw_id_fields = ["region", "organisation"]
+
+
+@admin.register(User)
+class LinliUserAdmin(UserAdmin):
+    list_display = ["username", "full_name", "phone_masked", "is_active", "last_login"]
+    search_fields = ["username", "full_name"]
+    inlines = [GrantInline]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "full_name", "phone_masked"]}),
+        ("状态", {"fields": ["is_active", "is_staff", "is_superuser", "otp_exempt"]}),
+        ("时间", {"fields": ["last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["phone_masked", "last_login", "date_joined"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "target_repr", "field", "reason", "result", "ip"]
+    list_filter = ["action", "result"]
+    search_fields = ["actor_name", "target_repr", "reason"]
+
+
+@admin.register(ObjectChange)
+class ObjectChangeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor_name", "action", "target_type", "target_repr"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_name", "target_repr"]

@@ -262,3 +262,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+FILTERS_EMPTY_CHOICE_LABEL = "全部"

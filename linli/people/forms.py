@@ -1,8 +1,10 @@
 from django import forms
 
+from linli.core.forms import RegionChoiceField
 from linli.core.models import Region
 from linli.core.scoping import restrict
 from linli.housing.models import House
+from linli.housing.selectors import houses_at_address
 from linli.people.models import ETHNIC_GROUPS, Person, Residency
 
 
@@ -27,20 +29,34 @@ class PersonCreateForm(PersonForm):
     house = forms.ModelChoiceField(
         label="房屋", queryset=House.objects.none(), required=False, widget=forms.HiddenInput
     )
+    address = forms.CharField(
+        label="住址", max_length=100, required=False, help_text="如 3栋2单元501、3-2-501 或 彩虹社区3栋2单元501室"
+    )
     residency_kind = forms.ChoiceField(label="与房屋关系", choices=Residency.Kind.choices)
-    region = forms.ModelChoiceField(label="所属网格", queryset=Region.objects.none(), required=False)
+    region = RegionChoiceField(
+        label="所属网格（无房屋时）", queryset=Region.objects.none(), required=False, empty_label="—"
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["house"].queryset = restrict(user, "house.add", House.objects.select_related("building", "unit"))
+        self.user = user
+        self.fields["house"].queryset = restrict(user, "house.view", House.objects.select_related("building", "unit"))
         self.fields["region"].queryset = restrict(
-            user, "region.view", Region.objects.filter(level__code__in=["grid", "unit"])
-        )
+            user, "region.view", Region.objects.filter(level__code__in=["grid", "unit"]).select_related("level")
+        ).order_by("path")
 
     def clean(self):
         data = super().clean()
-        if not data.get("house") and not data.get("region"):
-            raise forms.ValidationError("请选择房屋或所属网格。")
+        if not data.get("house") and data.get("address"):
+            houses = list(houses_at_address(user=self.user, text=data["address"])[:2])
+            if not houses:
+                self.add_error("address", f"住址：没有找到“{data['address']}”，或不在您的范围内")
+            elif len(houses) > 1:
+                self.add_error("address", f"住址：“{data['address']}”对应多套房屋，请写上小区名称")
+            else:
+                data["house"] = houses[0]
+        if not data.get("house") and not data.get("region") and not self.errors:
+            raise forms.ValidationError("请填写住址，或选择所属网格。")
         return data
 
 

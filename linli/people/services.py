@@ -347,6 +347,9 @@ def tag_assign(*, actor: User | None, person: Person, tag: Tag, note: str = "", 
             raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
         if tag.sensitivity > max_tag_sensitivity(actor):
             raise DomainError(f"标签：您无权设置“{tag.name}”", field="tag", code="forbidden")
+    from linli.dataio.services import require_consent_for_tag
+
+    require_consent_for_tag(person=person, tag=tag)
     assignment, created = TagAssignment.objects.get_or_create(
         person=person,
         tag=tag,

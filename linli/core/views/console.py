@@ -6,15 +6,15 @@ from django.shortcuts import redirect, render
 
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.models import AuditLog, ObjectChange, Region
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 
 
 @login_required
 def home(request):
-    """A staff member's start page: what is in their scope, at a glance."""
+    """A staff member's start page: what is in their scope, at a glance, and one level down."""
     from linli.housing.models import Building, House
-    from linli.people.models import Household, Person
+    from linli.people.models import Household, Person, Tag, TagAssignment
 
     user = request.user
     cards = []
@@ -27,10 +27,30 @@ def home(request):
         if has_action(user, f"{kind}.view"):
             count = restrict(user, f"{kind}.view", model.objects.all())[:100_001].count()
             cards.append({"label": label, "count": count, "url_name": url_name})
-    regions = []
-    if has_action(user, "region.view"):
-        regions = [g.region for g in user.active_grants() if g.region_id]
-    return render(request, "core/console/home.html", {"cards": cards, "regions": regions})
+    regions = [g.region for g in user.active_grants() if g.region_id]
+    breakdown = []
+    if has_action(user, "person.view"):
+        persons = restrict(user, "person.view", Person.objects.all())
+        houses = restrict(user, "house.view", House.objects.all())
+        for region in regions[:3]:
+            for child in Region.objects.get_children(region).select_related("level")[:30]:
+                breakdown.append(
+                    {
+                        "region": child,
+                        "persons": persons.filter(region_path__startswith=child.path).count(),
+                        "houses": houses.filter(region_path__startswith=child.path).count(),
+                    }
+                )
+    groups = []
+    if has_action(user, "person.view") and has_action(user, "tag.view"):
+        assignments = restrict(user, "tagassignment.view", TagAssignment.objects.all())
+        visible = Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user), depth__gt=1).order_by("path")
+        counts = dict(
+            assignments.filter(tag__in=visible).values_list("tag_id").annotate(n=Count("id")).values_list("tag_id", "n")
+        )
+        groups = [{"tag": t, "count": counts.get(t.pk, 0)} for t in visible if counts.get(t.pk)]
+    context = {"cards": cards, "regions": regions, "breakdown": breakdown, "groups": groups}
+    return render(request, "core/console/home.html", context)
 
 
 @login_required

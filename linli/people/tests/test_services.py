@@ -115,3 +115,29 @@ def test_grid_worker_cannot_set_a_tag_above_their_sensitivity(world):
         services.tag_assign(actor=world.users["grid1"], person=world.person_a, tag=tag)
     services.tag_assign(actor=world.users["staff"], person=world.person_a, tag=tag)
     assert world.person_a.tag_assignments.count() == 1
+
+
+@pytest.mark.django_db
+def test_console_registration_by_address_text(world, login):
+    c = login(world.users["grid1"])
+    form = {"name": "孙八", "id_type": "resident_id", "id_number": make_id_number(dt.date(2001, 1, 2)),
+            "phone": "13511112222", "person_type": "resident", "political_status": "masses", "residency_kind": "tenant"}  # fmt: skip
+    r = c.post("/console/people/persons/add/", {**form, "address": "9-9-909"})
+    assert "没有找到" in r.content.decode() and not Person.objects.filter(name="孙八").exists()
+    r = c.post("/console/people/persons/add/", {**form, "address": "3-2-501"})
+    person = Person.objects.get(name="孙八")
+    assert r.status_code == 302 and r["Location"] == person.get_absolute_url()
+    assert person.residencies.get().house == world.house_a and person.region == world.unit_a1
+
+
+@pytest.mark.django_db
+def test_console_registration_shows_every_bad_field_and_saves_nothing(world, login):
+    c = login(world.users["grid1"])
+    r = c.post(
+        "/console/people/persons/add/",
+        {"name": "周九", "id_type": "resident_id", "id_number": "52040219800517001Y", "phone": "1234",
+         "person_type": "resident", "political_status": "masses", "residency_kind": "owner", "address": "3-2-501"},
+    )  # fmt: skip
+    body = r.content.decode()
+    assert r.status_code == 200 and "身份证号" in body and "联系电话" in body
+    assert not Person.objects.filter(name="周九").exists()

@@ -31,7 +31,7 @@ class PersonListView(ObjectListView):
         Column("联系电话", "phone_masked", css="font-monospace"),
         Column("人员类型", "person_type"),
         Column("政治面貌", "political_status"),
-        Column("所属网格", "region.name"),
+        Column("网格/十联户", "region.name"),
     ]
 
     def base_queryset(self):
@@ -94,6 +94,8 @@ def person_add(request):
             return redirect("people:person_detail", pk=person.pk)
     if form.data.get("house"):
         house = form.fields["house"].queryset.filter(pk=form.data.get("house")).first() or house
+    if house is not None:
+        form.fields["address"].widget = form.fields["address"].hidden_widget()
     return render(request, "people/console/person_form.html", {"form": form, "house": house, "title": "登记人员"})
 
 

@@ -101,7 +101,7 @@ class House(models.Model):
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="houses", verbose_name="单元"
     )
     floor = models.SmallIntegerField("楼层", null=True, blank=True)
-    number = models.CharField("房号", max_length=20)
+    number = models.CharField("房号", max_length=20, db_index=True)
     area = models.DecimalField(
         "建筑面积（㎡）",
         max_digits=8,

@@ -99,6 +99,7 @@ class Person(models.Model):
             models.Index(fields=["phone_last4", "region_path"], name="person_phone_last4"),
             models.Index(fields=["name_initials", "region_path"], name="person_initials"),
             models.Index(fields=["name", "region_path"], name="person_name"),
+            models.Index(fields=["name_pinyin", "region_path"], name="person_pinyin"),
         ]
 
     def __str__(self) -> str:

@@ -141,3 +141,20 @@ def test_console_registration_shows_every_bad_field_and_saves_nothing(world, log
     body = r.content.decode()
     assert r.status_code == 200 and "身份证号" in body and "联系电话" in body
     assert not Person.objects.filter(name="周九").exists()
+
+
+@pytest.mark.django_db
+def test_sensitive_tags_are_shown_only_to_roles_that_need_them(world, login):
+    tag = Tag.objects.add_root(create_kwargs={"name": "社区矫正人员", "code": "correction", "sensitivity": 3})
+    public = Tag.objects.add_root(create_kwargs={"name": "退役军人", "code": "veteran", "sensitivity": 0})
+    services.tag_assign(actor=None, person=world.person_a, tag=tag)
+    services.tag_assign(actor=None, person=world.person_a, tag=public)
+    url = world.person_a.get_absolute_url()
+    staff_page = login(world.users["staff"]).get(url).content.decode()
+    assert "社区矫正人员" in staff_page and "退役军人" in staff_page
+    grid_page = login(world.users["grid1"]).get(url).content.decode()
+    assert "社区矫正人员" not in grid_page and "退役军人" in grid_page
+    unit_page = login(world.users["unitleader"]).get(url).content.decode()
+    assert "社区矫正人员" not in unit_page and "/unmask/" not in unit_page
+    resident_page = login(world.users["resident"]).get("/m/me/").content.decode()
+    assert "社区矫正人员" not in resident_page and "退役军人" in resident_page

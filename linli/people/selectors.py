@@ -108,20 +108,21 @@ def search(*, user, q: str) -> SearchResult:
             return result
         result.persons = list(persons.filter(phone_hash=crypto.blind_index(phone, "phone"))[:SEARCH_LIMIT])
     elif kind == "phone_last4":
-        result.persons = list(persons.filter(phone_last4=text).order_by("name", "pk")[:SEARCH_LIMIT])
+        # Orderings follow the (key, region_path) indexes so a million-row scope stops after 50 rows.
+        result.persons = list(persons.filter(phone_last4=text).order_by("region_path", "pk")[:SEARCH_LIMIT])
     elif kind == "pinyin":
         lower = text.lower()
         qs = persons.filter(name_initials__startswith=lower) if len(lower) <= 4 else persons.none()
-        found = list(qs.order_by("name_initials", "name", "pk")[:SEARCH_LIMIT])
+        found = list(qs.order_by("name_initials", "region_path")[:SEARCH_LIMIT])
         if len(found) < SEARCH_LIMIT:
             more = persons.filter(name_pinyin__startswith=lower).exclude(pk__in=[p.pk for p in found])
-            found += list(more.order_by("name_pinyin", "pk")[: SEARCH_LIMIT - len(found)])
+            found += list(more.order_by("name_pinyin", "region_path")[: SEARCH_LIMIT - len(found)])
         result.persons = found
     elif kind == "address":
         houses = houses_at_address(user=user, text=text)
         result.houses = list(houses.order_by("building_id", "unit_id", "number")[:SEARCH_LIMIT])
     else:
-        result.persons = list(persons.filter(name__startswith=text).order_by("name", "pk")[:SEARCH_LIMIT])
+        result.persons = list(persons.filter(name__startswith=text).order_by("name", "region_path")[:SEARCH_LIMIT])
         if not result.persons:
             # Not a name we know: try it as a fragment of a compound or building name.
             houses = restrict(user, "house.view", House.objects.select_related("building__compound", "unit"))

@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "EntityKindEnum": "linli.people.models.Entity.Kind",
         "PlaceKindEnum": "linli.people.models.Place.Kind",
         "OrganisationKindEnum": "linli.core.models.Organisation.Kind",
+        "EventStatusEnum": "linli.events.models.EventStatus",
     },
 }
 

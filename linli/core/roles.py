@@ -86,6 +86,32 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     Role.RESIDENT: _grant(("person", "household", "residency", "house"), ("view",)),
 }
 
+# Events (工单): added by the events app. dispatch = 受理/派遣/改派/挂起/结案; handle = 签收/退回/办结 as handler.
+_EVENT_OFFICE = {
+    "event.view",
+    "event.add",
+    "event.dispatch",
+    "event.handle",
+    "event.verify",
+    "event.export",
+    "event.stats",
+}
+_EVENT_ACTIONS = {
+    Role.LEADER: {"event.view", "event.export", "event.stats", "event.supervise"},
+    Role.STREET_STAFF: _EVENT_OFFICE | {"event.supervise"},
+    Role.COMMUNITY_STAFF: _EVENT_OFFICE,
+    Role.GRID_LEADER: {"event.view", "event.add", "event.handle", "event.verify", "event.export", "event.stats"},
+    Role.GRID_WORKER: {"event.view", "event.add", "event.handle", "event.verify", "event.export", "event.stats"},
+    Role.UNIT_LEADER: {"event.view", "event.add"},
+    Role.DEPT_STAFF: {"event.view", "event.handle", "event.export"},
+    Role.PROPERTY_STAFF: {"event.view", "event.handle", "event.export"},
+    Role.PARTY_MEMBER: {"event.view", "event.add", "event.rate"},
+    Role.VOLUNTEER: {"event.view", "event.add", "event.rate"},
+    Role.RESIDENT: {"event.view", "event.add", "event.rate"},
+}
+for _role, _actions in _EVENT_ACTIONS.items():
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
+
 # Highest tag sensitivity a role may see: 0 公开, 1 内部, 2 敏感, 3 高度敏感 (health, 社区矫正, minors…).
 ROLE_TAG_SENSITIVITY = {
     Role.ADMIN: 3,
@@ -102,6 +128,19 @@ ROLE_TAG_SENSITIVITY = {
     Role.VOLUNTEER: 0,
     Role.RESIDENT: 0,
 }
+
+
+# --- dataio: imports, exports and personal-data protections (added by linli.dataio) ----------------------
+# importbatch: the import ledger; correction: residents' correction requests (PIPL Art. 46); consent: consent
+# records for sensitive processing (PIPL Art. 29/31); retention: purge periods and legal holds.
+_DATAIO_OFFICE = _grant(("importbatch", "correction", "consent"), ("view", "change")) | {"consent.add"}
+for _role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER, Role.GRID_WORKER):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _DATAIO_OFFICE
+ROLE_ACTIONS[Role.AUDITOR] = ROLE_ACTIONS[Role.AUDITOR] | {
+    "importbatch.view", "correction.view", "consent.view", "retention.view",
+}  # fmt: skip
+for _role in (Role.RESIDENT, Role.PARTY_MEMBER, Role.VOLUNTEER):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {"correction.view", "correction.add", "consent.view"}
 
 
 def role_allows(role: str, action: str) -> bool:

@@ -1,10 +1,6 @@
 """Real Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server."""
 
 import os
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still
-# plain synchronous code, so its async-safety guard must stand aside here (tests only).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from pathlib import Path
 
 import pytest
@@ -21,10 +17,16 @@ def browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are still
+    # plain synchronous code, so its async-safety guard must stand aside while browser tests run.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield b
+            b.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

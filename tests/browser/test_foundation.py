@@ -60,7 +60,6 @@ def test_grid_worker_of_another_grid_cannot_open_the_person(browser_world, live_
 
 
 def test_resident_sees_home_masked_on_a_phone(browser_world, live_server, mobile_page, shot):
-    world = browser_world
     page = mobile_page
     page.goto(f"{live_server.url}/m/")
     page.wait_for_url("**/accounts/login/**")

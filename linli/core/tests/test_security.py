@@ -104,6 +104,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = dict(os.environ, LINLI_HTTPS="1", LINLI_VAR_DIR=str(tmp_path), LINLI_SECRET_KEY="k3y-" + "Zq8rT5vW1xY7" * 5)
     env.pop("LINLI_DEBUG", None)
     env.pop("LINLI_TESTING", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env, capture_output=True, text=True, cwd=settings.BASE_DIR, timeout=120,
@@ -172,7 +173,13 @@ def test_admin_lists_configuration_and_the_audit_trail_read_only(world, client):
     device = TOTPDevice.objects.create(user=admin, name="t", confirmed=True)
     session["otp_device_id"] = device.persistent_id
     session.save()
-    for url in ("/admin/core/region/", "/admin/core/user/", "/admin/core/auditlog/", "/admin/people/tag/", "/admin/core/region/add/"):
+    for url in (
+        "/admin/core/region/",
+        "/admin/core/user/",
+        "/admin/core/auditlog/",
+        "/admin/people/tag/",
+        "/admin/core/region/add/",
+    ):
         assert client.get(url).status_code == 200, url
     log = AuditLog.objects.create(actor=admin, action="other")
     assert client.post(f"/admin/core/auditlog/{log.pk}/delete/", {"post": "yes"}).status_code == 403

@@ -1,0 +1,127 @@
+"""Administrators configure the taxonomy, external codes, dispatch rules, the holiday calendar and API keys here."""
+
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from linli.events import deadlines
+from linli.events.models import (
+    ApiKey,
+    Category,
+    ClassificationFeedback,
+    DispatchRule,
+    Event,
+    EventCounter,
+    EventPhoto,
+    EventTask,
+    EventTransition,
+    ExternalCode,
+    Holiday,
+    HolidayYear,
+    Notification,
+    OutboundMessage,
+)
+
+
+class ExternalCodeInline(admin.TabularInline):
+    model = ExternalCode
+    extra = 0
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "parent", "handler_kind", "deadline_value", "deadline_unit", "urgency", "emergency",
+                    "active", "version"]  # fmt: skip
+    list_filter = ["parent", "handler_kind", "deadline_unit", "urgency", "emergency", "active"]
+    search_fields = ["code", "name", "synonyms"]
+    list_editable = ["active"]
+    inlines = [ExternalCodeInline]
+
+
+@admin.register(ExternalCode)
+class ExternalCodeAdmin(admin.ModelAdmin):
+    list_display = ["system", "code", "name", "category"]
+    list_filter = ["system"]
+    search_fields = ["code", "name", "category__code", "category__name"]
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "region", "handler_kind", "organisation", "user", "active"]
+    list_filter = ["handler_kind", "active"]
+    autocomplete_fields = []
+    raw_id_fields = ["category", "region", "organisation", "user"]
+
+
+def calendar_warning(request) -> None:
+    """Warn while next year's official holiday notice is missing: its deadlines fall back to plain weekends."""
+    last = deadlines.last_known_year()
+    today = timezone.localdate()
+    horizon = (today + dt.timedelta(days=60)).year
+    if last is None or last < horizon:
+        missing = (last or today.year - 1) + 1
+        messages.warning(
+            request,
+            f"{missing} 年的放假与调休安排尚未录入：超出 {last or '已录入年份'} 年的处置时限按普通周末估算（事件上标注“时限为估算”）。"
+            "国务院办公厅通知发布后，请在此录入放假日与调休上班日，并在“节假日年度”中登记该年为已录入。",
+        )
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind", "date"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def changelist_view(self, request, extra_context=None):
+        calendar_warning(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "published", "source"]
+
+    def changelist_view(self, request, extra_context=None):
+        calendar_warning(request)
+        return super().changelist_view(request, extra_context)
+
+
+class TransitionInline(admin.TabularInline):
+    model = EventTransition
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "action_label", "from_status", "to_status", "actor_name", "note", "public"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-mostly: the workflow is changed through the console, where every step is recorded."""
+
+    list_display = ["number", "title", "channel", "category", "status", "region", "created_at", "due_at"]
+    list_filter = ["status", "channel", "needs_triage", "flagged", "supervision"]
+    search_fields = ["number", "title", "external_id"]
+    readonly_fields = [f.name for f in Event._meta.fields if f.name not in ("flagged", "flag_note")]
+    inlines = [TransitionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+for model, fields in (
+    (EventPhoto, ["event", "kind", "content_type", "size", "created_at"]),
+    (EventTask, ["event", "organisation", "role", "status", "due_at"]),
+    (Notification, ["recipient", "kind", "title", "read_at", "created_at"]),
+    (OutboundMessage, ["channel", "backend", "to_masked", "template", "status", "created_at"]),
+    (ClassificationFeedback, ["suggested_code", "chosen_code", "actor", "created_at"]),
+    (ApiKey, ["name", "region", "active", "created_at"]),
+    (EventCounter, ["day", "last"]),
+    (EventTransition, ["event", "action_label", "from_status", "to_status", "actor_name", "public", "created_at"]),
+):
+    admin.site.register(model, type(f"{model.__name__}Admin", (admin.ModelAdmin,), {"list_display": fields}))

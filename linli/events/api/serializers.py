@@ -1,0 +1,145 @@
+"""API shapes for events. Phones are masked; the reporter is shown only to staff (residents see their own)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from linli.events.models import Category, Event, EventPhoto, EventTask, EventTransition, Notification
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name", "parent_code", "handler_kind", "deadline_value", "deadline_unit", "urgency",
+                  "emergency", "emergency_hint", "synonyms", "active"]  # fmt: skip
+
+
+class EventSerializer(serializers.ModelSerializer):
+    category_code = serializers.CharField(source="category.code", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    channel_label = serializers.CharField(source="get_channel_display", read_only=True)
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    handler = serializers.CharField(source="handler_label", read_only=True)
+    contact_phone = serializers.CharField(source="contact_phone_masked", read_only=True)
+    reporter = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "number", "channel", "channel_label", "category_code", "category_name", "title",
+                  "description", "status", "status_label", "reporter", "anonymous", "contact_phone", "house",
+                  "building", "lat", "lng", "address", "region", "region_name", "needs_triage", "handler_kind",
+                  "handler", "urgency", "emergency", "created_at", "accepted_at", "due_at", "warn_at",
+                  "deadline_estimated", "resolved_at", "closed_at", "overdue", "supervision", "flagged", "result",
+                  "rating", "rating_comment", "parent", "external_source", "external_id", "version"]  # fmt: skip
+
+    def get_reporter(self, obj) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and (user.is_staff_role or obj.reporter_user_id == user.pk):
+            return obj.reporter_name or (obj.reporter_user.display_name if obj.reporter_user_id else "")
+        return obj.public_reporter
+
+    def get_overdue(self, obj) -> bool:
+        return obj.is_overdue()
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventTransition
+        fields = ["action", "action_label", "from_status", "to_status", "actor_name", "note", "created_at"]
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = EventPhoto
+        fields = ["id", "kind", "url", "content_type", "size", "created_at"]
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = EventTask
+        fields = [
+            "id",
+            "organisation",
+            "organisation_name",
+            "role",
+            "status",
+            "due_at",
+            "result",
+            "signed_at",
+            "done_at",
+        ]
+
+
+class EventDetailSerializer(EventSerializer):
+    """An event with its timeline (public steps only for residents), photos and 吹哨 tasks."""
+
+    timeline = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+    tasks = TaskSerializer(many=True, read_only=True)
+
+    class Meta(EventSerializer.Meta):
+        fields = EventSerializer.Meta.fields + ["timeline", "photos", "tasks"]
+
+    @extend_schema_field(TransitionSerializer(many=True))
+    def get_timeline(self, obj):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        qs = obj.transitions.all()
+        if user is None or not user.is_staff_role:
+            qs = qs.filter(public=True)
+        return TransitionSerializer(qs.order_by("created_at", "pk"), many=True).data
+
+
+class EventCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+    title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=8, required=False, allow_blank=True, allow_null=True, default=None,
+                                     help_text="小类代码，如 0201；可留空由受理人确定")  # fmt: skip
+    channel = serializers.CharField(
+        required=False, default="", help_text="工作人员代登记时填写：phone/12345/12319/walk_in"
+    )
+    house = serializers.IntegerField(required=False, allow_null=True, default=None)
+    building = serializers.IntegerField(required=False, allow_null=True, default=None)
+    lat = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    lng = serializers.DecimalField(max_digits=9, decimal_places=6, required=False, allow_null=True, default=None)
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reporter_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    anonymous = serializers.BooleanField(required=False, default=False)
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class ActionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(required=False, help_text="读取时的 version；已被他人处理则返回 409")
+    note = serializers.CharField(required=False, allow_blank=True, default="", help_text="说明/理由")
+    category = serializers.CharField(required=False, allow_blank=True, default="")
+    handler = serializers.CharField(required=False, allow_blank=True, default="",
+                                    help_text="user:ID / org:ID / kind:grid|care|service_centre；留空按派遣规则")  # fmt: skip
+    parent = serializers.CharField(required=False, allow_blank=True, default="", help_text="合并到的事件编号")
+    result = serializers.CharField(required=False, allow_blank=True, default="")
+    passed = serializers.BooleanField(required=False, default=True)
+    days = serializers.IntegerField(required=False, default=0)
+    approve = serializers.BooleanField(required=False, default=True)
+    outcome = serializers.ChoiceField(choices=["rework", "close"], required=False)
+    lead = serializers.IntegerField(required=False)
+    assists = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    rating = serializers.CharField(required=False, allow_blank=True, default="")
+    flagged = serializers.BooleanField(required=False, default=True)
+
+
+class ClassifyRequestSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "url", "event", "read_at", "created_at"]

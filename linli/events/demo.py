@@ -1,0 +1,247 @@
+"""Demo events for 彩虹社区: ~300 realistic events across channels, states and categories, and the Open311 demo key.
+
+``build(seed)`` is called by the project's demo command after the community, its grids, buildings, houses,
+organisations and personas exist. It goes through the real services (so every event has a true timeline),
+then moves each event back in time to spread the reports over the last 60 days.
+"""
+
+import datetime as dt
+import random
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from linli.core.models import Grant, Organisation, Region, User
+from linli.core.roles import Role
+from linli.events import deadlines, services
+from linli.events.models import ApiKey, Category, Channel, DispatchRule, Event, EventTransition, Notification
+from linli.housing.models import Building, House
+
+DEMO_OPEN311_KEY = "demo-open311-key"
+
+PHRASES = [
+    ("0101", "楼道里堆满了纸箱和旧家具，把安全出口堵住了"), ("0102", "有人把电动车推进电梯上楼充电"),
+    ("0102", "一楼窗口拉出一根电线给电动车充电"), ("0103", "闻到很重的燃气味，好像是楼下厨房传出来的"),
+    ("0105", "阳台上的空调外机摇摇晃晃，怕掉下来砸到人"), ("0106", "楼道里的灭火器过期了，消防栓也没水带"),
+    ("0201", "楼下垃圾堆了好几天没人清运，气味很大"), ("0202", "垃圾桶满了溢出来，苍蝇很多"),
+    ("0204", "单元门口贴满了开锁、办证的小广告"), ("0205", "一楼住户在绿化带里私自搭建了棚子"),
+    ("0207", "小区门口有流动摊贩占道卖菜"), ("0206", "楼道里有人乱堆杂物，走路都要侧身"),
+    ("0301", "门口道路坑洼很多，下雨积水"), ("0302", "人行道上的井盖破了一个角，晚上看不见很危险"),
+    ("0303", "小区外面的路灯坏了好几盏，晚上很黑"), ("0304", "家里停水了，也没有提前通知"),
+    ("0305", "下水道堵了，污水冒到路面上"), ("0308", "健身器材的螺丝松了，老人用着不安全"),
+    ("0401", "消防通道上停满了私家车"), ("0402", "共享单车乱停，把人行道都堵住了"),
+    ("0403", "路边有一辆落满灰的废弃车停了半年"), ("0405", "充电桩坏了，充不上电"),
+    ("0501", "楼上邻居漏水到我家，协商不成"), ("0502", "和物业因为停车费的问题有纠纷"),
+    ("0501", "邻居在楼道养狗，经常吵架"), ("0504", "装修公司拖欠工人工资"),
+    ("0601", "楼下最近经常有陌生人徘徊，挨家敲门"), ("0602", "电动车电瓶被偷了"),
+    ("0603", "楼上装修每天早上七点就开始电钻"), ("0604", "怀疑隔壁是群租房，住了十几个人"),
+    ("0701", "工地晚上十一点还在施工，噪声很大"), ("0702", "楼下饭店的油烟直接排到我家窗户"),
+    ("0703", "有人在空地上焚烧垃圾，烟很大"), ("0705", "工地渣土车遗撒，灰尘很大"),
+    ("0801", "电梯又坏了，老人上下楼很困难"), ("0802", "单元门禁坏了，谁都能进来"),
+    ("0803", "楼道的灯不亮了"), ("0804", "卫生间天花板渗水"), ("0806", "小区绿化很久没修剪了"),
+    ("0901", "想咨询低保怎么申请"), ("0902", "家里老人想申请居家养老服务"), ("0906", "想开一个居住证明"),
+    ("0907", "孩子入学需要社区出具证明"), ("1001", "隔壁独居的王大爷两天没出门了，敲门也没人应"),
+    ("1002", "楼下有个小孩经常一个人在外面到很晚"), ("1003", "家里困难，想申请帮扶"),
+    ("1004", "邻居情绪很不稳定，说一些过激的话"),
+]  # fmt: skip
+RESULTS = ["已到现场处置完毕，并向居民说明情况", "已联系责任单位清理完毕，拍照留存", "已协调物业维修，恢复正常",
+           "已现场劝导并登记，后续持续关注", "已上门走访，问题已解决"]  # fmt: skip
+CHANNELS = [(Channel.RESIDENT_APP, 40), (Channel.HOTLINE_12345, 18), (Channel.PHONE, 10), (Channel.PATROL, 18),
+            (Channel.WALK_IN, 5), (Channel.HOTLINE_12319, 4), (Channel.OPEN311, 3), (Channel.DEVICE, 2)]  # fmt: skip
+OUTCOMES = [("pending", 9), ("accepted", 5), ("dispatched", 9), ("processing", 14), ("resolved", 5), ("verified", 6),
+            ("closed", 44), ("rejected", 3), ("merged", 2), ("suspended", 1), ("unsatisfied", 2)]  # fmt: skip
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+
+
+def _pick(rng: random.Random, weighted):
+    items, weights = zip(*weighted, strict=True)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _first_user(role: str, paths: list[str] | None = None, org: Organisation | None = None) -> User | None:
+    qs = Grant.objects.filter(role=role)
+    if paths is not None:
+        qs = qs.filter(region__path__in=paths)
+    if org is not None:
+        qs = qs.filter(organisation=org)
+    grant = qs.select_related("user").order_by("pk").first()
+    return grant.user if grant else None
+
+
+def ensure_demo_key(community: Region) -> ApiKey:
+    key, _ = ApiKey.objects.get_or_create(
+        key=DEMO_OPEN311_KEY, defaults={"name": "演示 Open311 客户端（FixMyStreet 等）", "region": community}
+    )
+    return key
+
+
+def ensure_rules(community: Region) -> None:
+    """Community-wide dispatch rules: department categories go to the city management bureau (or first department)."""
+    dept = (
+        Organisation.objects.filter(kind="department", name__contains="城市管理").first()
+        or Organisation.objects.filter(kind="department").order_by("pk").first()
+    )
+    if dept is None:
+        return
+    for cat in Category.objects.filter(parent__isnull=False, handler_kind="department"):
+        DispatchRule.objects.get_or_create(
+            category=cat, region=community, defaults={"handler_kind": "department", "organisation": dept,
+                                                      "note": "演示：部门类事件由城市管理局牵头"},
+        )  # fmt: skip
+
+
+def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹社区") -> int:
+    """Create ``count`` demo events in the community; returns how many were created."""
+    rng = random.Random(seed)
+    community = Region.objects.filter(name=community_name, level__code="community").first()
+    if community is None:
+        return 0
+    ensure_demo_key(community)
+    ensure_rules(community)
+    buildings = list(Building.objects.filter(region_path__startswith=community.path).select_related("grid", "compound"))
+    if not buildings:
+        return 0
+    houses = list(House.objects.filter(region_path__startswith=community.path).select_related("building__grid")[:2000])
+    staff = _first_user(Role.COMMUNITY_STAFF, [community.path]) or User.objects.filter(is_superuser=True).first()
+    residents = list(User.objects.filter(grants__role=Role.RESIDENT).distinct().order_by("pk")[:50])
+    leaves = {c.code: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
+    now = timezone.now()
+    created = 0
+    made: list[Event] = []
+    skipped: list[str] = []
+    for i in range(count):
+        code, phrase = rng.choice(PHRASES)
+        cat = leaves.get(code) or rng.choice(list(leaves.values()))
+        channel = _pick(rng, CHANNELS)
+        outcome = _pick(rng, OUTCOMES)
+        building = rng.choice(buildings)
+        house = rng.choice(houses) if houses and rng.random() < 0.4 else None
+        if house is not None:
+            building = house.building
+        grid_worker = _first_user(Role.GRID_WORKER, [building.grid.path])
+        text = f"{building}{'' if house is None else house.number + '室'}：{phrase}。"
+        kwargs = dict(channel=channel, category_code=cat.code if channel != Channel.RESIDENT_APP else None, text=text,
+                      building=building if house is None else None, house=house)  # fmt: skip
+        reporter = None
+        if channel == Channel.RESIDENT_APP and residents:
+            reporter = rng.choice(residents)
+            kwargs.update(reporter=reporter, actor=reporter)
+        elif channel in (Channel.HOTLINE_12345, Channel.HOTLINE_12319, Channel.PHONE, Channel.WALK_IN):
+            kwargs.update(actor=staff, reporter_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "阿姨", "师傅"]),
+                          contact_phone=f"13{rng.randint(5, 9)}{rng.randint(10000000, 99999999)}",
+                          anonymous=rng.random() < 0.15)  # fmt: skip
+            if channel == Channel.HOTLINE_12345:
+                kwargs.update(external_source="12345", external_id=f"GZ12345-{seed}-{i:05d}")
+        elif channel == Channel.PATROL and grid_worker is not None:
+            kwargs.update(actor=grid_worker, reporter_name=grid_worker.display_name)
+        else:
+            kwargs.update(actor=None, reporter_name="系统")
+        try:
+            with transaction.atomic():
+                event = services.event_open(**kwargs)
+                if outcome == "merged":
+                    target = next((m for m in reversed(made) if m.status not in ("merged", "rejected")), None)
+                    if target is not None:
+                        services.event_merge(event=event, parent=target, actor=staff, note="同一问题重复反映")
+                elif outcome == "rejected":
+                    services.event_reject(
+                        event=event, actor=staff, reason="经核实不属于社区受理范围，已告知来电人向相关部门反映"
+                    )
+                elif outcome != "pending":
+                    _advance(event, outcome, staff, rng, cat)
+        except Exception as exc:  # a demo row that does not fit the data at hand is skipped, never half-made
+            from linli.core.errors import DomainError
+
+            if not isinstance(exc, DomainError):
+                raise
+            skipped.append(exc.message)
+            continue
+        made.append(event)
+        created += 1
+        if outcome in ("pending", "accepted"):
+            age = rng.uniform(0.02, 3)
+        elif outcome in ("dispatched", "processing", "suspended", "resolved"):
+            age = rng.uniform(0.1, 9)  # most are on time, some are late: 预警/催办/督办 all show
+        else:
+            age = rng.uniform(0.5, 60)
+        _backdate(event, now - dt.timedelta(days=age), outcome)
+    services.supervise_tick()
+    build.skipped = skipped  # type: ignore[attr-defined]
+    return created
+
+
+def _advance(event: Event, outcome: str, staff, rng: random.Random, cat: Category) -> None:
+    order = ["accepted", "dispatched", "processing", "resolved", "verified", "closed"]
+    target = {"suspended": "processing", "unsatisfied": "verified"}.get(outcome, outcome)
+    services.event_accept(event=event, actor=staff, category_code=event.category.code if event.category else cat.code)
+    if order.index(target) >= 1:
+        services.event_dispatch(event=event, actor=staff)
+    handler = _handler_user(event)
+    if order.index(target) >= 2:
+        services.event_sign(event=event, actor=handler)
+    if outcome == "suspended":
+        services.event_suspend(event=event, actor=staff, reason="业主长期不在家，等待入户")
+        return
+    if order.index(target) >= 3:
+        services.event_resolve(event=event, actor=handler, result=rng.choice(RESULTS))
+    if order.index(target) >= 4:
+        # 核查 is by someone other than the handler (community staff, or the street when staff handled it).
+        checker = (
+            staff
+            if event.handler_user_id != staff.pk
+            else (_first_user(Role.STREET_STAFF) or User.objects.filter(is_superuser=True).first())
+        )
+        services.event_verify(event=event, actor=checker, note="现场核查属实")
+    if outcome == "unsatisfied" and event.reporter_user_id:
+        services.event_rate(event=event, actor=event.reporter_user, rating="unsatisfied", comment="问题没有彻底解决")
+        return
+    if target == "closed":
+        if event.reporter_user_id and rng.random() < 0.7:
+            services.event_rate(
+                event=event, actor=event.reporter_user, rating=rng.choice(["satisfied"] * 4 + ["basic"])
+            )
+        else:
+            services.event_close(event=event, actor=staff, note="已电话回访，来电人表示认可")
+
+
+def _handler_user(event: Event):
+    if event.handler_user_id:
+        return event.handler_user
+    if event.handler_kind in ("care", "service_centre") and not event.handler_org_id:
+        from linli.events.routing import dispatchers_for
+
+        staff = dispatchers_for(event)
+        return staff[0] if staff else User.objects.filter(is_superuser=True).first()
+    if event.handler_kind == "grid":
+        return _first_user(Role.GRID_WORKER, [event.region_path]) or User.objects.filter(is_superuser=True).first()
+    if event.handler_org_id:
+        role = Role.PROPERTY_STAFF if event.handler_org.kind == "property" else Role.DEPT_STAFF
+        return _first_user(role, org=event.handler_org) or User.objects.filter(is_superuser=True).first()
+    return User.objects.filter(is_superuser=True).first()
+
+
+def _backdate(event: Event, created: dt.datetime, outcome: str) -> None:
+    """Move the event and its timeline so that it was reported at ``created``; steps keep their spacing + hours."""
+    rows = list(EventTransition.objects.filter(event=event).order_by("pk"))
+    rng = random.Random(event.pk)
+    t = created
+    times = []
+    for _ in rows:
+        times.append(t)
+        t = t + dt.timedelta(hours=rng.uniform(0.3, 20))
+    times = [min(x, timezone.now()) for x in times]
+    for row, when in zip(rows, times, strict=True):
+        EventTransition.objects.filter(pk=row.pk).update(created_at=when)
+    stamp = {r.action: w for r, w in zip(rows, times, strict=True)}
+    fields = {"created_at": created}
+    for action, field in (("accept", "accepted_at"), ("dispatch", "dispatched_at"), ("sign", "signed_at"),
+                          ("resolve", "resolved_at"), ("verify", "verified_at"), ("close", "closed_at"),
+                          ("rate", "rated_at"), ("suspend", "suspended_at")):  # fmt: skip
+        if action in stamp and getattr(event, field, None):
+            fields[field] = stamp[action]
+    if "accept" in stamp and event.category_id:
+        dl = deadlines.deadline_for(stamp["accept"], event.category.deadline_value, event.category.deadline_unit)
+        fields.update(due_at=dl.due_at, warn_at=dl.warn_at, deadline_estimated=dl.estimated)
+    Event.objects.filter(pk=event.pk).update(**fields)
+    Notification.objects.filter(event=event).update(created_at=F("created_at") - (timezone.now() - created))

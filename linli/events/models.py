@@ -1,0 +1,625 @@
+"""Events (事件/工单): taxonomy, dispatch rules, holiday calendar, the event and its workflow records."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from linli.core.fields import PathField
+
+
+class HandlerKind(models.TextChoices):
+    GRID = "grid", "属地网格"
+    DEPARTMENT = "department", "职能部门"
+    PROPERTY = "property", "物业公司"
+    SERVICE_CENTRE = "service_centre", "社区服务中心"
+    CARE = "care", "社区关爱（社工）"
+
+
+class Category(models.Model):
+    """事件分类: a 大类 (no parent) or a 小类 (parent set) with its default handler and deadline."""
+
+    class Unit(models.TextChoices):
+        HOURS = "hours", "工作小时"
+        DAYS = "days", "工作日"
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", "一般"
+        URGENT = "urgent", "紧急"
+
+    code = models.CharField("代码", max_length=8, unique=True)
+    name = models.CharField("名称", max_length=100)
+    name_en = models.CharField("英文名称", max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="大类"
+    )
+    handler_kind = models.CharField(
+        "默认处置方", max_length=20, choices=HandlerKind.choices, default=HandlerKind.GRID, blank=True
+    )
+    deadline_value = models.PositiveIntegerField("默认时限", default=3)
+    deadline_unit = models.CharField("时限单位", max_length=8, choices=Unit.choices, default=Unit.DAYS)
+    urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    emergency = models.BooleanField("需提示拨打急救/报警电话", default=False)
+    emergency_hint = models.CharField("紧急提示", max_length=200, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    synonyms = models.JSONField("同义词/关键词", default=list, blank=True)
+    active = models.BooleanField("启用", default=True)
+    version = models.CharField("分类版本", max_length=20, blank=True)
+    sort = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "事件分类"
+        verbose_name_plural = "事件分类"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def deadline_label(self) -> str:
+        return f"{self.deadline_value}{'小时' if self.deadline_unit == self.Unit.HOURS else '个工作日'}"
+
+
+class ExternalCode(models.Model):
+    """Mapping of a local category to an external code (12345 热线 GB/T 39666, 数字城管 GB/T 30428…)."""
+
+    class System(models.TextChoices):
+        HOTLINE_12345 = "12345", "12345 政务服务便民热线（GB/T 39666）"
+        CITY_MANAGEMENT = "gbt30428", "数字化城市管理（GB/T 30428 / GB/T 47678）"
+        OTHER = "other", "其他系统"
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="external_codes", verbose_name="分类")
+    system = models.CharField("外部系统", max_length=16, choices=System.choices)
+    code = models.CharField("外部代码", max_length=32)
+    name = models.CharField("外部名称", max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["system", "code"]
+        verbose_name = "外部分类代码"
+        verbose_name_plural = "外部分类代码"
+        constraints = [models.UniqueConstraint(fields=["system", "code"], name="externalcode_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} {self.code} → {self.category.code}"
+
+
+class DispatchRule(models.Model):
+    """派遣规则: (category, region) → handler. The most specific region wins, then the most specific category."""
+
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="dispatch_rules",
+        verbose_name="分类",
+        help_text="小类或大类；留空表示所有分类",
+    )
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.CASCADE, related_name="+", verbose_name="适用区域", help_text="含下级区域"
+    )
+    region_path = PathField(editable=False)
+    handler_kind = models.CharField("处置方类型", max_length=20, choices=HandlerKind.choices)
+    organisation = models.ForeignKey(
+        "core.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="处置机构"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="处置人",
+    )
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["region_path", "category__code"]
+        verbose_name = "派遣规则"
+        verbose_name_plural = "派遣规则"
+
+    def __str__(self) -> str:
+        target = self.organisation or self.user or self.get_handler_kind_display()
+        return f"{self.category.code if self.category_id else '全部'} @ {self.region} → {target}"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.region.path
+        super().save(*args, **kwargs)
+
+
+class HolidayYear(models.Model):
+    """A year whose official holiday notice has been entered: beyond it, deadlines fall back to weekends."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    published = models.BooleanField("已录入官方安排", default=True)
+    source = models.CharField("依据", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = "节假日年度"
+        verbose_name_plural = "节假日年度"
+
+    def __str__(self) -> str:
+        return f"{self.year} 年"
+
+
+class Holiday(models.Model):
+    """One day that differs from the plain weekday/weekend rule: a holiday (off) or a 调休 working day."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", "放假"
+        WORK = "work", "调休上班"
+
+    date = models.DateField("日期", unique=True)
+    kind = models.CharField("类型", max_length=4, choices=Kind.choices)
+    name = models.CharField("名称", max_length=50)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "节假日与调休"
+        verbose_name_plural = "节假日与调休"
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
+
+
+class EventStatus(models.TextChoices):
+    PENDING = "pending", "待受理"
+    ACCEPTED = "accepted", "已受理"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+    DISPATCHED = "dispatched", "已派遣"
+    PROCESSING = "processing", "处置中"
+    SUSPENDED = "suspended", "已挂起"
+    RESOLVED = "resolved", "已办结"
+    VERIFIED = "verified", "已核查"
+    CLOSED = "closed", "已结案"
+
+
+OPEN_STATUSES = (
+    EventStatus.PENDING,
+    EventStatus.ACCEPTED,
+    EventStatus.DISPATCHED,
+    EventStatus.PROCESSING,
+    EventStatus.SUSPENDED,
+)
+# States in which the deadline clock runs (from acceptance until the handler reports the result).
+TIMED_STATUSES = (EventStatus.ACCEPTED, EventStatus.DISPATCHED, EventStatus.PROCESSING)
+FINAL_STATUSES = (EventStatus.REJECTED, EventStatus.MERGED, EventStatus.CLOSED)
+
+
+class Channel(models.TextChoices):
+    RESIDENT_APP = "app", "居民端上报"
+    HOTLINE_12345 = "12345", "12345 热线"
+    HOTLINE_12319 = "12319", "12319 城建热线"
+    PHONE = "phone", "来电"
+    WALK_IN = "walk_in", "来访"
+    PATROL = "patrol", "网格巡查"
+    HOTLINE_IMPORT = "hotline_import", "热线工单导入"
+    OPEN311 = "open311", "Open311 接口"
+    DEVICE = "device", "设备告警"
+    CARE_RULE = "care_rule", "关爱规则"
+    API = "api", "其他系统"
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+    DEFAULT = "default", "默认满意"
+
+
+class Supervision(models.IntegerChoices):
+    NONE = 0, "正常"
+    WARNED = 1, "预警"
+    URGED = 2, "催办"
+    SUPERVISED = 3, "督办"
+
+
+class Event(models.Model):
+    """One event from any channel: a complaint, repair, patrol finding, hotline order, alarm or Open311 request."""
+
+    number = models.CharField("事件编号", max_length=20, unique=True)
+    channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name="分类"
+    )
+    title = models.CharField("标题", max_length=100)
+    description = models.TextField("描述", max_length=4000)
+    # Reporter: an account (resident app) and/or a name and phone given on the phone or at the counter.
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_events",
+        verbose_name="报告人账号",
+    )
+    reporter_name = models.CharField("报告人", max_length=50, blank=True)
+    anonymous = models.BooleanField("对外匿名", default=False, help_text="公开页面显示“匿名”，工作人员可见报告人")
+    contact_phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
+    contact_phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    contact_phone_masked = models.CharField("联系电话", max_length=20, blank=True, editable=False)
+    # Where: any of a house, a building, a point or an address text; resolved to a building and a grid.
+    house = models.ForeignKey(
+        "housing.House", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="房屋"
+    )
+    building = models.ForeignKey(
+        "housing.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="楼栋"
+    )
+    lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属区域")
+    region_path = PathField(editable=False)
+    needs_triage = models.BooleanField("待分拨（位置不在任何网格）", default=False)
+
+    status = models.CharField("状态", max_length=12, choices=EventStatus.choices, default=EventStatus.PENDING)
+    # Status to return to after 恢复 (resume) from 挂起 (suspend).
+    suspended_from = models.CharField("挂起前状态", max_length=12, blank=True, editable=False)
+    suspended_at = models.DateTimeField("挂起时间", null=True, blank=True)
+    handler_kind = models.CharField("处置方类型", max_length=20, choices=HandlerKind.choices, blank=True)
+    handler_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_events",
+        verbose_name="处置人",
+    )
+    handler_org = models.ForeignKey(
+        "core.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="handled_events",
+        verbose_name="处置机构",
+    )
+    urgency = models.CharField("紧急程度", max_length=8, choices=Category.Urgency.choices, default="normal")
+    emergency = models.BooleanField("紧急提示", default=False)
+
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
+    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    due_at = models.DateTimeField("处置时限", null=True, blank=True)
+    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
+    deadline_estimated = models.BooleanField(
+        "时限为估算", default=False, help_text="超出已录入节假日的年份，按普通周末估算"
+    )
+    supervision = models.PositiveSmallIntegerField("督办级别", choices=Supervision.choices, default=Supervision.NONE)
+    flagged = models.BooleanField("挂牌督办", default=False)
+    flag_note = models.CharField("挂牌说明", max_length=200, blank=True)
+    extension_requested_until = models.DateTimeField("申请延期至", null=True, blank=True)
+    extension_reason = models.CharField("延期理由", max_length=200, blank=True)
+
+    result = models.TextField("处置结果", blank=True)
+    reject_reason = models.CharField("不予受理理由", max_length=200, blank=True)
+    close_note = models.CharField("结案说明", max_length=500, blank=True)
+    rating = models.CharField("评价", max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField("评价意见", max_length=500, blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    needs_revisit = models.BooleanField("待回访", default=False)
+    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", verbose_name="合并到"
+    )
+    possible_duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="疑似重复"
+    )
+    media_url = models.URLField("外部图片链接", max_length=500, blank=True, help_text="Open311 客户端提交的 media_url")
+    external_source = models.CharField("外部来源", max_length=20, blank=True)
+    external_id = models.CharField("外部编号", max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("上报时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "事件"
+        verbose_name_plural = "事件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_source", "external_id"],
+                condition=~Q(external_id=""),
+                name="event_unique_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region_path", "status", "-created_at"], name="event_region_status"),
+            models.Index(fields=["status", "due_at"], name="event_status_due"),
+            models.Index(fields=["handler_org", "status"], name="event_handler_org"),
+            models.Index(fields=["handler_user", "status"], name="event_handler_user"),
+            models.Index(fields=["reporter_user", "-created_at", "-id"], name="event_reporter"),
+            models.Index(fields=["-created_at", "-id"], name="event_created"),
+            models.Index(fields=["category", "-created_at"], name="event_category_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:event_detail", args=[self.pk])
+
+    @property
+    def handler_label(self) -> str:
+        if self.handler_user_id:
+            return self.handler_user.display_name
+        if self.handler_org_id:
+            return self.handler_org.name
+        return self.get_handler_kind_display() if self.handler_kind else ""
+
+    @property
+    def public_reporter(self) -> str:
+        """What a public page shows: 匿名 when asked, else a masked name."""
+        from linli.core.masking import mask_name
+
+        if self.anonymous:
+            return "匿名"
+        name = self.reporter_name or (self.reporter_user.display_name if self.reporter_user_id else "")
+        return mask_name(name) if name else "匿名"
+
+    @property
+    def location_label(self) -> str:
+        if self.house_id:
+            return str(self.house)
+        if self.building_id:
+            return str(self.building) + (f"（{self.address}）" if self.address else "")
+        if self.address:
+            return self.address
+        if self.lat is not None:
+            return f"{self.lat}, {self.lng}"
+        return ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now=None) -> bool:
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        return bool(self.due_at and self.status in TIMED_STATUSES and now > self.due_at)
+
+
+class EventCounter(models.Model):
+    """Per-day counter behind the human-readable numbers SJ20261121-0001."""
+
+    day = models.DateField("日期", unique=True)
+    last = models.PositiveIntegerField("最后序号", default=0)
+
+    class Meta:
+        verbose_name = "事件编号计数"
+        verbose_name_plural = "事件编号计数"
+
+
+def photo_path(instance, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"events/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.{ext}"
+
+
+class EventPhoto(models.Model):
+    """A photo of the report (上报) or of the result (处置结果); at most 9 of each per event."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", "上报照片"
+        RESULT = "result", "处置照片"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="photos", verbose_name="事件")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.REPORT)
+    image = models.FileField("照片", upload_to=photo_path, max_length=200)
+    content_type = models.CharField("格式", max_length=40, blank=True)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "kind", "pk"]
+        verbose_name = "事件照片"
+        verbose_name_plural = "事件照片"
+
+    def __str__(self) -> str:
+        return f"{self.event.number} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:photo", args=[self.pk])
+
+
+class EventTransition(models.Model):
+    """One step of the timeline: who moved the event from which state to which, with a note."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="transitions", verbose_name="事件")
+    action = models.CharField("动作", max_length=24)
+    action_label = models.CharField("动作名称", max_length=24)
+    from_status = models.CharField("原状态", max_length=12, choices=EventStatus.choices, blank=True)
+    to_status = models.CharField("新状态", max_length=12, choices=EventStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    actor_name = models.CharField("操作人", max_length=100, blank=True)
+    note = models.TextField("说明", blank=True)
+    public = models.BooleanField("对报告人公开", default=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["event", "created_at", "pk"]
+        verbose_name = "事件流转记录"
+        verbose_name_plural = "事件流转记录"
+
+    def __str__(self) -> str:
+        return f"{self.event.number} {self.action_label}"
+
+
+class EventTask(models.Model):
+    """吹哨报到: one department's part (牵头 or 协办) of an escalated event, with its own deadline."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", "牵头"
+        ASSIST = "assist", "协办"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待报到"
+        SIGNED = "signed", "已报到"
+        DONE = "done", "已完成"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tasks", verbose_name="事件")
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="event_tasks", verbose_name="部门"
+    )
+    role = models.CharField("角色", max_length=8, choices=Role.choices)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)
+    instructions = models.CharField("任务要求", max_length=500, blank=True)
+    due_at = models.DateTimeField("时限", null=True, blank=True)
+    result = models.TextField("办理结果", blank=True)
+    signed_at = models.DateTimeField("报到时间", null=True, blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="办理人",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "role", "pk"]
+        verbose_name = "吹哨报到任务"
+        verbose_name_plural = "吹哨报到任务"
+        constraints = [models.UniqueConstraint(fields=["event", "organisation"], name="eventtask_unique_org")]
+
+    def __str__(self) -> str:
+        return f"{self.event.number} {self.organisation}（{self.get_role_display()}）"
+
+
+class Notification(models.Model):
+    """站内消息: one message in a user's inbox (console or resident app)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人"
+    )
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", verbose_name="事件"
+    )
+    kind = models.CharField("类型", max_length=24)
+    title = models.CharField("标题", max_length=100)
+    body = models.CharField("内容", max_length=500, blank=True)
+    url = models.CharField("链接", max_length=200, blank=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "站内消息"
+        verbose_name_plural = "站内消息"
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutboundMessage(models.Model):
+    """A message handed to an external channel (SMS, WeChat subscription message); the 'log' backend stops here."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "短信"
+        WECHAT = "wechat", "微信订阅消息"
+        HOTLINE = "hotline", "12345 热线回传"
+
+    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
+    backend = models.CharField("发送方式", max_length=20)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="接收人",
+    )
+    to_masked = models.CharField("接收号码", max_length=40, blank=True)
+    template = models.CharField("模板", max_length=40)
+    params = models.JSONField("参数", default=dict)
+    status = models.CharField("状态", max_length=12, default="sent")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="事件"
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "外发消息"
+        verbose_name_plural = "外发消息"
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.template} → {self.to_masked}"
+
+
+class ClassificationFeedback(models.Model):
+    """A dispatcher's correction of the classifier's suggestion: training data for the next model."""
+
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="事件"
+    )
+    text = models.TextField("文本")
+    suggested_code = models.CharField("建议分类", max_length=8, blank=True)
+    chosen_code = models.CharField("确认分类", max_length=8)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "分类纠正"
+        verbose_name_plural = "分类纠正"
+
+    def __str__(self) -> str:
+        return f"{self.suggested_code or '—'} → {self.chosen_code}"
+
+
+class ApiKey(models.Model):
+    """An Open311 / hotline API key issued to a client system (FixMyStreet, a 12345 platform…)."""
+
+    name = models.CharField("名称", max_length=100)
+    key = models.CharField("密钥", max_length=64, unique=True)
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="受理区域",
+        help_text="没有位置或位置不在网格内的请求进入该区域的待分拨队列",
+    )  # fmt: skip
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "接口密钥"
+        verbose_name_plural = "接口密钥"
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,367 @@
+"""Open311 GeoReport v2 at /open311/v2/: discovery, services, service definitions, requests (GET and POST),
+tokens and the servicerequestupdates extension, in XML and JSON, with errors exactly as the specification says.
+
+What is public: the list and detail of requests show only requests that arrived through Open311 (never the
+community's other events), and never sensitive categories. Wire status is open/closed; the workflow state
+is in ``status_notes`` and the extension field ``linli_status``.
+"""
+
+import datetime as dt
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from linli.core.errors import DomainError
+from linli.events import services
+from linli.events.models import ApiKey, Category, Channel, Event, EventStatus, EventTransition
+
+CLOSED = (EventStatus.CLOSED, EventStatus.REJECTED, EventStatus.MERGED)
+# Never published, whatever channel they came through (minors, mental health, corrections, vice tips).
+PRIVATE_CODES = {"0605", "1002", "1004", "1005"}
+MAX_REQUESTS = 1000
+CHANGESET = "2026-11-21T00:00:00+08:00"
+
+
+def jurisdiction() -> str:
+    return getattr(settings, "OPEN311_JURISDICTION", "linli")
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        self.status, self.description = status, description
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+
+def _xml_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def _xml(tag: str, value) -> str:
+    if isinstance(value, dict):
+        return f"<{tag}>" + "".join(_xml(k, v) for k, v in value.items()) + f"</{tag}>"
+    if isinstance(value, list):
+        child = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value"}.get(tag)
+        if child:
+            return f"<{tag}>" + "".join(_xml(child, v) for v in value) + f"</{tag}>"
+        return "".join(_xml(tag, v) for v in value)
+    return f"<{tag}>{_xml_value(value)}</{tag}>"
+
+
+def render(fmt: str, data, *, root: str, item: str | None = None, status: int = 200) -> HttpResponse:
+    """JSON: the data as is (lists are top-level arrays). XML: <root><item>…</item></root> with a declaration."""
+    if fmt == "json":
+        return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+    if item is not None:
+        body = f"<{root}>" + "".join(_xml(item, row) for row in data) + f"</{root}>"
+    else:
+        body = _xml(root, data)
+    return HttpResponse(
+        '<?xml version="1.0" encoding="utf-8"?>\n' + body, status=status, content_type="text/xml; charset=utf-8"
+    )
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    rows = [{"code": status, "description": description}]
+    return render(fmt if fmt in ("json", "xml") else "xml", rows, root="errors", item="error", status=status)
+
+
+def endpoint(view):
+    """Check the format and the jurisdiction; turn Open311Error and DomainError into spec error bodies."""
+
+    def wrapped(request, *args, fmt: str, **kwargs):
+        if fmt not in ("xml", "json"):
+            return error("xml", 404, f"unknown format: {fmt}")
+        params = request.POST if request.method == "POST" else request.GET
+        jid = (params.get("jurisdiction_id") or "").strip()
+        if jid and jid != jurisdiction():
+            return error(fmt, 404, f"jurisdiction_id not found: {jid}")
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except Open311Error as exc:
+            return error(fmt, exc.status, exc.description)
+        except DomainError as exc:
+            return error(fmt, 400, exc.message)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return csrf_exempt(wrapped)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _root(request) -> str:
+    return request.build_absolute_uri(reverse("events:open311_discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
+
+
+# --- resources ------------------------------------------------------------------------------------------
+
+
+@endpoint
+def discovery(request, fmt):
+    """GET discovery.{fmt}"""
+    data = {
+        "changeset": CHANGESET,
+        "contact": getattr(settings, "OPEN311_CONTACT", "彩虹社区服务中心"),
+        "key_service": "向社区管理员申请 API 密钥（后台“接口密钥”）",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": _root(request),
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return render(fmt, data, root="discovery")
+
+
+def _services():
+    return (
+        Category.objects.filter(active=True, parent__isnull=False)
+        .exclude(code__in=PRIVATE_CODES)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def _service(cat: Category) -> dict:
+    return {
+        "service_code": cat.code,
+        "service_name": cat.name,
+        "description": f"{cat.parent.name} / {cat.name}（处置时限 {cat.deadline_label}）"
+        + (f"。{cat.emergency_hint}" if cat.emergency_hint else ""),
+        "metadata": False,
+        "type": "realtime",
+        "keywords": ",".join(cat.synonyms or []),
+        "group": cat.parent.name,
+    }
+
+
+@endpoint
+def service_list(request, fmt):
+    """GET services.{fmt}"""
+    return render(fmt, [_service(c) for c in _services()], root="services", item="service")
+
+
+@endpoint
+def service_definition(request, code, fmt):
+    """GET services/{service_code}.{fmt}: our services have no extra attributes (metadata false)."""
+    if not _services().filter(code=code).exists():
+        raise Open311Error(404, f"service_code not found: {code}")
+    return render(fmt, {"service_code": code, "attributes": []}, root="service_definition")
+
+
+def _public_events():
+    return (
+        Event.objects.filter(channel=Channel.OPEN311)
+        .exclude(category__code__in=PRIVATE_CODES)
+        .select_related("category", "handler_org", "region", "building__compound", "house__building__compound")
+    )
+
+
+def _request_row(e: Event) -> dict:
+    closed = e.status in CLOSED
+    notes = e.get_status_display()
+    if e.status == EventStatus.REJECTED and e.reject_reason:
+        notes += f"：{e.reject_reason}"
+    elif e.result and e.status in (EventStatus.RESOLVED, EventStatus.VERIFIED, EventStatus.CLOSED):
+        notes += f"：{e.result}"
+    elif e.status == EventStatus.MERGED and e.parent_id:
+        notes += "（与同一问题的其他报告合并处理）"
+    return {
+        "service_request_id": e.number,
+        "status": "closed" if closed else "open",
+        "status_notes": notes,
+        "linli_status": e.status,
+        "service_name": e.category.name if e.category_id else "",
+        "service_code": e.category.code if e.category_id else "",
+        "description": e.description,
+        "agency_responsible": e.handler_org.name if e.handler_org_id else e.region.name,
+        "service_notice": e.category.emergency_hint if e.category_id else "",
+        "requested_datetime": iso(e.created_at),
+        "updated_datetime": iso(e.updated_at),
+        "expected_datetime": iso(e.due_at),
+        "address": e.address or e.location_label,
+        "address_id": str(e.building_id or ""),
+        "zipcode": "",
+        "lat": float(e.lat) if e.lat is not None else None,
+        "long": float(e.lng) if e.lng is not None else None,
+        "media_url": e.media_url,
+    }
+
+
+def _parse_date(value: str, name: str) -> dt.datetime:
+    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    if parsed is None:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise Open311Error(400, f"{name} is not a W3C datetime: {value}")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _int_param(params, name: str, default: int, lo: int, hi: int) -> int:
+    raw = params.get(name) or ""
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise Open311Error(400, f"{name} must be a positive integer")
+    return max(lo, min(hi, int(raw)))
+
+
+@endpoint
+def requests_view(request, fmt):
+    """GET requests.{fmt} (list with filters) or POST requests.{fmt} (create)."""
+    if request.method == "POST":
+        return _create(request, fmt)
+    if request.method != "GET":
+        raise Open311Error(400, "method not allowed")
+    params = request.GET
+    qs = _public_events()
+    ids = [i.strip() for i in (params.get("service_request_id") or "").split(",") if i.strip()]
+    if ids:
+        qs = qs.filter(number__in=ids)
+    else:
+        codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]
+        if codes:
+            qs = qs.filter(category__code__in=codes)
+        end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
+        start = (
+            _parse_date(params["start_date"], "start_date") if params.get("start_date") else end - dt.timedelta(days=90)
+        )
+        if start > end:
+            raise Open311Error(400, "start_date is after end_date")
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        statuses = {s.strip() for s in (params.get("status") or "").split(",") if s.strip()}
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status must be open or closed")
+        if statuses == {"open"}:
+            qs = qs.exclude(status__in=CLOSED)
+        elif statuses == {"closed"}:
+            qs = qs.filter(status__in=CLOSED)
+        if params.get("updated_after"):
+            qs = qs.filter(updated_at__gt=_parse_date(params["updated_after"], "updated_after"))
+    size = _int_param(params, "page_size", MAX_REQUESTS, 1, MAX_REQUESTS)
+    page = _int_param(params, "page", 1, 1, 10_000)
+    rows = list(qs.order_by("-created_at", "-pk")[(page - 1) * size : page * size])
+    return render(fmt, [_request_row(e) for e in rows], root="service_requests", item="request")
+
+
+@endpoint
+def request_detail(request, request_id, fmt):
+    """GET requests/{id}.{fmt}: a list of one."""
+    event = _public_events().filter(number=request_id).first()
+    if event is None:
+        raise Open311Error(404, f"service_request_id not found: {request_id}")
+    return render(fmt, [_request_row(event)], root="service_requests", item="request")
+
+
+@endpoint
+def token_view(request, token, fmt):
+    """GET tokens/{token}.{fmt}: our services are realtime, so the token is the request id itself."""
+    event = _public_events().filter(number=token).first()
+    if event is None:
+        raise Open311Error(404, f"token not found: {token}")
+    return render(fmt, [{"service_request_id": event.number, "token": token}], root="service_requests", item="request")
+
+
+@endpoint
+def updates_view(request, fmt):
+    """GET servicerequestupdates.{fmt} (FixMyStreet extension): public steps with a unique update_id."""
+    params = request.GET
+    end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
+    start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else end - dt.timedelta(days=1)
+    rows = (
+        EventTransition.objects.filter(
+            event__in=_public_events(), public=True, created_at__gte=start, created_at__lte=end
+        )
+        .exclude(action="report")
+        .select_related("event")
+        .order_by("created_at", "pk")[:MAX_REQUESTS]
+    )
+    data = [
+        {
+            "update_id": str(t.pk),
+            "service_request_id": t.event.number,
+            "status": "closed" if t.to_status in CLOSED else "open",
+            "linli_status": t.to_status,
+            "updated_datetime": iso(t.created_at),
+            "description": t.action_label
+            + (f"：{t.note}" if t.action in ("resolve", "reject", "close") and t.note else ""),
+            "media_url": "",
+        }
+        for t in rows
+    ]
+    return render(fmt, data, root="service_request_updates", item="request_update")
+
+
+def _create(request, fmt):
+    params = request.POST
+    key = (params.get("api_key") or "").strip()
+    api_key = ApiKey.objects.filter(key=key, active=True).select_related("region").first() if key else None
+    if api_key is None:
+        raise Open311Error(403, "api_key missing or invalid")
+    code = (params.get("service_code") or "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    if not _services().filter(code=code).exists():
+        raise Open311Error(400, f"service_code not found: {code}")
+    lat, lng = params.get("lat") or "", params.get("long") or ""
+    address = (params.get("address_string") or "").strip()
+    address_id = (params.get("address_id") or "").strip()
+    if not ((lat and lng) or address or address_id):
+        raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
+    description = (params.get("description") or "").strip()
+    if len(description) > 4000:
+        raise Open311Error(400, "description is longer than 4000 characters")
+    name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p).strip()
+    building = None
+    if address_id:
+        from linli.housing.models import Building
+
+        building = Building.objects.filter(pk=address_id).first() if address_id.isdigit() else None
+        if building is None and not (lat and lng) and not address:
+            raise Open311Error(400, f"address_id not found: {address_id}")
+    category = Category.objects.get(code=code)
+    event = services.event_open(
+        channel=Channel.OPEN311,
+        category_code=code,
+        text=description or category.name,
+        reporter_name=name[:50],
+        contact_phone=params.get("phone") or "",
+        lat=lat or None,
+        lng=lng or None,
+        address=address,
+        building=building,
+        region=api_key.region,
+        actor=None,
+        external_source=f"open311:{api_key.pk}",
+        external_id="",
+    )
+    media = (params.get("media_url") or "").strip()
+    if media.startswith(("http://", "https://")):
+        Event.objects.filter(pk=event.pk).update(media_url=media[:500])
+    row = {"service_request_id": event.number, "service_notice": category.emergency_hint,
+           "account_id": params.get("account_id") or ""}  # fmt: skip
+    return render(fmt, [row], root="service_requests", item="request")
+
+
+def public_filter() -> Q:
+    return Q(channel=Channel.OPEN311) & ~Q(category__code__in=PRIVATE_CODES)

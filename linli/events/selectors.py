@@ -1,0 +1,316 @@
+"""Reads on events with their rules: scoped lists, queue counts, my tasks, similar events, statistics."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from linli.core.models import Grant, Organisation, Region, User
+from linli.core.roles import Role
+from linli.core.scoping import restrict
+from linli.events import routing
+from linli.events.models import (
+    TIMED_STATUSES,
+    Category,
+    ClassificationFeedback,
+    Event,
+    EventStatus,
+    EventTask,
+    EventTransition,
+    Notification,
+    Rating,
+    Supervision,
+)
+from linli.events.similarity import jaccard
+
+S = EventStatus
+
+
+def base_queryset() -> QuerySet[Event]:
+    return Event.objects.select_related(
+        "category__parent",
+        "region",
+        "handler_user",
+        "handler_org",
+        "reporter_user",
+        "house__building__compound",
+        "house__unit",
+        "building__compound",
+    )
+
+
+def event_list(*, user, action: str = "event.view", queryset: QuerySet | None = None) -> QuerySet[Event]:
+    return restrict(user, action, queryset if queryset is not None else base_queryset())
+
+
+def queue_counts(*, user) -> dict[str, int | str]:
+    """Events per state in the dispatcher's area: exact for the working states (one grouped query over the
+    few open rows), capped at 10000 for the final states, which grow without bound."""
+    from linli.core.views.generic import COUNT_CAP
+
+    scoped = restrict(user, "event.dispatch", Event.objects.all())
+    final = [S.CLOSED, S.REJECTED, S.MERGED]
+    counts: dict[str, int | str] = {s: 0 for s in S.values}
+    rows = scoped.exclude(status__in=final).values("status").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    for status in final:
+        n = scoped.filter(status=status)[: COUNT_CAP + 1].count()
+        counts[status] = f"{COUNT_CAP}+" if n > COUNT_CAP else n
+    return counts
+
+
+def overdue_count(*, user, action: str = "event.dispatch") -> int:
+    now = timezone.now()
+    return restrict(user, action, Event.objects.filter(status__in=TIMED_STATUSES, due_at__lt=now)).count()
+
+
+def my_tasks_q(user: User) -> Q:
+    """Events where the user is (one of) the handlers: by name, by organisation, or by grid/community duty."""
+    q = Q(handler_user=user)
+    org_ids = [g.organisation_id for g in user.active_grants() if g.organisation_id]
+    if org_ids:
+        q |= Q(handler_org_id__in=org_ids) | Q(
+            pk__in=EventTask.objects.filter(organisation_id__in=org_ids).values("event_id")
+        )
+    for grant in user.active_grants():
+        if not grant.region_id:
+            continue
+        if grant.role in (Role.GRID_WORKER, Role.GRID_LEADER):
+            q |= Q(handler_kind="grid", handler_user__isnull=True, region_path__startswith=grant.region.path)
+        if grant.role in (Role.COMMUNITY_STAFF, Role.STREET_STAFF):
+            q |= Q(
+                handler_kind__in=["care", "service_centre"],
+                handler_org__isnull=True,
+                handler_user__isnull=True,
+                region_path__startswith=grant.region.path,
+            )
+    return q
+
+
+def my_tasks(*, user) -> QuerySet[Event]:
+    active = [S.DISPATCHED, S.PROCESSING, S.SUSPENDED]
+    return restrict(user, "event.view", base_queryset().filter(my_tasks_q(user), status__in=active))
+
+
+def similar_events(*, event: Event, user, limit: int = 5) -> list[tuple[Event, float]]:
+    """Recent events of the same category nearby with similar text (candidates for merging)."""
+    from linli.events.services import DUPLICATE_HOURS, _near
+
+    since = event.created_at - dt.timedelta(hours=DUPLICATE_HOURS)
+    until = event.created_at + dt.timedelta(hours=DUPLICATE_HOURS)
+    qs = base_queryset().filter(created_at__range=(since, until)).exclude(pk=event.pk).exclude(status=S.MERGED)
+    if event.category_id:
+        qs = qs.filter(category_id=event.category_id)
+    qs = restrict(user, "event.view", qs).select_related("building")
+    out = []
+    for other in qs[:200]:
+        if not _near(event, other):
+            continue
+        score = jaccard(event.description, other.description)
+        if score >= 0.2:
+            out.append((other, score))
+    out.sort(key=lambda pair: -pair[1])
+    return out[:limit]
+
+
+def timeline(*, event: Event, public: bool = False) -> list[EventTransition]:
+    qs = EventTransition.objects.filter(event=event).select_related("actor")
+    if public:
+        qs = qs.filter(public=True)
+    return list(qs.order_by("created_at", "pk"))
+
+
+def public_timeline(*, event: Event) -> list[EventTransition]:
+    """What a reporter sees: their own report's public steps, then the steps of the event it was merged into."""
+    rows = timeline(event=event, public=True)
+    if event.parent_id:
+        merged_at = rows[-1].created_at if rows else event.created_at
+        rows += [t for t in timeline(event=event.parent, public=True) if t.created_at >= merged_at]
+    return rows
+
+
+def suggestions(text: str, k: int = 3) -> list[dict]:
+    """The classifier's top-k categories (code, name, confidence); empty while no classifier is installed."""
+    try:
+        from linli.events.classifier import suggest
+    except ImportError:
+        return []
+    if not (text or "").strip():
+        return []
+    try:
+        return list(suggest(text, k=k))
+    except Exception:  # a broken model must never stop an intake
+        import logging
+
+        logging.getLogger(__name__).exception("classifier failed")
+        return []
+
+
+def training_feedback() -> Iterable[tuple[str, str]]:
+    """(text, code) pairs from dispatchers' corrections, for the classifier's retrain job."""
+    active = set(Category.objects.filter(active=True, parent__isnull=False).values_list("code", flat=True))
+    for text, code in ClassificationFeedback.objects.order_by("pk").values_list("text", "chosen_code").iterator():
+        if code in active and text:
+            yield text, code
+
+
+def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
+    """Options for a dispatch form: grid workers of the community, departments, property companies, centres."""
+    paths: list[str] | None = None
+    if event is not None:
+        community = routing.community_of(event.region)
+        paths = routing.ancestor_paths(community.path)
+        grid_q = Q(region__path__startswith=community.path)
+    else:
+        grid_q = Q()
+    options: list[tuple[str, str]] = []
+    grants = (
+        Grant.objects.filter(grid_q, role=Role.GRID_WORKER, user__is_active=True)
+        .select_related("user", "region")
+        .order_by("region__path", "user_id")
+    )
+    for g in grants[:200]:
+        options.append((f"user:{g.user_id}", f"网格员 · {g.user.display_name}（{g.region.name}）"))
+    orgs = Organisation.objects.all().order_by("kind", "name")
+    if paths is not None:
+        orgs = orgs.filter(Q(region__path__in=paths) | Q(region__path__startswith=community.path))
+    for org in orgs[:200]:
+        options.append((f"org:{org.pk}", f"{org.get_kind_display()} · {org.name}"))
+    options += [("kind:grid", "属地网格（由网格员签收）"), ("kind:care", "社区关爱（社工）"),
+                ("kind:service_centre", "社区服务中心")]  # fmt: skip
+    return options
+
+
+def parse_handler(value: str) -> dict:
+    """'user:3' / 'org:2' / 'kind:grid' → keyword arguments for the dispatch services."""
+    from linli.core.errors import DomainError
+
+    kind, _, ident = (value or "").partition(":")
+    if kind == "user" and ident.isdigit():
+        target = User.objects.filter(pk=int(ident), is_active=True).first()
+        if target is None:
+            raise DomainError("处置方：该处置人不存在", field="handler")
+        return {"handler_user": target, "handler_kind": "grid"}
+    if kind == "org" and ident.isdigit():
+        org = Organisation.objects.filter(pk=int(ident)).first()
+        if org is None:
+            raise DomainError("处置方：该机构不存在", field="handler")
+        return {"handler_org": org}
+    if kind == "kind" and ident in ("grid", "care", "service_centre"):
+        return {"handler_kind": ident}
+    if not value:
+        return {}
+    raise DomainError("处置方：请选择处置人或处置机构", field="handler")
+
+
+def handler_value(event: Event) -> str:
+    if event.handler_user_id:
+        return f"user:{event.handler_user_id}"
+    if event.handler_org_id:
+        return f"org:{event.handler_org_id}"
+    return f"kind:{event.handler_kind}" if event.handler_kind else ""
+
+
+def suggested_handler_value(event: Event) -> tuple[str, str]:
+    choice = routing.suggest_handler(event)
+    if choice is None:
+        return "", ""
+    if choice.user is not None:
+        return f"user:{choice.user.pk}", choice.label
+    if choice.organisation is not None:
+        return f"org:{choice.organisation.pk}", choice.label
+    return f"kind:{choice.kind}", choice.label
+
+
+def supervision_list(*, user) -> QuerySet[Event]:
+    """挂牌督办: events a leader flagged, and events escalated to 督办 by the timer."""
+    qs = (
+        base_queryset()
+        .filter(Q(flagged=True) | Q(supervision=Supervision.SUPERVISED))
+        .exclude(status__in=[S.CLOSED, S.REJECTED, S.MERGED])
+    )
+    return restrict(user, "event.view", qs).order_by("due_at", "pk")
+
+
+def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    """A user's own messages (a personal inbox: the recipient is the scope)."""
+    qs = Notification.objects.filter(recipient=user).select_related("event")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# --- statistics -------------------------------------------------------------------------------------------
+
+STAT_DIMENSIONS = {
+    "category": ("category__parent__name", "大类"),
+    "subcategory": ("category__name", "小类"),
+    "region": ("region__name", "网格/社区"),
+    "channel": ("channel", "渠道"),
+    "handler": ("handler_org__name", "处置机构"),
+    "handler_user": ("handler_user__full_name", "处置人"),
+}
+
+
+def statistics(*, user, dimension: str = "category", since: dt.date | None = None, until: dt.date | None = None):
+    """Per group: counts, on-time rate, closure rate, satisfaction rate, average handling hours."""
+    field, _ = STAT_DIMENSIONS.get(dimension, STAT_DIMENSIONS["category"])
+    qs = restrict(user, "event.stats", Event.objects.exclude(status__in=[S.MERGED]))
+    if since:
+        qs = qs.filter(created_at__date__gte=since)
+    if until:
+        qs = qs.filter(created_at__date__lte=until)
+    handled = ExpressionWrapper(F("resolved_at") - F("accepted_at"), output_field=DurationField())
+    rows = (
+        qs.values(field)
+        .annotate(
+            total=Count("pk"),
+            resolved=Count("pk", filter=Q(resolved_at__isnull=False)),
+            on_time=Count("pk", filter=Q(resolved_at__isnull=False, resolved_at__lte=F("due_at"))),
+            closed=Count("pk", filter=Q(status=S.CLOSED)),
+            rejected=Count("pk", filter=Q(status=S.REJECTED)),
+            rated=Count("pk", filter=~Q(rating="")),
+            satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT])),
+            overdue=Count("pk", filter=Q(status__in=TIMED_STATUSES, due_at__lt=timezone.now())),
+            avg_handling=Avg(handled, filter=Q(resolved_at__isnull=False, accepted_at__isnull=False)),
+        )
+        .order_by("-total")
+    )
+    out = []
+    for row in rows[:100]:
+        label = row[field]
+        if dimension == "channel" and label:
+            from linli.events.models import Channel
+
+            label = Channel(label).label if label in Channel.values else label
+        total = row["total"]
+        accepted = total - row["rejected"]
+        avg = row["avg_handling"]
+        if isinstance(avg, int | float):  # SQLite returns microseconds
+            avg = dt.timedelta(microseconds=avg)
+        out.append(
+            {
+                "label": label or "（未定）",
+                "total": total,
+                "resolved": row["resolved"],
+                "closed": row["closed"],
+                "overdue": row["overdue"],
+                "on_time_rate": _rate(row["on_time"], row["resolved"]),
+                "closure_rate": _rate(row["closed"], accepted),
+                "satisfaction_rate": _rate(row["satisfied"], row["rated"]),
+                "avg_hours": round(avg.total_seconds() / 3600, 1) if avg else None,
+            }
+        )
+    return out
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def grids_for(user) -> QuerySet[Region]:
+    return restrict(user, "region.view", Region.objects.filter(level__code__in=["grid", "community"])).order_by("path")

@@ -1,0 +1,519 @@
+"""Console pages for events: dispatcher queue, my tasks, lists, detail with timeline and actions, intake, patrol,
+supervision list, statistics, inbox, and the scoped photo download."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import DomainError
+from linli.core.models import Organisation
+from linli.core.scoping import has_action, restrict
+from linli.core.views.generic import Column, ObjectListView
+from linli.events import selectors, services
+from linli.events.filtersets import EventFilterSet
+from linli.events.forms import IntakeForm, PatrolForm, category_choices
+from linli.events.models import (
+    Category,
+    Event,
+    EventPhoto,
+    EventStatus,
+    EventTask,
+    Notification,
+)
+from linli.housing.models import Building
+
+S = EventStatus
+
+
+class TimeColumn(Column):
+    """A datetime shown (and exported) in Asia/Shanghai as text: Excel cannot hold time-zone-aware values."""
+
+    def value(self, obj):
+        value = super().value(obj)
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+COLUMNS = [
+    Column("编号", "number", link=True, css="font-monospace"),
+    Column("标题", "title"),
+    Column("分类", "category.name"),
+    Column("渠道", "channel"),
+    Column("状态", "status"),
+    Column("位置", "location_label"),
+    Column("网格", "region.name"),
+    Column("处置方", "handler_label"),
+    Column("联系电话", "contact_phone_masked", css="font-monospace"),
+    TimeColumn("上报时间", "created_at"),
+    TimeColumn("时限", "due_at"),
+    Column("督办", "supervision"),
+    Column("评价", "rating"),
+]
+
+
+class EventListBase(ObjectListView):
+    kind = "event"
+    filterset_class = EventFilterSet
+    template_name = "events/console/event_list.html"
+    partial_template = "events/console/event_list.html#table"
+    columns = COLUMNS
+    bulk = False
+    show_counts = False
+
+    def base_queryset(self):
+        return selectors.base_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        now = timezone.now()
+        for event in context["object_list"]:
+            event.overdue_now = event.is_overdue(now)
+            event.warn_now = bool(event.warn_at and event.status in (S.ACCEPTED, S.DISPATCHED, S.PROCESSING)
+                                  and event.warn_at <= now and not event.overdue_now)  # fmt: skip
+        context["bulk"] = self.bulk and has_action(self.request.user, "event.dispatch")
+        if context["bulk"]:
+            context["handler_choices"] = selectors.handler_choices(event=None, user=self.request.user)
+        if self.show_counts:
+            counts = selectors.queue_counts(user=self.request.user)
+            context["state_tabs"] = [(s, S(s).label, counts[s]) for s in
+                                     (S.PENDING, S.ACCEPTED, S.DISPATCHED, S.PROCESSING, S.SUSPENDED, S.RESOLVED,
+                                      S.VERIFIED, S.CLOSED, S.REJECTED, S.MERGED)]  # fmt: skip
+            context["overdue_total"] = selectors.overdue_count(user=self.request.user)
+            context["current_status"] = self.request.GET.getlist("status")
+        return context
+
+
+class EventListView(EventListBase):
+    title = "全部事件"
+
+
+class EventQueueView(EventListBase):
+    """受理派遣: the dispatcher's queue — counts per state, filters, overdue in red, bulk dispatch."""
+
+    title = "受理派遣"
+    action = "dispatch"
+    bulk = True
+    show_counts = True
+
+    def export_xlsx(self):
+        if not has_action(self.request.user, "event.dispatch"):
+            raise PermissionDenied("没有导出权限。")
+        return super().export_xlsx()
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        if not self.request.GET.get("status") and self.action != "export":
+            qs = qs.filter(status__in=[S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED])
+        return qs.order_by("-emergency", "status", "due_at", "-created_at")
+
+
+class MyTasksView(EventListBase):
+    """我的任务: what the grid worker, department or property staff must handle now."""
+
+    title = "我的任务"
+    action = "handle"
+
+    def base_queryset(self):
+        user = self.request.user
+        return selectors.base_queryset().filter(selectors.my_tasks_q(user), status__in=[S.DISPATCHED, S.PROCESSING,
+                                                                                         S.SUSPENDED])  # fmt: skip
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("due_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        org_ids = [g.organisation_id for g in self.request.user.active_grants() if g.organisation_id]
+        context["tasks"] = list(
+            EventTask.objects.filter(organisation_id__in=org_ids).exclude(status=EventTask.Status.DONE)
+            .select_related("event", "organisation").order_by("due_at")[:50]
+        )  # fmt: skip
+        return context
+
+
+class SupervisionListView(EventListBase):
+    """挂牌督办: flagged by a leader or escalated to 督办 by the timer."""
+
+    title = "挂牌督办"
+
+    def base_queryset(self):
+        return (
+            selectors.base_queryset()
+            .filter(Q(flagged=True) | Q(supervision=3))
+            .exclude(status__in=[S.CLOSED, S.REJECTED, S.MERGED])
+        )
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("due_at", "pk")
+
+
+def _scoped_event(user, pk, action="event.view") -> Event:
+    qs = restrict(user, action, selectors.base_queryset().select_related("house__building__compound", "house__unit",
+                                                                          "building__compound", "parent", "region__level"))  # fmt: skip
+    try:
+        return qs.get(pk=pk)
+    except (Event.DoesNotExist, ValueError):
+        raise Http404("没有找到该事件。")
+
+
+@login_required
+def event_detail(request, pk):
+    user = request.user
+    if not has_action(user, "event.view"):
+        raise Http404
+    event = _scoped_event(user, pk)
+    actions = services.allowed_actions(event, user)
+    photos = list(event.photos.all())
+    is_dispatcher = "accept" in actions or "dispatch" in actions or "categorise" in actions
+    context = {
+        "event": event,
+        "timeline": selectors.timeline(event=event),
+        "report_photos": [p for p in photos if p.kind == EventPhoto.Kind.REPORT],
+        "result_photos": [p for p in photos if p.kind == EventPhoto.Kind.RESULT],
+        "actions": actions,
+        "tasks": list(event.tasks.select_related("organisation", "done_by")),
+        "merged": list(restrict(user, "event.view", Event.objects.filter(parent=event)).order_by("pk")),
+        "similar": selectors.similar_events(event=event, user=user) if event.status in (S.PENDING, S.ACCEPTED) else [],
+        "overdue": event.is_overdue(),
+        "map_data": _map_data(event),
+        "handler_choices": selectors.handler_choices(event=event, user=user) if is_dispatcher else [],
+        "departments": Organisation.objects.filter(kind="department").order_by("name") if "escalate" in actions else [],
+        "contact_phone": event.contact_phone_masked
+        or (event.reporter_user.phone_masked if event.reporter_user_id else ""),
+        "my_org_ids": [g.organisation_id for g in user.active_grants() if g.organisation_id],
+    }
+    if is_dispatcher:
+        context["suggestions"] = selectors.suggestions(f"{event.title}\n{event.description}")
+        top = context["suggestions"][0]["code"] if context["suggestions"] else ""
+        context["default_category"] = event.category.code if event.category_id else top
+        context["suggested_handler"] = selectors.suggested_handler_value(event)
+        context["category_groups"] = category_choices()[1:]
+    return render(request, "events/console/event_detail.html", context)
+
+
+def _map_data(event: Event) -> dict:
+    point = None
+    if event.lat is not None:
+        point = [float(event.lat), float(event.lng)]
+    elif event.building_id and event.building.lat is not None:
+        point = [float(event.building.lat), float(event.building.lng)]
+    return {"point": point, "boundary": event.region.boundary, "label": event.location_label or event.region.name}
+
+
+def _handler_kwargs(request) -> dict:
+    return selectors.parse_handler(request.POST.get("handler", ""))
+
+
+@login_required
+@require_POST
+def event_act(request, pk, action):
+    """One workflow action from the detail page's forms; the service checks state and permission."""
+    user = request.user
+    event = _scoped_event(user, pk)
+    post = request.POST
+    try:
+        version = int(post.get("version", event.version))
+    except ValueError:
+        version = event.version
+    if version != event.version:
+        messages.error(request, f"该事件刚刚已被他人处理（当前状态：{event.get_status_display()}），请查看后重试。")
+        return redirect(event)
+    note = post.get("note", "")
+    try:
+        if action == "accept":
+            services.event_accept(event=event, actor=user, category_code=post.get("category") or None, note=note)
+        elif action == "reject":
+            services.event_reject(event=event, actor=user, reason=note)
+        elif action == "merge":
+            parent = (
+                restrict(user, "event.view", Event.objects.all())
+                .filter(Q(number=post.get("parent", "").strip().upper()) | Q(pk=_int(post.get("parent_id"))))
+                .first()
+            )
+            if parent is None:
+                raise DomainError("合并：请填写要合并到的事件编号（须在您的范围内）", field="parent")
+            services.event_merge(event=event, parent=parent, actor=user, note=note)
+        elif action == "dispatch":
+            services.event_dispatch(event=event, actor=user, note=note, **_handler_kwargs(request))
+        elif action == "reassign":
+            services.event_reassign(event=event, actor=user, reason=note, **_handler_kwargs(request))
+        elif action == "escalate":
+            orgs = {o.pk: o for o in Organisation.objects.filter(kind="department")}
+            lead = orgs.get(_int(post.get("lead")))
+            if lead is None:
+                raise DomainError("吹哨报到：请选择牵头部门", field="lead")
+            assists = [orgs[i] for i in map(_int, post.getlist("assists")) if i in orgs]
+            services.event_escalate(event=event, actor=user, lead=lead, assists=assists, note=note,
+                                    days=_int(post.get("days")) or None)  # fmt: skip
+        elif action == "sign":
+            services.event_sign(event=event, actor=user, note=note)
+        elif action == "return":
+            services.event_return(event=event, actor=user, reason=note)
+        elif action == "resolve":
+            services.event_resolve(event=event, actor=user, result=post.get("result", note),
+                                   photos=request.FILES.getlist("photos"))  # fmt: skip
+        elif action == "verify":
+            services.event_verify(event=event, actor=user, passed=True, note=note)
+        elif action == "verify_fail":
+            services.event_verify(event=event, actor=user, passed=False, note=note)
+        elif action == "close":
+            services.event_close(event=event, actor=user, note=note)
+        elif action == "rework":
+            services.event_rework(event=event, actor=user, reason=note)
+        elif action == "suspend":
+            services.event_suspend(event=event, actor=user, reason=note)
+        elif action == "resume":
+            services.event_resume(event=event, actor=user, note=note)
+        elif action == "extension_request":
+            services.event_request_extension(event=event, actor=user, days=_int(post.get("days")) or 0, reason=note)
+        elif action in ("extension_approve", "extension_refuse"):
+            services.event_decide_extension(event=event, actor=user, approve=action == "extension_approve", note=note)
+        elif action == "revisit":
+            services.event_revisit(event=event, actor=user, note=note, outcome=post.get("outcome", ""))
+        elif action == "flag":
+            services.event_flag(event=event, actor=user, flagged=post.get("flagged", "1") == "1", note=note)
+        elif action == "categorise":
+            services.event_set_category(event=event, actor=user, category_code=post.get("category", ""),
+                                        suggested_code=post.get("suggested", ""))  # fmt: skip
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        label = services.ACTIONS.get(action, ("操作",))[0]
+        messages.success(request, f"已{label}。")
+    return redirect(event)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request):
+    """批量派遣: the selected events to one handler, or each by its dispatch rule when no handler is chosen."""
+    user = request.user
+    if not has_action(user, "event.dispatch"):
+        raise PermissionDenied("没有派遣权限。")
+    ids = [i for i in map(_int, request.POST.getlist("ids")) if i]
+    events = list(restrict(user, "event.dispatch", selectors.base_queryset().filter(pk__in=ids)))
+    try:
+        handler = _handler_kwargs(request)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("events:event_queue")
+    done, failed = 0, []
+    for event in events:
+        try:
+            services.event_dispatch(event=event, actor=user, **handler)
+            done += 1
+        except DomainError as exc:
+            failed.append(f"{event.number}：{exc.message}")
+    if done:
+        messages.success(request, f"已派遣 {done} 件。")
+    for line in failed[:10]:
+        messages.error(request, line)
+    if not events:
+        messages.warning(request, "请先勾选要派遣的事件。")
+    return redirect(request.POST.get("next") or "events:event_queue")
+
+
+@login_required
+@require_POST
+def task_act(request, pk, action):
+    task = get_object_or_404(EventTask.objects.select_related("event", "organisation"), pk=pk)
+    _scoped_event(request.user, task.event_id)
+    try:
+        if action == "sign":
+            services.task_sign(task=task, actor=request.user)
+        elif action == "done":
+            services.task_complete(task=task, actor=request.user, result=request.POST.get("result", ""))
+        else:
+            raise Http404
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已报到。" if action == "sign" else "协办任务已完成。")
+    return redirect(task.event)
+
+
+@login_required
+def event_intake(request):
+    """电话登记: a fast form for staff taking a call; suggestions appear as the text is typed."""
+    user = request.user
+    if not has_action(user, "event.dispatch"):
+        raise Http404
+    form = IntakeForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_open(
+                channel=data["channel"], category_code=data["category"] or None, text=data["text"],
+                reporter_name=data["reporter_name"], contact_phone=data["contact_phone"], anonymous=data["anonymous"],
+                building=data["building"], address=data["address"], actor=user,
+                external_source=data["channel"] if data["external_id"] else "", external_id=data["external_id"],
+                photos=request.FILES.getlist("photos"),
+            )  # fmt: skip
+            if data["accept_now"] and event.category_id:
+                services.event_accept(event=event, actor=user)
+        except DomainError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"已登记 {event.number}。")
+            return redirect(event)
+    return render(request, "events/console/intake.html", {"form": form, "title": "电话登记"})
+
+
+@login_required
+def classify_partial(request):
+    """htmx: the classifier's top-3 for the text typed so far, as clickable choices."""
+    if not has_action(request.user, "event.add"):
+        raise Http404
+    text = request.GET.get("text", "") or request.POST.get("text", "")
+    return render(request, "events/partials/suggestions.html", {"suggestions": selectors.suggestions(text)})
+
+
+@login_required
+def patrol(request):
+    """巡查上报 (phone-sized): GPS point or building, photos, and 自办自结."""
+    user = request.user
+    if not has_action(user, "event.handle") or not has_action(user, "event.add"):
+        raise Http404
+    form = PatrolForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_patrol(
+                actor=user, category_code=data["category"], text=data["text"], self_resolve=data["self_resolve"],
+                result=data["result"], building=data["building"], lat=data["lat"], lng=data["lng"],
+                address=data["address"], photos=request.FILES.getlist("photos"),
+                result_photos=request.FILES.getlist("result_photos"),
+            )  # fmt: skip
+        except DomainError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, f"已上报 {event.number}" + ("，已自办自结。" if data["self_resolve"] else "。"))
+            return redirect(event)
+    return render(request, "events/console/patrol.html", {"form": form, "title": "巡查上报"})
+
+
+@login_required
+def stats(request):
+    user = request.user
+    if not has_action(user, "event.stats"):
+        raise Http404
+    dimension = request.GET.get("by", "category")
+    since = _date(request.GET.get("since")) or (timezone.localdate() - dt.timedelta(days=90))
+    until = _date(request.GET.get("until"))
+    rows = selectors.statistics(user=user, dimension=dimension, since=since, until=until)
+    if request.GET.get("export") == "xlsx":
+        return _export_stats(request, rows, dimension)
+    context = {
+        "rows": rows,
+        "dimension": dimension,
+        "dimensions": [(k, v[1]) for k, v in selectors.STAT_DIMENSIONS.items()],
+        "since": since,
+        "until": until,
+        "chart": {"labels": [r["label"] for r in rows[:15]], "total": [r["total"] for r in rows[:15]],
+                  "on_time": [r["on_time_rate"] for r in rows[:15]],
+                  "satisfaction": [r["satisfaction_rate"] for r in rows[:15]]},
+        "title": "统计分析",
+    }  # fmt: skip
+    return render(request, "events/console/stats.html", context)
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _export_stats(request, rows, dimension):
+    """The statistics table as xlsx (aggregates only: no personal data), with an EXPORT audit row."""
+    import tempfile
+
+    from openpyxl import Workbook
+
+    from linli.core import audit
+    from linli.core.models import AuditLog
+
+    if not has_action(request.user, "event.export"):
+        raise PermissionDenied("没有导出权限。")
+    head = [selectors.STAT_DIMENSIONS.get(dimension, ("", "分组"))[1], "事件数", "已办结", "已结案", "超期未办",
+            "按时办结率%", "结案率%", "满意率%", "平均处置时长（小时）"]  # fmt: skip
+    keys = ["label", "total", "resolved", "closed", "overdue", "on_time_rate", "closure_rate", "satisfaction_rate",
+            "avg_hours"]  # fmt: skip
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title="事件统计")
+    sheet.append(head)
+    for row in rows:
+        sheet.append(["" if row[k] is None else row[k] for k in keys])
+    audit.record(actor=request.user, action=AuditLog.Action.EXPORT, field="事件统计",
+                 extra={"count": len(rows), "by": dimension, "path": request.path})  # fmt: skip
+    handle = tempfile.TemporaryFile()
+    book.save(handle)
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=f"事件统计-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
+
+
+@login_required
+def inbox(request):
+    rows = selectors.inbox(user=request.user)[:100]
+    return render(request, "events/console/inbox.html", {"rows": rows, "title": "消息"})
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk=None):
+    qs = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    qs.update(read_at=timezone.now())
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not target.startswith("/"):
+        target = "/"
+    return redirect(target)
+
+
+@login_required
+def photo(request, pk):
+    """A photo, only to someone who may see its event (staff in scope, or the reporter)."""
+    photo = get_object_or_404(EventPhoto, pk=pk)
+    if not restrict(request.user, "event.view", Event.objects.filter(pk=photo.event_id)).exists():
+        # The reporter of a report merged into this event sees its result photos too.
+        if not Event.objects.filter(parent_id=photo.event_id, reporter_user=request.user).exists():
+            raise Http404
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404
+    response = FileResponse(handle, content_type=photo.content_type or "image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def category_json(request):
+    """Sub-categories as JSON for forms (code, name, deadline, emergency hint)."""
+    rows = [
+        {"code": c.code, "name": c.name, "deadline": c.deadline_label, "emergency": c.emergency_hint}
+        for c in Category.objects.filter(active=True, parent__isnull=False).order_by("code")
+    ]
+    return JsonResponse({"categories": rows})
+
+
+def buildings_for(user):
+    return restrict(user, "building.view", Building.objects.select_related("compound"))

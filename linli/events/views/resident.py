@@ -1,0 +1,155 @@
+"""Resident app (/m/events/): report a problem, follow my reports on a public timeline, rate the result."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import DomainError
+from linli.core.scoping import has_action, restrict
+from linli.events import routing, selectors, services
+from linli.events.forms import RateForm, ReportForm
+from linli.events.models import Channel, Event, EventPhoto, EventStatus
+from linli.housing.models import Building, House
+from linli.people.models import Residency
+
+LOGIN = "/accounts/login/?next=/m/events/"
+
+
+def _own(request, pk) -> Event:
+    qs = Event.objects.filter(reporter_user=request.user).select_related("category", "parent", "region", "house",
+                                                                           "building__compound")  # fmt: skip
+    try:
+        return qs.get(pk=pk)
+    except (Event.DoesNotExist, ValueError):
+        raise Http404("没有找到该事件。")
+
+
+def _my_houses(user) -> list[House]:
+    rows = restrict(user, "residency.view", Residency.objects.filter(end__isnull=True, person__user=user))
+    ids = rows.values("house_id")
+    return list(House.objects.filter(pk__in=ids).select_related("building__compound__community", "unit"))
+
+
+def _community_buildings(user, houses):
+    region = houses[0].building.grid if houses else services.home_region_of(user)
+    if region is None:
+        return Building.objects.none()
+    community = routing.community_of(region)
+    return (
+        Building.objects.filter(region_path__startswith=community.path)
+        .select_related("compound")
+        .order_by("compound__name", "number")
+    )
+
+
+@login_required(login_url=LOGIN)
+def my_events(request):
+    events = list(
+        Event.objects.filter(reporter_user=request.user)
+        .select_related("category", "parent")
+        .order_by("-created_at")[:100]
+    )
+    return render(request, "events/resident/my_events.html", {"events": events,
+                  "unread": selectors.unread_count(user=request.user)})  # fmt: skip
+
+
+@login_required(login_url=LOGIN)
+def report(request):
+    user = request.user
+    if not has_action(user, "event.add"):
+        raise Http404
+    houses = _my_houses(user)
+    buildings = _community_buildings(user, houses)
+    form = ReportForm(request.POST or None, houses=houses, buildings=buildings)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        where = {}
+        if data["place"] == "home":
+            house = form.houses.get(data["house"] or "") or (houses[0] if houses else None)
+            if house is None:
+                form.add_error("place", "位置：您还没有登记住房，请选择楼栋或在地图上选点")
+            where = {"house": house}
+        elif data["place"] == "building":
+            if not data["building"]:
+                form.add_error("building", "楼栋：请选择楼栋")
+            where = {"building": data["building"]}
+        else:
+            if data["lat"] is None or data["lng"] is None:
+                form.add_error("place", "位置：请在地图上点选位置")
+            where = {"lat": data["lat"], "lng": data["lng"]}
+        if not form.errors:
+            try:
+                event = services.event_open(
+                    channel=Channel.RESIDENT_APP, category_code=None, text=data["text"], reporter=user, actor=user,
+                    anonymous=data["anonymous"], address=data["address"], photos=request.FILES.getlist("photos"),
+                    **where,
+                )  # fmt: skip
+            except DomainError as exc:
+                for field, message in exc.errors:
+                    form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, f"已提交（编号 {event.number}），社区会尽快受理。")
+                return redirect("events:my_event_detail", pk=event.pk)
+    map_data = {"grids": [], "center": None}
+    if houses or buildings.exists():
+        region = houses[0].building.grid if houses else None
+        community = routing.community_of(region) if region else None
+        if community is not None:
+            from linli.core.models import Region
+
+            children = Region.objects.filter(path__startswith=community.path, depth=community.depth + 1)
+            map_data["grids"] = [g.boundary for g in children if g.boundary]
+        first = houses[0].building if houses else buildings.first()
+        if first is not None and first.lat is not None:
+            map_data["center"] = [float(first.lat), float(first.lng)]
+    return render(request, "events/resident/report.html", {"form": form, "houses": houses, "map_data": map_data})
+
+
+@login_required(login_url=LOGIN)
+def my_event_detail(request, pk):
+    event = _own(request, pk)
+    shown = event.parent if event.parent_id else event
+    photos = list(EventPhoto.objects.filter(event__in=[event, shown]).order_by("kind", "pk"))
+    can_rate = not event.parent_id and not event.rating and event.status in (EventStatus.VERIFIED, EventStatus.CLOSED)
+    Event_unread = selectors.inbox(user=request.user, unread_only=True).filter(event=event)
+    Event_unread.update(read_at=timezone.now())
+    return render(
+        request,
+        "events/resident/my_event_detail.html",
+        {
+            "event": event,
+            "shown": shown,
+            "timeline": selectors.public_timeline(event=event),
+            "report_photos": [p for p in photos if p.kind == EventPhoto.Kind.REPORT and p.event_id == event.pk],
+            "result_photos": [p for p in photos if p.kind == EventPhoto.Kind.RESULT],
+            "can_rate": can_rate,
+            "rate_form": RateForm(),
+        },
+    )
+
+
+@login_required(login_url=LOGIN)
+@require_POST
+def rate(request, pk):
+    event = _own(request, pk)
+    form = RateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "评价：请选择满意、基本满意或不满意")
+        return redirect("events:my_event_detail", pk=pk)
+    try:
+        services.event_rate(event=event, actor=request.user, rating=form.cleaned_data["rating"],
+                            comment=form.cleaned_data["comment"])  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "感谢您的评价！")
+    return redirect("events:my_event_detail", pk=pk)
+
+
+@login_required(login_url=LOGIN)
+def my_inbox(request):
+    rows = list(selectors.inbox(user=request.user)[:100])
+    return render(request, "events/resident/inbox.html", {"rows": rows})

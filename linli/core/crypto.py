@@ -59,7 +59,10 @@ def decrypt(token: str | None) -> str:
         return ""
     kid, _, body = token.partition(":")
     raw = base64.b64decode(body)
-    key = keyring()["keys"][kid]
+    key = keyring()["keys"].get(kid)
+    if key is None:  # another process rotated the keys (manage.py rotate_keys): reload once
+        keyring.cache_clear()
+        key = keyring()["keys"][kid]
     return AESGCM(key).decrypt(raw[:12], raw[12:], kid.encode()).decode()
 
 

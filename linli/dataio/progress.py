@@ -1,0 +1,59 @@
+"""Progress of a running job, readable by the web process while the job's transaction is still open.
+
+A commit writes inside one long transaction, so its progress cannot be a column of the batch row (nobody would
+see it before the end). It goes to the shared cache when Redis is configured (several machines), else to a small
+file under var/jobs/ (one machine: web and worker share the disk).
+"""
+
+import json
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from linli.dataio.storage import folder
+
+
+def _key(kind: str, pk: int) -> str:
+    return f"linli:progress:{kind}:{pk}"
+
+
+def set_progress(kind: str, pk: int, done: int, total: int) -> None:
+    value = {"done": int(done), "total": int(total), "at": time.time()}
+    if settings.REDIS_URL:
+        cache.set(_key(kind, pk), value, 24 * 3600)
+        return
+    path = folder("jobs") / f"{kind}-{pk}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value))
+    tmp.replace(path)
+
+
+def get_progress(kind: str, pk: int) -> dict | None:
+    if settings.REDIS_URL:
+        return cache.get(_key(kind, pk))
+    path = folder("jobs") / f"{kind}-{pk}.json"
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def clear_progress(kind: str, pk: int) -> None:
+    if settings.REDIS_URL:
+        cache.delete(_key(kind, pk))
+        return
+    (folder("jobs") / f"{kind}-{pk}.json").unlink(missing_ok=True)
+
+
+def throttled(kind: str, pk: int, every: float = 0.5):
+    """A progress callback that writes at most every ``every`` seconds."""
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] >= every or done >= total:
+            last[0] = now
+            set_progress(kind, pk, done, total)
+
+    return report

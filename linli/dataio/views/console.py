@@ -1,0 +1,460 @@
+"""Console pages: import (upload, dry-run report, commit, rollback, templates), exports, privacy pages."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import DomainError
+from linli.core.scoping import has_action, restrict
+from linli.dataio import exports, progress, selectors, services
+from linli.dataio.columns import SPECS
+from linli.dataio.forms import (
+    ConsentForm,
+    CorrectionHandleForm,
+    ExportForm,
+    ImportUploadForm,
+    LegalHoldForm,
+    PersonAuditForm,
+    RetentionForm,
+)
+from linli.dataio.importers import IMPORTERS
+from linli.dataio.models import (
+    ConsentRecord,
+    ConsentText,
+    CorrectionRequest,
+    ExportJob,
+    ImportBatch,
+    LegalHold,
+    RetentionPolicy,
+)
+
+
+def _import_kinds(user) -> list[tuple[str, str]]:
+    return [(k, label) for k, label in ImportBatch.Kind.choices if has_action(user, IMPORTERS[k][1])]
+
+
+# --- imports ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def import_list(request):
+    kinds = _import_kinds(request.user)
+    if not kinds and not has_action(request.user, "importbatch.view"):
+        raise PermissionDenied("没有权限访问该页面。")
+    form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = services.import_upload(
+                    actor=request.user,
+                    kind=form.cleaned_data["kind"],
+                    file_name=upload.name,
+                    data=upload.read(),
+                    create_houses=form.cleaned_data["create_houses"],
+                )
+                services.import_start(batch=batch, actor=request.user, commit=False)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("dataio:import_detail", pk=batch.pk)
+    batches = Paginator(selectors.batches_for(user=request.user).order_by("-created_at", "-pk"), 20)
+    page = batches.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dataio/console/import_list.html",
+        {"form": form, "page_obj": page, "kinds": kinds, "title": "批量导入"},
+    )
+
+
+def _batch(request, pk) -> ImportBatch:
+    return get_object_or_404(selectors.batches_for(user=request.user), pk=pk)
+
+
+@login_required
+def import_detail(request, pk):
+    batch = _batch(request, pk)
+    report = batch.report or {}
+    errors = report.get("errors", [])
+    page = Paginator(errors, 100).get_page(request.GET.get("page"))
+    context = {
+        "batch": batch,
+        "report": report,
+        "errors_page": page,
+        "progress": _progress(batch),
+        "can_act": request.user.pk == batch.actor_id
+        or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists(),
+        "transitions": batch.transitions.select_related("actor"),
+        "title": f"导入批次 #{batch.pk}",
+    }
+    return render(request, "dataio/console/import_detail.html", context)
+
+
+def _progress(batch: ImportBatch) -> dict:
+    p = progress.get_progress("import", batch.pk) if batch.is_running else None
+    if p and p.get("total"):
+        percent = min(99, int(p["done"] * 100 / p["total"]))
+        return {"percent": percent, "done": p["done"], "total": p["total"]}
+    return {"percent": 0 if batch.is_running else 100, "done": batch.rows_done, "total": batch.rows_total}
+
+
+@login_required
+def import_progress(request, pk):
+    """htmx polling target: the status card; once the job is over, the whole page reloads."""
+    batch = _batch(request, pk)
+    response = render(request, "dataio/partials/import_progress.html", {"batch": batch, "progress": _progress(batch)})
+    if not batch.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def import_commit(request, pk):
+    batch = _batch(request, pk)
+    try:
+        services.import_start(batch=batch, actor=request.user, commit=True)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        batch.refresh_from_db()
+        if batch.status == ImportBatch.Status.COMMITTED:
+            messages.success(request, f"已导入：新增 {batch.created}，更新 {batch.updated}，未变化 {batch.unchanged}。")
+        elif batch.status == ImportBatch.Status.FAILED:
+            messages.error(request, "导入未完成，已全部撤回，没有写入任何数据。请查看问题列表。")
+    return redirect("dataio:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def import_rollback(request, pk):
+    batch = _batch(request, pk)
+    try:
+        counts = services.import_rollback(batch=batch, actor=request.user)
+    except DomainError as exc:
+        for _, message in exc.errors[:10]:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"已撤销该批次：删除 {counts.get('deleted', 0)} 条，恢复 {counts.get('restored', 0)} 条。"
+        )
+    return redirect("dataio:import_detail", pk=batch.pk)
+
+
+@login_required
+def import_template(request, kind):
+    """A blank template with the Chinese headers, one example row, text-formatted ID columns and a help sheet."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise Http404
+    book = Workbook()
+    ws = book.active
+    ws.title = spec.title
+    columns = list(spec.columns.values())
+    if kind == "persons":
+        columns = [c for c in columns if c.key != "address"]  # the template uses the four address columns
+    for i, col in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=i, value=col.label + ("*" if col.key in spec.required else ""))
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8EEF7")
+        if col.note:
+            cell.comment = Comment(col.note, "邻里")
+        ws.cell(row=2, column=i, value=col.example or None)
+        letter = cell.column_letter
+        ws.column_dimensions[letter].width = max(10, len(col.label) * 2 + 4)
+        if col.key in ("id_number", "householder_id", "phone", "credit_code", "room", "household_number"):
+            for r in range(2, 2002):
+                ws.cell(row=r, column=i).number_format = "@"
+            ws.column_dimensions[letter].width = 22
+    ws.freeze_panes = "A2"
+    help_sheet = book.create_sheet("填写说明")
+    help_sheet.append(["列名", "也可写作", "说明", "示例"])
+    for col in spec.columns.values():
+        help_sheet.append([col.label, "、".join(col.synonyms), col.note, col.example])
+    help_sheet.append([])
+    help_sheet.append(["提示", "带 * 的列必填；第 2 行是示例，导入前请删除。表头上方可以有标题行，可以合并单元格。"])
+    help_sheet.append(["提示", "身份证号请设为“文本”格式（模板已设好），否则 Excel 只保留 15 位有效数字。"])
+    buf = io.BytesIO()
+    book.save(buf)
+    buf.seek(0)
+    return FileResponse(buf, as_attachment=True, filename=f"导入模板-{spec.title}.xlsx")
+
+
+# --- exports ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def export_list(request):
+    page = Paginator(selectors.exports_for(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "dataio/console/export_list.html", {"page_obj": page, "title": "我的导出"})
+
+
+def _list_view(path: str):
+    try:
+        match = resolve(path)
+    except Resolver404:
+        raise Http404
+    view_class = getattr(match.func, "view_class", None)
+    if view_class is None or not hasattr(view_class, "export_xlsx"):
+        raise Http404
+    return view_class
+
+
+@login_required
+def export_new(request):
+    """Choose masked or clear (with a reason) for the list at ``?list=<path>&<its filters>``."""
+    source = request.GET.get("list") or request.POST.get("list") or ""
+    if not source.startswith("/console/"):
+        raise Http404
+    view_class = _list_view(source)
+    if not has_action(request.user, f"{view_class.kind}.export"):
+        raise PermissionDenied("没有导出权限。")
+    query = request.GET.copy() if request.method == "GET" else request.POST.copy()
+    filters = exports._filters(query)
+    can_unmask = has_action(request.user, exports.UNMASK_ACTION) and view_class.kind in exports.UNMASKABLE_KINDS
+    form = ExportForm(request.POST or None, can_unmask=can_unmask)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = exports.export_request(
+                user=request.user,
+                view_class=view_class,
+                path=source,
+                filters=filters,
+                masked=form.cleaned_data["mode"] != "clear",
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("dataio:export_detail", pk=job.pk)
+    return render(
+        request,
+        "dataio/console/export_new.html",
+        {"form": form, "source": source, "filters": filters, "title": f"导出 · {view_class.title}",
+         "list_title": view_class.title, "can_unmask": can_unmask},
+    )  # fmt: skip
+
+
+@login_required
+def export_detail(request, pk):
+    job = get_object_or_404(selectors.exports_for(user=request.user), pk=pk)
+    template = "dataio/partials/export_status.html" if request.htmx else "dataio/console/export_detail.html"
+    response = render(request, template, {"job": job, "title": f"导出 #{job.pk}"})
+    if request.htmx and job.status not in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def export_download(request, pk):
+    job = get_object_or_404(selectors.exports_for(user=request.user), pk=pk)
+    if job.status != ExportJob.Status.DONE or not job.file or job.is_expired:
+        raise Http404("文件不存在或已过期。")
+    from linli.dataio.storage import absolute
+
+    path = absolute(job.file)
+    if not path.exists():
+        raise Http404("文件不存在或已过期。")
+    ExportJob.objects.filter(pk=job.pk).update(downloads=job.downloads + 1)
+    suffix = "" if job.masked else "-明文"
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"{job.title}-{job.created_at:%Y%m%d-%H%M}{suffix}.xlsx"
+    )
+
+
+# --- auditor: who touched whose data ----------------------------------------------------------------------
+
+
+@login_required
+def audit_person(request):
+    """Person-centred audit: pick a person (by ID number or name), see every access, export, import and change."""
+    if not has_action(request.user, "audit.view"):
+        raise PermissionDenied("没有权限访问该页面。")
+    form = PersonAuditForm(request.GET or None)
+    candidates, person, accesses, changes = [], None, None, None
+    if form.is_valid():
+        data = form.cleaned_data
+        from linli.people.models import Person
+
+        if data.get("person"):
+            person = Person.objects.filter(pk=data["person"]).select_related("region").first()
+        elif data.get("q"):
+            candidates = list(selectors.find_persons(text=data["q"]))
+            if len(candidates) == 1:
+                person = candidates[0]
+        if person is not None:
+            acc, chg = selectors.person_trail(
+                person_ids=[person.pk],
+                actor=data.get("actor") or "",
+                since=data.get("since"),
+                until=data.get("until"),
+                actions=[data["action"]] if data.get("action") else None,
+            )
+            accesses = Paginator(acc.select_related("target_type"), 50).get_page(request.GET.get("page"))
+            changes = chg[:200]
+    return render(
+        request,
+        "dataio/console/audit_person.html",
+        {"form": form, "candidates": candidates, "person": person, "accesses": accesses, "changes": changes,
+         "title": "个人信息审计"},
+    )  # fmt: skip
+
+
+# --- corrections ------------------------------------------------------------------------------------------
+
+
+@login_required
+def correction_list(request):
+    if not has_action(request.user, "correction.view"):
+        raise PermissionDenied("没有权限访问该页面。")
+    qs = selectors.corrections_for(user=request.user)
+    status = request.GET.get("status", "submitted")
+    if status in CorrectionRequest.Status.values:
+        qs = qs.filter(status=status)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dataio/console/correction_list.html",
+        {"page_obj": page, "status": status, "statuses": CorrectionRequest.Status.choices, "title": "更正申请"},
+    )
+
+
+@login_required
+def correction_detail(request, pk):
+    item = get_object_or_404(selectors.corrections_for(user=request.user), pk=pk)
+    can_handle = (
+        item.is_open
+        and restrict(request.user, "correction.change", CorrectionRequest.objects.filter(pk=item.pk)).exists()
+    )
+    form = CorrectionHandleForm(request.POST or None)
+    if request.method == "POST":
+        if not can_handle:
+            raise PermissionDenied("没有权限处理该申请。")
+        if form.is_valid():
+            try:
+                services.correction_handle(
+                    actor=request.user,
+                    request=item,
+                    accept=form.cleaned_data["decision"] == "accept",
+                    reply=form.cleaned_data["reply"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "已处理。")
+                return redirect("dataio:correction_detail", pk=item.pk)
+    return render(
+        request,
+        "dataio/console/correction_detail.html",
+        {"item": item, "form": form, "can_handle": can_handle, "transitions": item.transitions.select_related("actor"),
+         "title": "更正申请"},
+    )  # fmt: skip
+
+
+# --- consent ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def consent_list(request):
+    if not has_action(request.user, "consent.view"):
+        raise PermissionDenied("没有权限访问该页面。")
+    from linli.people.models import Person
+
+    can_add = has_action(request.user, "consent.add")
+    form = ConsentForm(request.POST or None, user=request.user) if can_add else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied("没有权限登记同意。")
+        if form.is_valid():
+            data = form.cleaned_data
+            persons = restrict(request.user, "person.change", Person.objects.all())
+            person = persons.filter(pk=data["person"]).first()
+            guardian = Person.objects.filter(pk=data["guardian"]).first() if data.get("guardian") else None
+            if person is None:
+                form.add_error("person", "人员：不存在或不在您的管辖范围内")
+            else:
+                try:
+                    services.consent_record(
+                        actor=request.user,
+                        person=person,
+                        purpose=data["purpose"],
+                        granted=data["granted"] == "grant",
+                        evidence=data["evidence"],
+                        tag=data.get("tag"),
+                        guardian=guardian,
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(request, "已登记。")
+                    return redirect("dataio:consent_list")
+    qs = selectors.consents_for(user=request.user)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    texts = ConsentText.objects.filter(is_active=True)
+    return render(
+        request,
+        "dataio/console/consent_list.html",
+        {
+            "page_obj": page,
+            "form": form,
+            "texts": texts,
+            "title": "同意记录",
+            "purposes": ConsentRecord._meta.get_field("purpose").choices,
+        },
+    )
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+
+@login_required
+def retention(request):
+    if not has_action(request.user, "retention.view"):
+        raise PermissionDenied("没有权限访问该页面。")
+    can_edit = has_action(request.user, "retention.change")
+    services.retention_defaults()
+    policy_form = RetentionForm(request.POST or None, prefix="p") if can_edit else None
+    hold_form = LegalHoldForm(request.POST or None, prefix="h") if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("只有系统管理员可以修改。")
+        try:
+            if "p-kind" in request.POST and policy_form.is_valid():
+                d = policy_form.cleaned_data
+                services.retention_set(actor=request.user, kind=d["kind"], days=d["days"], active=d["active"])
+                messages.success(request, "已保存保存期限。")
+                return redirect("dataio:retention")
+            if "h-reason" in request.POST and hold_form.is_valid():
+                from linli.people.models import Person
+
+                d = hold_form.cleaned_data
+                person = Person.objects.filter(pk=d["person"]).first() if d.get("person") else None
+                services.legal_hold_place(
+                    actor=request.user, reason=d["reason"], person=person, kind=d.get("kind") or ""
+                )
+                messages.success(request, "已设立法律保全。")
+                return redirect("dataio:retention")
+            if "release" in request.POST:
+                hold = get_object_or_404(LegalHold, pk=request.POST["release"])
+                services.legal_hold_release(actor=request.user, hold=hold)
+                messages.success(request, "已解除保全。")
+                return redirect("dataio:retention")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    return render(
+        request,
+        "dataio/console/retention.html",
+        {"policies": RetentionPolicy.objects.all(), "holds": LegalHold.objects.select_related("person", "created_by")[:100],
+         "policy_form": policy_form, "hold_form": hold_form, "can_edit": can_edit, "title": "保存期限与法律保全"},
+    )  # fmt: skip

@@ -268,3 +268,37 @@ class ObjectChange(models.Model):
         if self.pk is not None:
             raise RuntimeError("变更记录只能追加，不能修改")
         super().save(*args, **kwargs)
+
+
+class StatusTransition(models.Model):
+    """Base of every workflow's transition row: who moved it, from which status to which, when, and why.
+
+    Subclasses add the foreign key to their record and the ``from_status``/``to_status`` columns, and name
+    the status choices in ``status_choices`` so the row can print its labels.
+    """
+
+    status_choices: type[models.TextChoices] | None = None
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人")
+    note = models.CharField("说明", max_length=500, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_label} → {self.to_label}"
+
+    def _label(self, value: str) -> str:
+        if not value:
+            return "—"
+        return self.status_choices(value).label if self.status_choices else value
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)

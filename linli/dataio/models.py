@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.fields import PathField
+from linli.core.models import StatusTransition
 
 AUDIT_MINIMUM_DAYS = 183  # Cybersecurity Law Art. 21: network logs kept for at least six months.
 
@@ -90,33 +91,18 @@ class ImportBatch(models.Model):
         return min(100, int(self.rows_done * 100 / self.rows_total))
 
 
-class ImportTransition(models.Model):
+class ImportTransition(StatusTransition):
     """Append-only history of an import batch's status."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="transitions", verbose_name="批次")
     from_status = models.CharField("原状态", max_length=12, blank=True)
     to_status = models.CharField("新状态", max_length=12)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
-    )
-    note = models.CharField("说明", max_length=500, blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    status_choices = ImportBatch.Status
+
+    class Meta(StatusTransition.Meta):
         verbose_name = "导入批次状态变更"
         verbose_name_plural = "导入批次状态变更"
-
-    def __str__(self) -> str:
-        return f"{self.from_label} → {self.to_label}"
-
-    @property
-    def from_label(self) -> str:
-        return ImportBatch.Status(self.from_status).label if self.from_status else "—"
-
-    @property
-    def to_label(self) -> str:
-        return ImportBatch.Status(self.to_status).label
 
 
 class ImportTrace(models.Model):
@@ -276,33 +262,18 @@ class CorrectionRequest(models.Model):
         return self.status == self.Status.SUBMITTED
 
 
-class CorrectionTransition(models.Model):
+class CorrectionTransition(StatusTransition):
     request = models.ForeignKey(
         CorrectionRequest, on_delete=models.CASCADE, related_name="transitions", verbose_name="更正申请"
     )
     from_status = models.CharField("原状态", max_length=10, blank=True)
     to_status = models.CharField("新状态", max_length=10)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
-    )
-    note = models.CharField("说明", max_length=500, blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
 
-    class Meta:
-        ordering = ["at", "pk"]
+    status_choices = CorrectionRequest.Status
+
+    class Meta(StatusTransition.Meta):
         verbose_name = "更正申请状态变更"
         verbose_name_plural = "更正申请状态变更"
-
-    def __str__(self) -> str:
-        return f"{self.from_label} → {self.to_label}"
-
-    @property
-    def from_label(self) -> str:
-        return CorrectionRequest.Status(self.from_status).label if self.from_status else "—"
-
-    @property
-    def to_label(self) -> str:
-        return CorrectionRequest.Status(self.to_status).label
 
 
 class ConsentPurpose(models.TextChoices):

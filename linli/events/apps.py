@@ -28,4 +28,6 @@ class EventsConfig(AppConfig):
         register_menu("事件", MenuItem("挂牌督办", "events:supervision_list", "event.view"))
         register_menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
         register_menu("事件", MenuItem("消息", "events:inbox", "event.view"))
-        from linli.events import signals  # noqa: F401  (calendar cache invalidation: plumbing only)
+        from linli.events import signals
+
+        signals.connect()  # drop the per-process caches when their tables change

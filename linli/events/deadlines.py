@@ -96,26 +96,27 @@ def duration_seconds(value: int, unit: str, calendar: WorkCalendar) -> int:
     return value * 3600 if unit == "hours" else value * calendar.day_seconds
 
 
-_cache: dict[str, object] = {}
-
-
 def invalidate() -> None:
-    _cache.clear()
+    from linli.events import caches
+
+    caches.invalidate("calendar")
 
 
-def calendar() -> WorkCalendar:
-    """The calendar from the database (cached in-process; admin edits invalidate it)."""
+def build_calendar() -> WorkCalendar:
+    """The calendar as the database says now (holidays, 调休, entered years, working periods)."""
     from linli.events.models import Holiday, HolidayYear
 
-    cached = _cache.get("calendar")
-    if cached is not None:
-        return cached  # type: ignore[return-value]
     overrides = {h.date: h.kind == Holiday.Kind.WORK for h in Holiday.objects.all()}
     known = frozenset(HolidayYear.objects.filter(published=True).values_list("year", flat=True))
     periods = getattr(settings, "EVENTS_WORK_PERIODS", DEFAULT_PERIODS)
-    cal = WorkCalendar(overrides=overrides, known_years=known, periods=tuple((_t(a), _t(b)) for a, b in periods))
-    _cache["calendar"] = cal
-    return cal
+    return WorkCalendar(overrides=overrides, known_years=known, periods=tuple((_t(a), _t(b)) for a, b in periods))
+
+
+def calendar() -> WorkCalendar:
+    """The calendar, cached per process (``linli.events.caches``: holiday edits invalidate it)."""
+    from linli.events import caches
+
+    return caches.CALENDAR.get()  # type: ignore[return-value]
 
 
 @dataclass

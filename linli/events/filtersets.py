@@ -2,11 +2,15 @@
 
 import django_filters
 from django.db.models import Q
+from django.forms import NullBooleanSelect, Select
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from linli.core.models import Region
 from linli.core.scoping import restrict
-from linli.events.models import TIMED_STATUSES, Category, Channel, Event, EventStatus, Supervision
+from linli.events.models import TIMED_STATUSES, Channel, Event, EventStatus, Supervision
 
 
 def _regions(request):
@@ -17,21 +21,49 @@ def _regions(request):
     )
 
 
-def _top_categories(request):
-    return Category.objects.filter(parent__isnull=True).order_by("code")
+class FastSelect(Select):
+    """A <select> written out directly: Django renders every <option> through a template, which took 50 ms for
+    the ~600 communities and grids in a district leader's filter form. Same markup, flat choices only."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        formatted = self.format_value(value)  # a list (Select) or one string (NullBooleanSelect)
+        chosen = {formatted} if isinstance(formatted, str) else set(formatted)
+        selected = mark_safe(" selected")
+        options = format_html_join(
+            "", '<option value="{}"{}>{}</option>', ((str(v), selected if str(v) in chosen else "", label)
+                                                    for v, label in self.choices)
+        )  # fmt: skip
+        return format_html("<select{}>{}</select>", flatatt(final), options)
+
+
+class YesNoSelect(FastSelect, NullBooleanSelect):
+    """全部 / 是 / 否 for the yes-no filters."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("unknown", "全部"), ("true", "是"), ("false", "否")]
+
+
+def _top_categories():
+    from linli.events import caches
+
+    return [(c.pk, c.name) for c in caches.top_categories()]
 
 
 class EventFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="编号/标题")
     status = django_filters.MultipleChoiceFilter(choices=EventStatus.choices, label="状态")
-    group = django_filters.ModelChoiceFilter(queryset=_top_categories, method="filter_group", label="大类")
+    group = django_filters.ChoiceFilter(choices=_top_categories, method="filter_group", label="大类", widget=FastSelect)
     category = django_filters.CharFilter(method="filter_category", label="小类代码")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="渠道")
-    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格/社区")
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="已超期")
-    supervision = django_filters.ChoiceFilter(choices=Supervision.choices, label="督办级别")
-    needs_triage = django_filters.BooleanFilter(label="待分拨")
-    flagged = django_filters.BooleanFilter(label="挂牌督办")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="渠道", widget=FastSelect)
+    grid = django_filters.ModelChoiceFilter(
+        queryset=_regions, method="filter_grid", label="网格/社区", widget=FastSelect
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="已超期", widget=YesNoSelect)
+    supervision = django_filters.ChoiceFilter(choices=Supervision.choices, label="督办级别", widget=FastSelect)
+    needs_triage = django_filters.BooleanFilter(label="待分拨", widget=YesNoSelect)
+    flagged = django_filters.BooleanFilter(label="挂牌督办", widget=YesNoSelect)
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="上报起")
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="上报止")
 
@@ -52,11 +84,16 @@ class EventFilterSet(django_filters.FilterSet):
             return qs.filter(number__startswith=value.upper())
         return qs.filter(Q(title__contains=value) | Q(external_id=value))
 
-    def filter_group(self, qs, name, value: Category):
-        return qs.filter(category__parent=value) if value else qs
+    def filter_group(self, qs, name, value: str):
+        return qs.filter(category__parent_id=int(value)) if value else qs
 
     def filter_category(self, qs, name, value):
-        return qs.filter(category__code=value) if value else qs
+        from linli.events import caches
+
+        if not value:
+            return qs
+        category = caches.category(value)
+        return qs.filter(category_id=category.pk) if category is not None else qs.none()
 
     def filter_grid(self, qs, name, value: Region):
         return qs.filter(region_path__startswith=value.path) if value else qs

@@ -228,8 +228,16 @@ class Event(models.Model):
 
     number = models.CharField("事件编号", max_length=20, unique=True)
     channel = models.CharField("来源渠道", max_length=16, choices=Channel.choices)
+    # No single-column index on category, reporter_user, handler_user, handler_org: the composite indexes below
+    # start with them (fewer indexes to maintain on every insert).
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name="分类"
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name="分类",
+        db_index=False,
     )
     title = models.CharField("标题", max_length=100)
     description = models.TextField("描述", max_length=4000)
@@ -241,18 +249,31 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="reported_events",
         verbose_name="报告人账号",
+        db_index=False,
     )
     reporter_name = models.CharField("报告人", max_length=50, blank=True)
     anonymous = models.BooleanField("对外匿名", default=False, help_text="公开页面显示“匿名”，工作人员可见报告人")
     contact_phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
-    contact_phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    contact_phone_hash = models.CharField(max_length=40, blank=True, editable=False)
     contact_phone_masked = models.CharField("联系电话", max_length=20, blank=True, editable=False)
     # Where: any of a house, a building, a point or an address text; resolved to a building and a grid.
     house = models.ForeignKey(
-        "housing.House", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="房屋"
+        "housing.House",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="房屋",
+        db_index=False,
     )
     building = models.ForeignKey(
-        "housing.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="楼栋"
+        "housing.Building",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="楼栋",
+        db_index=False,
     )
     lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
@@ -273,6 +294,7 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="handled_events",
         verbose_name="处置人",
+        db_index=False,
     )
     handler_org = models.ForeignKey(
         "core.Organisation",
@@ -281,6 +303,7 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="handled_events",
         verbose_name="处置机构",
+        db_index=False,
     )
     urgency = models.CharField("紧急程度", max_length=8, choices=Category.Urgency.choices, default="normal")
     emergency = models.BooleanField("紧急提示", default=False)
@@ -312,10 +335,22 @@ class Event(models.Model):
     rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged", verbose_name="合并到"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged",
+        verbose_name="合并到",
+        db_index=False,
     )
     possible_duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="疑似重复"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="疑似重复",
+        db_index=False,
     )
     media_url = models.URLField("外部图片链接", max_length=500, blank=True, help_text="Open311 客户端提交的 media_url")
     external_source = models.CharField("外部来源", max_length=20, blank=True)
@@ -336,13 +371,39 @@ class Event(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["region_path", "status", "-created_at"], name="event_region_status"),
+            # The queue and the counts per state: one precise range per status within the scope's path prefix
+            # ("C" collation, see PathField), index-only with the sort columns included (PostgreSQL; SQLite
+            # ignores INCLUDE). A path-first index could only filter the status inside the whole subtree.
+            models.Index(
+                fields=["status", "region_path"],
+                include=["emergency", "due_at", "created_at", "id"],
+                name="event_status_region",
+            ),
             models.Index(fields=["status", "due_at"], name="event_status_due"),
-            models.Index(fields=["handler_org", "status"], name="event_handler_org"),
-            models.Index(fields=["handler_user", "status"], name="event_handler_user"),
-            models.Index(fields=["reporter_user", "-created_at", "-id"], name="event_reporter"),
             models.Index(fields=["-created_at", "-id"], name="event_created"),
             models.Index(fields=["category", "-created_at"], name="event_category_created"),
+            # Partial indexes: a column that is empty on most new events is indexed only where it is set, so
+            # a report does not pay for them (lookups by value imply "is set" and use them).
+            models.Index(
+                fields=["handler_org", "status"], name="event_handler_org", condition=Q(handler_org__isnull=False)
+            ),
+            models.Index(
+                fields=["handler_user", "status"], name="event_handler_user", condition=Q(handler_user__isnull=False)
+            ),
+            models.Index(
+                fields=["reporter_user", "-created_at", "-id"],
+                name="event_reporter",
+                condition=Q(reporter_user__isnull=False),
+            ),
+            models.Index(fields=["house"], name="event_house", condition=Q(house__isnull=False)),
+            models.Index(fields=["building"], name="event_building", condition=Q(building__isnull=False)),
+            models.Index(fields=["parent"], name="event_parent", condition=Q(parent__isnull=False)),
+            models.Index(
+                fields=["possible_duplicate_of"],
+                name="event_possible_duplicate",
+                condition=Q(possible_duplicate_of__isnull=False),
+            ),
+            models.Index(fields=["contact_phone_hash"], name="event_phone_hash", condition=~Q(contact_phone_hash="")),
         ]
 
     def __str__(self) -> str:

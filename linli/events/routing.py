@@ -1,5 +1,6 @@
 """Who is concerned by an event: its place, its handler, its dispatchers and supervisors."""
 
+import copy
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -17,6 +18,18 @@ def ancestor_paths(path: str) -> list[str]:
 
 def community_of(region: Region) -> Region:
     """The 社区 at or above ``region`` (or the region itself when it is above community level)."""
+    from linli.events import caches
+
+    index = caches.REGIONS.get()
+    known = index.by_id.get(region.pk)
+    if known is not None and known.path == region.path:
+        if known.level.code == "community":
+            return region
+        for path in reversed(ancestor_paths(region.path)[:-1]):
+            above = index.by_path.get(path)
+            if above is not None and above.level.code == "community":
+                return above
+        return region
     if region.level.code == "community":
         return region
     found = Region.objects.filter(path__in=ancestor_paths(region.path), level__code="community").first()
@@ -24,13 +37,30 @@ def community_of(region: Region) -> Region:
 
 
 def users_with(roles: list[str], *, paths: list[str] | None = None, org_ids: list[int] | None = None) -> list[User]:
-    q = Q(role__in=roles, user__is_active=True)
-    if paths is not None:
-        q &= Q(region__path__in=paths)
-    if org_ids is not None:
-        q &= Q(organisation_id__in=org_ids)
-    ids = Grant.objects.filter(q).values("user_id")
-    return list(User.objects.filter(pk__in=ids).order_by("pk"))
+    """Active users holding one of ``roles`` at exactly ``paths`` / in ``org_ids`` (cached per process)."""
+    from linli.events import caches
+
+    def load() -> list[User]:
+        q = Q(role__in=roles, user__is_active=True)
+        if paths is not None:
+            q &= Q(region__path__in=paths)
+        if org_ids is not None:
+            q &= Q(organisation_id__in=org_ids)
+        ids = Grant.objects.filter(q).values("user_id")
+        return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+    key_paths = tuple(sorted(paths)) if paths is not None else None
+    key_orgs = tuple(sorted(org_ids)) if org_ids is not None else None
+    # Copies: the cached instances are shared by every request of the process.
+    return [copy.copy(u) for u in caches.users_with(tuple(sorted(roles)), key_paths, key_orgs, load)]
+
+
+def level_code(region: Region) -> str:
+    """The level of a region (区/街道/社区/网格…) without a query when the region tree is cached."""
+    from linli.events import caches
+
+    known = caches.region(region.pk)
+    return known.level.code if known is not None else region.level.code
 
 
 def dispatchers_for(event) -> list[User]:
@@ -97,18 +127,14 @@ class HandlerChoice:
 
 def suggest_handler(event) -> HandlerChoice | None:
     """The dispatch rule for (category, place), the most specific region first; else the category's default."""
-    from linli.events.models import DispatchRule
+    from linli.events import caches
 
     category = event.category
     if category is None:
         return None
-    paths = ancestor_paths(event.region_path)
-    q = Q(category__isnull=True) | Q(category=category)
-    if category.parent_id:
-        q |= Q(category_id=category.parent_id)
-    rules = list(
-        DispatchRule.objects.filter(q, active=True, region_path__in=paths).select_related("organisation", "user")
-    )
+    paths = set(ancestor_paths(event.region_path))
+    cats = {None, category.pk, category.parent_id}
+    rules = [r for r in caches.RULES.get() if r.region_path in paths and r.category_id in cats]
     if rules:
 
         def specificity(rule):
@@ -123,7 +149,7 @@ def suggest_handler(event) -> HandlerChoice | None:
 def default_handler(event, kind: str) -> HandlerChoice:
     paths = ancestor_paths(event.region_path)
     if kind == "grid":
-        workers = grid_workers_of(event.region) if event.region.level.code != "community" else []
+        workers = grid_workers_of(event.region) if level_code(event.region) != "community" else []
         return HandlerChoice(kind="grid", user=workers[0] if len(workers) == 1 else None, source="default")
     if kind == "property":
         company = None

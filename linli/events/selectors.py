@@ -40,28 +40,91 @@ def base_queryset() -> QuerySet[Event]:
     )
 
 
+def page_rows(ids: list[int]) -> list[Event]:
+    """The events of one list page, in the order of ``ids``, with what the list shows.
+
+    Categories and regions come from the per-process caches (no join, no boundary polygons decoded per
+    row); the long texts the list does not show are not read.
+    """
+    from linli.events import caches
+
+    qs = Event.objects.select_related(
+        "handler_user", "handler_org", "reporter_user", "house__building__compound", "house__unit", "building__compound"
+    ).defer("description", "result", "contact_phone_enc")
+    by_pk = qs.in_bulk(ids)
+    rows = [by_pk[pk] for pk in ids if pk in by_pk]
+    missing = []
+    for event in rows:
+        if event.category_id:
+            event.category = caches.category_by_id(event.category_id) or event.category
+        region = caches.region(event.region_id)
+        if region is not None:
+            event.region = region
+        else:
+            missing.append(event)
+    if missing:
+        regions = Region.objects.in_bulk({e.region_id for e in missing})
+        for event in missing:
+            event.region = regions[event.region_id]
+    return rows
+
+
+def as_created(event: Event) -> Event:
+    """A just-opened event with its first rows installed as prefetched relations (to render it, no query)."""
+    rows = getattr(event, "opening_rows", None)
+    if rows is not None:
+        cache = {}
+        for name, items in rows.items():
+            qs = getattr(event, name).all()
+            qs._result_cache, qs._prefetch_done = list(items), True
+            cache[name] = qs
+        event._prefetched_objects_cache = cache
+    return event
+
+
 def event_list(*, user, action: str = "event.view", queryset: QuerySet | None = None) -> QuerySet[Event]:
     return restrict(user, action, queryset if queryset is not None else base_queryset())
 
 
 def queue_counts(*, user) -> dict[str, int | str]:
-    """Events per state in the dispatcher's area: exact for the working states (one grouped query over the
-    few open rows), capped at 10000 for the final states, which grow without bound."""
+    """Events per state in the dispatcher's area, and the overdue ones (key ``"overdue"``): one statement.
+
+    Each count stops at COUNT_CAP ("10000+"), so the cost is bounded whatever the area: for a community every
+    count is one short range of the (status, region_path) index; for a whole street or district at most
+    COUNT_CAP + 1 index entries per state.
+    """
     from linli.core.views.generic import COUNT_CAP
 
     scoped = restrict(user, "event.dispatch", Event.objects.all())
-    final = [S.CLOSED, S.REJECTED, S.MERGED]
-    counts: dict[str, int | str] = {s: 0 for s in S.values}
-    rows = scoped.exclude(status__in=final).values("status").annotate(n=Count("pk")).order_by()
-    for row in rows:
-        counts[row["status"]] = row["n"]
-    for status in final:
-        n = scoped.filter(status=status)[: COUNT_CAP + 1].count()
-        counts[status] = f"{COUNT_CAP}+" if n > COUNT_CAP else n
+    parts = {status: scoped.filter(status=status) for status in S.values}
+    parts["overdue"] = scoped.filter(status__in=TIMED_STATUSES, due_at__lt=timezone.now())
+    return {key: (f"{COUNT_CAP}+" if n > COUNT_CAP else n) for key, n in capped_counts(parts, COUNT_CAP).items()}
+
+
+def capped_counts(parts: dict[str, QuerySet], cap: int) -> dict[str, int]:
+    """For each named queryset, its number of rows counted up to ``cap`` + 1, all in one statement."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connections
+
+    counts = {key: 0 for key in parts}
+    sqls, params, db = [], [], "default"
+    for i, (key, qs) in enumerate(parts.items()):
+        db = qs.db
+        try:
+            sql, p = qs.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # nothing in scope: zero without asking
+            continue
+        sqls.append(f"SELECT %s, (SELECT COUNT(*) FROM ({sql}) AS capped{i})")
+        params += [key, *p]
+    if sqls:
+        with connections[db].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(sqls), params)
+            counts.update(cursor.fetchall())
     return counts
 
 
 def overdue_count(*, user, action: str = "event.dispatch") -> int:
+    """Events in the user's area past their deadline (the queue page gets it from ``queue_counts``)."""
     now = timezone.now()
     return restrict(user, action, Event.objects.filter(status__in=TIMED_STATUSES, due_at__lt=now)).count()
 
@@ -158,13 +221,26 @@ def training_feedback() -> Iterable[tuple[str, str]]:
 
 def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
     """Options for a dispatch form: grid workers of the community, departments, property companies, centres."""
+    from linli.core.scoping import region_prefixes
+
     paths: list[str] | None = None
+    org_q = Q()
     if event is not None:
         community = routing.community_of(event.region)
         paths = routing.ancestor_paths(community.path)
         grid_q = Q(region__path__startswith=community.path)
+        org_q = Q(region__path__in=paths) | Q(region__path__startswith=community.path)
     else:
-        grid_q = Q()
+        # Bulk dispatch from a queue: the grid workers and organisations of the dispatcher's own area.
+        prefixes = region_prefixes(user) if user is not None else None
+        grid_q = org_q = Q()
+        if prefixes is not None:
+            grid_q = org_q = Q(pk__in=[])
+            above = {a for p in prefixes for a in routing.ancestor_paths(p)}
+            for prefix in prefixes:
+                grid_q |= Q(region__path__startswith=prefix)
+                org_q |= Q(region__path__startswith=prefix)
+            org_q |= Q(region__path__in=sorted(above))
     options: list[tuple[str, str]] = []
     grants = (
         Grant.objects.filter(grid_q, role=Role.GRID_WORKER, user__is_active=True)
@@ -173,9 +249,7 @@ def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
     )
     for g in grants[:200]:
         options.append((f"user:{g.user_id}", f"网格员 · {g.user.display_name}（{g.region.name}）"))
-    orgs = Organisation.objects.all().order_by("kind", "name")
-    if paths is not None:
-        orgs = orgs.filter(Q(region__path__in=paths) | Q(region__path__startswith=community.path))
+    orgs = Organisation.objects.filter(org_q).order_by("kind", "name")
     for org in orgs[:200]:
         options.append((f"org:{org.pk}", f"{org.get_kind_display()} · {org.name}"))
     options += [("kind:grid", "属地网格（由网格员签收）"), ("kind:care", "社区关爱（社工）"),

@@ -2,19 +2,18 @@
 
 Every transition is a compare-and-set on (status, version): of two dispatchers who click 受理 at the same
 moment exactly one wins, the other gets a ConflictError. Each writes an EventTransition row and
-notifies the people concerned only after the transaction commits.
+notifies the people concerned only after the transaction commits (a new report's inbox rows for the
+dispatchers are written in its own transaction: see ``_notify_new``).
 """
 
 import datetime as dt
-import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from linli.core import audit, crypto, masking
@@ -23,7 +22,7 @@ from linli.core.identity import parse_phone
 from linli.core.models import ObjectChange, Organisation, Region, User
 from linli.core.roles import Role
 from linli.core.scoping import allows_in_region, has_action, restrict
-from linli.events import deadlines, notify, routing
+from linli.events import caches, deadlines, notify, routing
 from linli.events.models import (
     FINAL_STATUSES,
     TIMED_STATUSES,
@@ -40,7 +39,7 @@ from linli.events.models import (
     Rating,
     Supervision,
 )
-from linli.events.similarity import jaccard
+from linli.events.similarity import bigrams, jaccard_sets
 from linli.housing.models import Building, House
 
 S = EventStatus
@@ -50,26 +49,42 @@ PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp",
 DUPLICATE_HOURS = 72
 DUPLICATE_METRES = 200
 DUPLICATE_SIMILARITY = 0.3
+DUPLICATE_CANDIDATES = 30  # the most recent neighbours of the same category that are compared
 
 
 # --- numbering -------------------------------------------------------------------------------------
 
 
 def next_number(day: dt.date | None = None) -> str:
-    """SJ20261121-0001: a per-day counter, safe under concurrent transactions (row lock on the counter)."""
+    """SJ20261121-0001: the next number of the day's counter row, in one statement (upsert … RETURNING).
+
+    Outside a transaction (a report through the API, Open311, a console form) the statement is its own
+    transaction: the counter row is locked only for that statement, never while the report is written, so
+    concurrent reports do not queue behind each other. A report that fails after taking its number leaves a
+    gap in the day's numbers. On PostgreSQL that short transaction does not wait for its commit to reach the
+    disk (``synchronous_commit`` off for it alone): the report's own commit, which does wait, comes later in
+    the write-ahead log, so a report that was acknowledged has a durable number; a crash can only lose numbers
+    of reports that were never acknowledged, which leaves gaps, never duplicates.
+
+    Inside a caller's transaction (patrol 自办自结, a hotline import, tests) the row stays locked until that
+    transaction ends, and a rollback gives the number back.
+    """
+    from django.db import connection
+
     day = day or timezone.localdate()
-    for _ in range(3):
-        updated = EventCounter.objects.filter(day=day).update(last=F("last") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    EventCounter.objects.create(day=day, last=1)
-                return f"SJ{day:%Y%m%d}-0001"
-            except IntegrityError:
-                continue
-        last = EventCounter.objects.get(day=day).last
-        return f"SJ{day:%Y%m%d}-{last:04d}"
-    raise ConflictError("事件编号：生成失败，请重试。")
+    table = connection.ops.quote_name(EventCounter._meta.db_table)
+    last = connection.ops.quote_name("last")
+    values = "VALUES (%s, 1)"
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        values = "SELECT %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, {last}) {values} "
+            f"ON CONFLICT (day) DO UPDATE SET {last} = {table}.{last} + 1 RETURNING {last}",
+            [day],
+        )
+        (n,) = cursor.fetchone()
+    return f"SJ{day:%Y%m%d}-{n:04d}"
 
 
 # --- location --------------------------------------------------------------------------------------
@@ -95,6 +110,13 @@ def _decimal(value, field: str, lo: float, hi: float) -> Decimal | None:
     return number
 
 
+def _grid_of(building: Building) -> Region:
+    """A building's grid without a query when the region tree is cached (or was selected with the building)."""
+    if Building.grid.is_cached(building):
+        return building.grid
+    return caches.region(building.grid_id) or building.grid
+
+
 def resolve_place(
     *,
     house: House | None = None,
@@ -102,23 +124,26 @@ def resolve_place(
     lat=None,
     lng=None,
     address: str = "",
-    fallback: Region | None = None,
+    fallback: Region | Callable[[], Region | None] | None = None,
 ) -> Place:
-    """House, building, point or address text → building and grid; outside every grid → the community's triage."""
-    from linli.housing.selectors import filter_by_address, grid_for_point, nearest_building, parse_address
+    """House, building, point or address text → building and grid; outside every grid → the community's triage.
+
+    ``fallback`` (a region, or a function giving one, called only when needed) is where a report with no
+    usable location goes.
+    """
+    from linli.housing.selectors import filter_by_address, parse_address
 
     if house is not None:
-        return Place(region=house.building.grid, building=house.building, house=house)
+        return Place(region=_grid_of(house.building), building=house.building, house=house)
     if building is not None:
-        return Place(region=building.grid, building=building)
+        return Place(region=_grid_of(building), building=building)
     if lat is not None and lng is not None:
-        grid = grid_for_point(lat, lng)
-        near = nearest_building(lat, lng, within=grid, max_m=DUPLICATE_METRES)
+        grid = caches.grid_for_point(float(lat), float(lng))
         if grid is not None:
-            return Place(region=grid, building=near)
-        near = nearest_building(lat, lng, max_m=50)
+            return Place(region=grid, building=_nearest_building(lat, lng, within=grid, max_m=DUPLICATE_METRES))
+        near = _nearest_building(lat, lng, max_m=50)
         if near is not None:
-            return Place(region=near.grid, building=near)
+            return Place(region=_grid_of(near), building=near)
     elif address:
         parts = parse_address(address)
         if parts is not None and not parts.is_empty:
@@ -129,9 +154,32 @@ def resolve_place(
             if len(buildings) == 1:
                 b = next(iter(buildings.values()))
                 return Place(region=b.grid, building=b)
+    if callable(fallback):
+        fallback = fallback()
     if fallback is None:
         raise DomainError("位置：无法确定所属网格，请选择房屋、楼栋或在地图上标出位置", field="location")
     return Place(region=routing.community_of(fallback), needs_triage=True)
+
+
+def _nearest_building(lat, lng, *, within: Region | None = None, max_m: float) -> Building | None:
+    """The building nearest to the point within ``max_m`` metres (inside ``within``'s subtree when given).
+
+    One query on the box around the point (the grid's buildings through the region_path index), without
+    the model's default ordering and its joins.
+    """
+    from linli.core.geo import distance_m
+
+    lat, lng = float(lat), float(lng)
+    lat0, lat1, lng0, lng1 = _box(lat, lng, max_m)
+    qs = Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound")
+    if within is not None:
+        qs = qs.filter(region_path__startswith=within.path)
+    best, best_d = None, max_m
+    for building in qs.order_by():
+        d = distance_m(lat, lng, float(building.lat), float(building.lng))
+        if d <= best_d:
+            best, best_d = building, d
+    return best
 
 
 def home_region_of(user: User | None) -> Region | None:
@@ -178,13 +226,24 @@ def _check_photos(photos: Iterable[UploadedFile], *, existing: int = 0) -> list[
     return [(p, validate_photo(p)) for p in photos]
 
 
-def _save_photos(event: Event, checked, *, kind: str, actor: User | None) -> None:
+def _store_photos(checked, *, kind: str, actor: User | None) -> list[EventPhoto]:
+    """Write the files to storage (before any row is locked); the rows are inserted by ``_insert_photos``."""
+    photos = []
     for upload, content_type in checked:
-        photo = EventPhoto(
-            event=event, kind=kind, content_type=content_type, size=upload.size, uploaded_by=_user(actor)
-        )
+        photo = EventPhoto(kind=kind, content_type=content_type, size=upload.size, uploaded_by=_user(actor))
         photo.image.save(upload.name or "photo.jpg", upload, save=False)
-        photo.save()
+        photos.append(photo)
+    return photos
+
+
+def _insert_photos(event: Event, photos: list[EventPhoto]) -> list[EventPhoto]:
+    for photo in photos:
+        photo.event = event
+    return EventPhoto.objects.bulk_create(photos) if photos else []
+
+
+def _save_photos(event: Event, checked, *, kind: str, actor: User | None) -> list[EventPhoto]:
+    return _insert_photos(event, _store_photos(checked, kind=kind, actor=actor))
 
 
 # --- opening ----------------------------------------------------------------------------------------
@@ -197,7 +256,7 @@ def _user(actor: User | None) -> User | None:
 def _category(code: str | None) -> Category | None:
     if not code:
         return None
-    category = Category.objects.filter(code=code).select_related("parent").first()
+    category = caches.category(code)
     if category is None or not category.active:
         raise DomainError(f"分类：“{code}”不存在或已停用", field="category")
     if category.parent_id is None:
@@ -210,7 +269,6 @@ def _title(text: str) -> str:
     return first[:30] + ("…" if len(first) > 30 else "")
 
 
-@transaction.atomic
 def event_open(
     *,
     channel: str,
@@ -230,9 +288,17 @@ def event_open(
     actor: User | None = None,
     external_source: str = "",
     external_id: str = "",
+    media_url: str = "",
     photos: Iterable[UploadedFile] = (),
 ) -> Event:
-    """Open an event from any channel (the one entry point other modules call)."""
+    """Open an event from any channel (the one entry point other modules call).
+
+    Reads come first (validation, place, permissions, duplicate search, photo files); then the day's number is
+    taken (``next_number``: in a statement of its own unless the caller holds a transaction) and the rows are
+    written in one transaction: the event, its photos, its first timeline step, the audit row and the
+    dispatchers' inbox messages. Nothing is half-saved. The returned event carries those rows in
+    ``opening_rows`` (see ``selectors.as_created``), so a caller can show it without reading it back.
+    """
     errors: list[tuple[str, str]] = []
     text = (text or "").strip()
     if not text:
@@ -271,7 +337,7 @@ def event_open(
         lat=lat_d,
         lng=lng_d,
         address=address,
-        fallback=region or home_region_of(reporter) or home_region_of(actor),
+        fallback=lambda: region or home_region_of(reporter) or home_region_of(actor),
     )
     if actor is not None and actor != reporter and not allows_in_region(actor, "event.add", place.region):
         if not has_action(actor, "event.add"):
@@ -282,7 +348,6 @@ def event_open(
     if external_id and Event.objects.filter(external_source=external_source, external_id=external_id).exists():
         raise DomainError(f"外部编号：“{external_id}”已登记", field="external_id", code="duplicate")
     event = Event(
-        number=f"TMP-{uuid.uuid4().hex[:16]}",
         channel=channel,
         category=category,
         title=(title or _title(text))[:100],
@@ -300,6 +365,7 @@ def event_open(
         needs_triage=place.needs_triage,
         urgency=category.urgency if category else "normal",
         emergency=bool(category and category.emergency),
+        media_url=(media_url or "")[:500],
         external_source=external_source,
         external_id=external_id,
     )
@@ -308,18 +374,28 @@ def event_open(
         event.contact_phone_hash = crypto.blind_index(phone, "phone")
         event.contact_phone_masked = masking.mask_phone(phone)
     event.possible_duplicate_of = find_duplicate(event)
+    stored = _store_photos(checked, kind=EventPhoto.Kind.REPORT, actor=actor or reporter)
+    event.number = next_number()
     try:
         with transaction.atomic():
-            event.save()
-    except IntegrityError:
-        raise DomainError(f"外部编号：“{external_id}”已登记", field="external_id", code="duplicate")
-    _save_photos(event, checked, kind=EventPhoto.Kind.REPORT, actor=actor or reporter)
-    _record(event, actor=actor or reporter, action="report", from_status="", note=_channel_note(event))
-    # The per-day number last: its counter row stays locked until commit, so concurrent reports queue only here.
-    event.number = next_number()
-    Event.objects.filter(pk=event.pk).update(number=event.number)
-    audit.log_change(actor=_user(actor or reporter), obj=event, action=ObjectChange.Action.CREATE, before=None)
-    transaction.on_commit(lambda: _notify_new(event.pk))
+            if external_id:
+                try:
+                    with transaction.atomic():
+                        event.save(force_insert=True)
+                except IntegrityError:
+                    raise DomainError(f"外部编号：“{external_id}”已登记", field="external_id", code="duplicate")
+            else:
+                event.save(force_insert=True)
+            saved = _insert_photos(event, stored)
+            report = _record(event, actor=actor or reporter, action="report", from_status="",
+                             note=_channel_note(event))  # fmt: skip
+            audit.log_change(actor=_user(actor or reporter), obj=event, action=ObjectChange.Action.CREATE,
+                             before=None)  # fmt: skip
+            _notify_new(event)
+    except BaseException:
+        event.pk = None  # not saved: the instance must not look like a stored event
+        raise
+    event.opening_rows = {"transitions": [report], "photos": saved, "tasks": []}
     return event
 
 
@@ -332,24 +408,63 @@ def _channel_note(event: Event) -> str:
     return note
 
 
+def _box(lat: float, lng: float, metres: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """A latitude/longitude box that contains the circle of ``metres`` around the point."""
+    import math
+
+    dlat = metres / 111_000.0
+    dlng = metres / (111_000.0 * max(math.cos(math.radians(lat)), 0.01))
+    q = Decimal("0.000001")
+    return (Decimal(lat - dlat).quantize(q), Decimal(lat + dlat).quantize(q), Decimal(lng - dlng).quantize(q),
+            Decimal(lng + dlng).quantize(q))  # fmt: skip
+
+
 def find_duplicate(event: Event) -> Event | None:
-    """An open event of the same category at the same building or within 200 m, in 72 h, with similar text."""
+    """An open event of the same category at the same building or within 200 m, in 72 h, with similar text.
+
+    One query: the (category, created_at) index bounds it to the category's last 72 hours and the place
+    (same building, or a point or a building point inside the 200 m box) is filtered in SQL, so only
+    neighbours are read and compared.
+    """
+    from django.db.models import Q
+
+    from linli.core.geo import distance_m
+
     if event.category_id is None:
         return None
+    place = Q()
+    if event.building_id:
+        place |= Q(building_id=event.building_id)
+    point = _point(event)
+    if point is not None:
+        lat0, lat1, lng0, lng1 = _box(point[0], point[1], DUPLICATE_METRES)
+        place |= Q(lat__range=(lat0, lat1), lng__range=(lng0, lng1))
+        place |= Q(lat__isnull=True, building__lat__range=(lat0, lat1), building__lng__range=(lng0, lng1))
+    if not place:
+        return None
     since = timezone.now() - dt.timedelta(hours=DUPLICATE_HOURS)
-    qs = Event.objects.filter(category_id=event.category_id, created_at__gte=since, parent__isnull=True).exclude(
+    qs = Event.objects.filter(place, category_id=event.category_id, created_at__gte=since, parent__isnull=True).exclude(
         status__in=[S.REJECTED, S.MERGED]
     )
     if event.pk:
         qs = qs.exclude(pk=event.pk)
+    rows = qs.order_by("-created_at").values_list(
+        "pk", "number", "title", "status", "description", "lat", "lng", "building_id", "building__lat", "building__lng"
+    )[:DUPLICATE_CANDIDATES]
+    mine, here = bigrams(event.description), point
     best, best_score = None, DUPLICATE_SIMILARITY
-    for other in qs.order_by("-created_at")[:200]:
-        if not _near(event, other):
-            continue
-        score = jaccard(event.description, other.description)
+    for pk, number, title, status, description, lat, lng, building_id, b_lat, b_lng in rows:
+        if not (event.building_id and building_id == event.building_id):
+            there = (lat, lng) if lat is not None else (b_lat, b_lng) if b_lat is not None else None
+            if here is None or there is None:
+                continue
+            if distance_m(here[0], here[1], float(there[0]), float(there[1])) > DUPLICATE_METRES:
+                continue
+        score = jaccard_sets(mine, bigrams(description))
         if score >= best_score:
-            best, best_score = other, score
-    return best
+            best, best_score = (pk, number, title, status), score
+    # The match as a partial instance (id, number, title, status): enough to link it and name it.
+    return Event.from_db(qs.db, ["id", "number", "title", "status"], best) if best else None
 
 
 def _near(a: Event, b: Event) -> bool:
@@ -1092,10 +1207,13 @@ def _event(pk: int) -> Event | None:
     return Event.objects.select_related("reporter_user", "handler_user", "handler_org", "region").filter(pk=pk).first()
 
 
-def _notify_new(pk: int) -> None:
-    event = _event(pk)
-    if event is None:
-        return
+def _notify_new(event: Event) -> None:
+    """The dispatchers' inbox messages of a new event, written in the event's own transaction.
+
+    Inbox rows live in the same database: written with the event they appear exactly when it commits and
+    vanish with it on rollback, which is what the after-commit rule guarantees for the other notifications,
+    without a second transaction (and a second flush to disk) per report.
+    """
     title = f"新事件待受理：{event.number}"
     if event.needs_triage:
         title = f"待分拨事件：{event.number}"

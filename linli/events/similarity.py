@@ -13,7 +13,10 @@ def bigrams(text: str) -> set[str]:
 
 
 def jaccard(a: str, b: str) -> float:
-    x, y = bigrams(a), bigrams(b)
+    return jaccard_sets(bigrams(a), bigrams(b))
+
+
+def jaccard_sets(x: set[str], y: set[str]) -> float:
     if not x or not y:
         return 0.0
     return len(x & y) / len(x | y)

@@ -107,11 +107,12 @@ def load_holidays(holiday_model, year_model, *, path: Path | None = None) -> int
 
 def ensure_seeded() -> None:
     """Load the taxonomy and 2026 calendar when missing (transactional tests flush data-migration rows)."""
-    from linli.events import deadlines
+    from linli.events import caches, deadlines
     from linli.events.models import Category, Holiday, HolidayYear
 
     if not Category.objects.exists():
         load_taxonomy(Category)
+        caches.invalidate("taxonomy")
     if not HolidayYear.objects.exists():
         load_holidays(Holiday, HolidayYear)
         deadlines.invalidate()

@@ -1,7 +1,10 @@
 """API shapes for events. Phones are masked; the reporter is shown only to staff (residents see their own)."""
 
+import threading
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from linli.events.models import Category, Event, EventPhoto, EventTask, EventTransition, Notification
 
@@ -15,7 +18,40 @@ class CategorySerializer(serializers.ModelSerializer):
                   "emergency", "emergency_hint", "synonyms", "active"]  # fmt: skip
 
 
-class EventSerializer(serializers.ModelSerializer):
+_bound = threading.local()
+
+
+class BuiltFieldsOnce:
+    """A read serializer whose fields are built once per thread and class, then re-attached to each instance.
+
+    DRF builds (deep-copies) every field of a ModelSerializer for every serializer instance; for the event
+    shapes that was most of the cost of a create's response and of a list page. The fields depend only on
+    the class, and a serializer renders one object at a time, so one set per thread is reused: each new
+    instance re-attaches them (``parent``), so ``context`` and method fields resolve against it. For output
+    only (these serializers are never used to validate input).
+    """
+
+    @property
+    def fields(self):
+        mine = self.__dict__.get("_fields")
+        if mine is not None:
+            return mine
+        built = _bound.__dict__.setdefault("fields", {})
+        fields = built.get(type(self))
+        if fields is None:
+            fields = BindingDict(self)
+            for name, field in self.get_fields().items():
+                fields[name] = field
+            built[type(self)] = fields
+        else:
+            fields.serializer = self
+            for field in fields.values():
+                field.parent = self
+        self.__dict__["_fields"] = fields
+        return fields
+
+
+class EventSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code", read_only=True, default=None)
     category_name = serializers.CharField(source="category.name", read_only=True, default=None)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -46,13 +82,13 @@ class EventSerializer(serializers.ModelSerializer):
         return obj.is_overdue()
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = EventTransition
         fields = ["action", "action_label", "from_status", "to_status", "actor_name", "note", "created_at"]
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class PhotoSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
 
     class Meta:
@@ -60,7 +96,7 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "url", "content_type", "size", "created_at"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
 
     class Meta:
@@ -92,8 +128,13 @@ class EventDetailSerializer(EventSerializer):
     def get_timeline(self, obj):
         request = self.context.get("request")
         user = getattr(request, "user", None)
+        public_only = user is None or not user.is_staff_role
+        prefetched = getattr(obj, "_prefetched_objects_cache", {}).get("transitions")
+        if prefetched is not None:  # e.g. a just-created event: no query
+            rows = sorted((t for t in prefetched if t.public or not public_only), key=lambda t: (t.created_at, t.pk))
+            return TransitionSerializer(rows, many=True).data
         qs = obj.transitions.all()
-        if user is None or not user.is_staff_role:
+        if public_only:
             qs = qs.filter(public=True)
         return TransitionSerializer(qs.order_by("created_at", "pk"), many=True).data
 

@@ -59,16 +59,17 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         d = form.validated_data
         user = request.user
         where = {}
+        # By primary key, without the models' default ordering (its joins); the grid comes from the region cache.
         if d["house"]:
-            where["house"] = (
-                restrict(user, "house.view", House.objects.select_related("building")).filter(pk=d["house"]).first()
-            )
+            houses = House.objects.select_related("building__compound", "unit").order_by()
+            where["house"] = restrict(user, "house.view", houses).filter(pk=d["house"]).first()
             if where["house"] is None:
                 raise DomainError("房屋：不存在或不在您的范围内", field="house")
         if d["building"]:
-            where["building"] = restrict(user, "building.view", Building.objects.all()).filter(pk=d["building"]).first()
+            buildings = Building.objects.select_related("compound").order_by()
+            where["building"] = restrict(user, "building.view", buildings).filter(pk=d["building"]).first()
             if where["building"] is None and not user.is_staff_role:
-                where["building"] = Building.objects.filter(pk=d["building"]).first()
+                where["building"] = buildings.filter(pk=d["building"]).first()
             if where["building"] is None:
                 raise DomainError("楼栋：不存在", field="building")
         staff = user.is_staff_role
@@ -80,9 +81,10 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             external_source=channel if d["external_id"] else "", external_id=d["external_id"],
             photos=request.FILES.getlist("photos"), **where,
         )  # fmt: skip
-        event = selectors.base_queryset().get(pk=event.pk)
+        # The event as created carries its relations, first timeline step and photos: no reading back.
         return Response(
-            s.EventDetailSerializer(event, context={"request": request}).data, status=status.HTTP_201_CREATED
+            s.EventDetailSerializer(selectors.as_created(event), context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     def _act(self, request, name):

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from linli.core.errors import DomainError
-from linli.events import services
+from linli.events import caches, services
 from linli.events.models import ApiKey, Category, Channel, Event, EventStatus, EventTransition
 
 CLOSED = (EventStatus.CLOSED, EventStatus.REJECTED, EventStatus.MERGED)
@@ -321,7 +321,8 @@ def _create(request, fmt):
     code = (params.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
-    if not _services().filter(code=code).exists():
+    category = caches.category(code)
+    if category is None or not category.active or category.parent_id is None or code in PRIVATE_CODES:
         raise Open311Error(400, f"service_code not found: {code}")
     lat, lng = params.get("lat") or "", params.get("long") or ""
     address = (params.get("address_string") or "").strip()
@@ -336,10 +337,11 @@ def _create(request, fmt):
     if address_id:
         from linli.housing.models import Building
 
-        building = Building.objects.filter(pk=address_id).first() if address_id.isdigit() else None
+        if address_id.isdigit():
+            building = Building.objects.select_related("compound").order_by().filter(pk=address_id).first()
         if building is None and not (lat and lng) and not address:
             raise Open311Error(400, f"address_id not found: {address_id}")
-    category = Category.objects.get(code=code)
+    media = (params.get("media_url") or "").strip()
     event = services.event_open(
         channel=Channel.OPEN311,
         category_code=code,
@@ -354,10 +356,8 @@ def _create(request, fmt):
         actor=None,
         external_source=f"open311:{api_key.pk}",
         external_id="",
+        media_url=media if media.startswith(("http://", "https://")) else "",
     )
-    media = (params.get("media_url") or "").strip()
-    if media.startswith(("http://", "https://")):
-        Event.objects.filter(pk=event.pk).update(media_url=media[:500])
     row = {"service_request_id": event.number, "service_notice": category.emergency_hint,
            "account_id": params.get("account_id") or ""}  # fmt: skip
     return render(fmt, [row], root="service_requests", item="request")

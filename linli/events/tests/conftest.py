@@ -30,3 +30,13 @@ def open_event(world):
         return services.event_open(**params)
 
     return _open
+
+
+@pytest.fixture(autouse=True)
+def _fresh_event_caches():
+    """Each test's rows are rolled back: start every test with empty per-process caches."""
+    from linli.events import caches
+
+    caches.clear_all()
+    yield
+    caches.clear_all()

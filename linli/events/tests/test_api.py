@@ -89,7 +89,7 @@ def test_list_query_count_does_not_grow_with_rows(world, api, open_event, django
             services.event_accept(event=e, actor=world.users["staff"])
             services.event_dispatch(event=e, actor=world.users["staff"])
     client = api(world.users["staff"])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(5):  # token, grants, count, rows (+ the caches on a cold start)
         assert len(client.get("/api/v1/events/").json()["results"]) == 12
 
 

@@ -10,12 +10,13 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
 from linli.core.models import Organisation
 from linli.core.scoping import has_action, restrict
-from linli.core.views.generic import Column, ObjectListView
+from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
 from linli.events import selectors, services
 from linli.events.filtersets import EventFilterSet
 from linli.events.forms import IntakeForm, PatrolForm, category_choices
@@ -57,17 +58,39 @@ COLUMNS = [
 ]
 
 
+class EventPaginator(CappedPaginator):
+    """Counts (capped) without the list's ordering and joins: the count does not sort what it counts."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+
 class EventListBase(ObjectListView):
     kind = "event"
     filterset_class = EventFilterSet
     template_name = "events/console/event_list.html"
     partial_template = "events/console/event_list.html#table"
     columns = COLUMNS
+    paginator_class = EventPaginator
     bulk = False
     show_counts = False
 
     def base_queryset(self):
-        return selectors.base_queryset()
+        # Lists filter, order and count on the event table alone (its indexes); only the page's rows are then
+        # read with their relations (``paginate_queryset``). An export reads every row's relations at once.
+        if self.action == "export":
+            return self.narrow(selectors.base_queryset())
+        return self.narrow(Event.objects.all())
+
+    def narrow(self, qs):
+        """The list's own filter (my tasks, supervision…) on top of the scope and the filter form."""
+        return qs
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, rows, more = super().paginate_queryset(queryset, page_size)
+        page.object_list = selectors.page_rows(list(rows.values_list("pk", flat=True)))
+        return paginator, page, page.object_list, more
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -84,7 +107,7 @@ class EventListBase(ObjectListView):
             context["state_tabs"] = [(s, S(s).label, counts[s]) for s in
                                      (S.PENDING, S.ACCEPTED, S.DISPATCHED, S.PROCESSING, S.SUSPENDED, S.RESOLVED,
                                       S.VERIFIED, S.CLOSED, S.REJECTED, S.MERGED)]  # fmt: skip
-            context["overdue_total"] = selectors.overdue_count(user=self.request.user)
+            context["overdue_total"] = counts["overdue"]
             context["current_status"] = self.request.GET.getlist("status")
         return context
 
@@ -110,7 +133,7 @@ class EventQueueView(EventListBase):
         qs = super().get_queryset()
         if not self.request.GET.get("status") and self.action != "export":
             qs = qs.filter(status__in=[S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED])
-        return qs.order_by("-emergency", "status", "due_at", "-created_at")
+        return qs.order_by("-emergency", "status", "due_at", "-created_at", "-pk")
 
 
 class MyTasksView(EventListBase):
@@ -119,10 +142,8 @@ class MyTasksView(EventListBase):
     title = "我的任务"
     action = "handle"
 
-    def base_queryset(self):
-        user = self.request.user
-        return selectors.base_queryset().filter(selectors.my_tasks_q(user), status__in=[S.DISPATCHED, S.PROCESSING,
-                                                                                         S.SUSPENDED])  # fmt: skip
+    def narrow(self, qs):
+        return qs.filter(selectors.my_tasks_q(self.request.user), status__in=[S.DISPATCHED, S.PROCESSING, S.SUSPENDED])
 
     def get_queryset(self):
         return super().get_queryset().order_by("due_at", "pk")
@@ -142,12 +163,8 @@ class SupervisionListView(EventListBase):
 
     title = "挂牌督办"
 
-    def base_queryset(self):
-        return (
-            selectors.base_queryset()
-            .filter(Q(flagged=True) | Q(supervision=3))
-            .exclude(status__in=[S.CLOSED, S.REJECTED, S.MERGED])
-        )
+    def narrow(self, qs):
+        return qs.filter(Q(flagged=True) | Q(supervision=3)).exclude(status__in=[S.CLOSED, S.REJECTED, S.MERGED])
 
     def get_queryset(self):
         return super().get_queryset().order_by("due_at", "pk")

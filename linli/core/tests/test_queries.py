@@ -33,3 +33,16 @@ def test_api_lists_do_not_grow_queries_with_rows(crowded, api, django_assert_max
     client = api(crowded.users["grid1"])
     with django_assert_max_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_home_shows_counts_per_grid_from_grouped_queries(world, login, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    c = login(world.users["staff"])
+    with django_assert_max_num_queries(20):
+        body = c.get("/console/").content.decode()
+    assert "第一网格" in body and "第二网格" in body
+    with django_assert_max_num_queries(10):  # figures come from the cache on the next visit
+        assert c.get("/console/").status_code == 200

@@ -1,22 +1,48 @@
 """Console pages of core: home, the search box, the region tree, and the audit trail."""
 
+import hashlib
+
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db.models import Count
+from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.models import AuditLog, ObjectChange, Region
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
+from linli.people.models import Tag
+
+HOME_CACHE_SECONDS = 300
 
 
 @login_required
 def home(request):
     """A staff member's start page: what is in their scope, at a glance, and one level down."""
-    from linli.housing.models import Building, House
-    from linli.people.models import Household, Person, Tag, TagAssignment
-
     user = request.user
+    regions = [g.region for g in user.active_grants() if g.region_id]
+    # The figures depend only on the scope, not on who asks: cache them per scope for a few minutes,
+    # so a street office's home page does not count a million rows on every visit.
+    scope = "|".join(sorted(f"{g.role}:{g.region_id}:{g.organisation_id}" for g in user.active_grants()))
+    key = "console-home:" + hashlib.sha1(f"{user.is_superuser}|{scope}".encode()).hexdigest()
+    figures = cache.get(key)
+    if figures is None:
+        figures = _home_figures(user, regions)
+        cache.set(key, figures, HOME_CACHE_SECONDS)
+    children = {r.pk: r for r in Region.objects.filter(pk__in=[row["region"] for row in figures["breakdown"]])}
+    breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
+    tags = {t.pk: t for t in Tag.objects.filter(pk__in=[row["tag"] for row in figures["groups"]])}
+    groups = [dict(row, tag=tags[row["tag"]]) for row in figures["groups"] if row["tag"] in tags]
+    context = {"cards": figures["cards"], "regions": regions, "breakdown": breakdown, "groups": groups}
+    return render(request, "core/console/home.html", context)
+
+
+def _home_figures(user, regions: list[Region]) -> dict:
+    """Counts for the home page: capped totals, one grouped query per granted region, tag counts."""
+    from linli.housing.models import Building, House
+    from linli.people.models import Household, Person, TagAssignment
+
     cards = []
     for label, kind, model, url_name in [
         ("实有人口", "person", Person, "people:person_list"),
@@ -25,32 +51,40 @@ def home(request):
         ("楼栋", "building", Building, "housing:building_list"),
     ]:
         if has_action(user, f"{kind}.view"):
-            count = restrict(user, f"{kind}.view", model.objects.all())[:100_001].count()
+            count = restrict(user, f"{kind}.view", model.objects.order_by())[:100_001].count()
             cards.append({"label": label, "count": count, "url_name": url_name})
-    regions = [g.region for g in user.active_grants() if g.region_id]
     breakdown = []
     if has_action(user, "person.view"):
-        persons = restrict(user, "person.view", Person.objects.all())
-        houses = restrict(user, "house.view", House.objects.all())
         for region in regions[:3]:
-            for child in Region.objects.get_children(region).select_related("level")[:30]:
+            children = list(Region.objects.get_children(region)[:30])
+            if not children:
+                continue
+            width = len(children[0].path)
+            counts = {}
+            for kind, model in (("persons", Person), ("houses", House)):
+                rows = (
+                    restrict(user, f"{kind[:-1]}.view", model.objects.filter(region_path__startswith=region.path))
+                    .annotate(prefix=Substr("region_path", 1, width))
+                    .order_by()
+                    .values("prefix")
+                    .annotate(n=Count("id"))
+                )
+                counts[kind] = {row["prefix"]: row["n"] for row in rows}
+            for child in children:
                 breakdown.append(
                     {
-                        "region": child,
-                        "persons": persons.filter(region_path__startswith=child.path).count(),
-                        "houses": houses.filter(region_path__startswith=child.path).count(),
+                        "region": child.pk,
+                        "persons": counts["persons"].get(child.path, 0),
+                        "houses": counts["houses"].get(child.path, 0),
                     }
                 )
     groups = []
     if has_action(user, "person.view") and has_action(user, "tag.view"):
-        assignments = restrict(user, "tagassignment.view", TagAssignment.objects.all())
         visible = Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user), depth__gt=1).order_by("path")
-        counts = dict(
-            assignments.filter(tag__in=visible).values_list("tag_id").annotate(n=Count("id")).values_list("tag_id", "n")
-        )
-        groups = [{"tag": t, "count": counts.get(t.pk, 0)} for t in visible if counts.get(t.pk)]
-    context = {"cards": cards, "regions": regions, "breakdown": breakdown, "groups": groups}
-    return render(request, "core/console/home.html", context)
+        assignments = restrict(user, "tagassignment.view", TagAssignment.objects.filter(tag__in=visible))
+        counts = dict(assignments.order_by().values_list("tag_id").annotate(n=Count("id")).values_list("tag_id", "n"))
+        groups = [{"tag": t.pk, "count": counts[t.pk]} for t in visible if counts.get(t.pk)]
+    return {"cards": cards, "breakdown": breakdown, "groups": groups}
 
 
 @login_required

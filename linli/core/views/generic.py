@@ -124,6 +124,17 @@ class ObjectListView(ScopedMixin, ListView):
 
 
 class ObjectDetailView(ScopedMixin, DetailView):
+    """A record in scope (else 404), with its change history for the 变更历史 section."""
+
+    history_rows = 50
+
+    def get_context_data(self, **kwargs):
+        from linli.core.audit import changes_for
+
+        context = super().get_context_data(**kwargs)
+        context.setdefault("changes", changes_for(self.object)[: self.history_rows])
+        return context
+
     def get_object(self, queryset=None):
         queryset = queryset if queryset is not None else self.get_queryset()
         try:

@@ -47,3 +47,23 @@ def test_a_coordinate_resolves_to_its_grid_and_nearest_building(world):
     assert grid == world.grid_a
     assert nearest_building(26.2455, 105.9316, within=grid) == world.house_a.building
     assert grid_for_point(26.30, 106.10) is None
+
+
+@pytest.mark.django_db
+def test_house_edit_is_versioned_and_shows_in_history(world, login):
+    c = login(world.users["grid1"])
+    url = f"/console/housing/houses/{world.house_a.pk}/edit/"
+    r = c.post(url, {"floor": 5, "area": "90.25", "use": "rented", "version": 1})
+    assert r.status_code == 302
+    stale = c.post(url, {"floor": 5, "area": "70", "use": "vacant", "version": 1})
+    assert "已被他人修改" in stale.content.decode()
+    history = c.get(f"/console/housing/houses/{world.house_a.pk}/?tab=history").content.decode()
+    assert "89.50" in history and "90.25" in history and "出租" in history
+
+
+@pytest.mark.django_db
+def test_every_detail_page_shows_its_change_history(world, login):
+    c = login(world.users["staff"])
+    for obj in (world.entity_a, world.place_a, world.house_a.building, world.grid_a):
+        body = c.get(obj.get_absolute_url()).content.decode()
+        assert "变更历史" in body and "新增" in body, obj

@@ -119,7 +119,9 @@ def main() -> int:
 
     print(f"\n{'what':<42} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, times in results:
-        print(f"{name:<42} {len(times):>5} {statistics.median(times):>8.1f} {percentile(times, 95):>8.1f} {max(times):>8.1f}")
+        print(
+            f"{name:<42} {len(times):>5} {statistics.median(times):>8.1f} {percentile(times, 95):>8.1f} {max(times):>8.1f}"
+        )
 
     if connection.vendor == "postgresql":
         prefix = grid1.active_grants()[0].region.path

@@ -17,3 +17,11 @@ def supervise_deadlines():
 @db_task()
 def supervise_now():
     return services.supervise_tick()
+
+
+@db_periodic_task(crontab(hour="2", minute="40"))
+def retrain_classifier():
+    """Nightly: retrain the text classifier on the labelled set plus dispatchers' corrections."""
+    from linli.events import classifier, selectors
+
+    return classifier.train(selectors.training_feedback())

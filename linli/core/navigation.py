@@ -74,8 +74,17 @@ def console_menu(request) -> list[dict]:
                 url = reverse(item.url_name)
             except NoReverseMatch:
                 continue
-            active = current == url or (url not in ("/console/",) and current.startswith(url))
-            items.append({"label": item.label, "url": url, "active": active})
+            items.append({"label": item.label, "url": url, "active": False})
         if items:
             out.append({"label": group.label, "items": items})
+    # Highlight one item: the longest menu URL the current page lies under (/console/events/hotline/
+    # belongs to 12345 工单导入, not also to 全部事件 at /console/events/).
+    candidates = [
+        i
+        for g in out
+        for i in g["items"]
+        if current == i["url"] or (i["url"] != "/console/" and current.startswith(i["url"]))
+    ]
+    if candidates:
+        max(candidates, key=lambda i: len(i["url"]))["active"] = True
     return out

@@ -24,6 +24,7 @@ class EventsConfig(AppConfig):
         register_menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))
         register_menu("事件", MenuItem("全部事件", "events:event_list", "event.view"))
         register_menu("事件", MenuItem("电话登记", "events:event_intake", "event.dispatch"))
+        register_menu("事件", MenuItem("12345 工单导入", "events:hotline_import", "event.dispatch"))
         register_menu("事件", MenuItem("巡查上报", "events:patrol", "event.handle"))
         register_menu("事件", MenuItem("挂牌督办", "events:supervision_list", "event.view"))
         register_menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))

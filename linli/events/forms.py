@@ -101,3 +101,39 @@ class RateForm(forms.Form):
     comment = forms.CharField(
         label="意见（不满意时必填）", required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class RegionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class HotlineImportForm(forms.Form):
+    """12345 工单导入: a file of orders and the community whose queue receives those it cannot place."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+    EXTENSIONS = (".csv", ".xlsx", ".json")
+
+    community = RegionChoiceField(
+        label="导入社区", queryset=None, empty_label="请选择社区",
+        error_messages={"invalid_choice": "导入社区：不在您的管辖范围内"},
+    )  # fmt: skip
+    file = forms.FileField(label="工单文件（CSV / XLSX / JSON）")
+
+    def __init__(self, *args, user=None, **kwargs):
+        from linli.core.models import Region
+
+        super().__init__(*args, **kwargs)
+        qs = restrict(user, "region.view", Region.objects.filter(level__code="community")).order_by("path")
+        self.fields["community"].queryset = qs
+        communities = list(qs[:2])
+        if len(communities) == 1:
+            self.fields["community"].initial = communities[0].pk
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(self.EXTENSIONS):
+            raise forms.ValidationError("工单文件：只接受 .csv、.xlsx 或 .json 文件")
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("工单文件：不能超过 5 MB")
+        return upload

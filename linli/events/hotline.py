@@ -47,6 +47,22 @@ class ImportResult:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # The same problems for people: (row, column as named in the file's template, reason), one per problem.
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+# The service's field names (DomainError.field) as the column names of the hotline file.
+COLUMN_FOR_FIELD = {"description": "诉求内容", "contact_phone": "联系电话", "category": "分类代码"}
+
+
+def _problems(row: int, exc: DomainError) -> list[tuple[int, str, str]]:
+    out = []
+    for name, message in exc.errors:
+        label, _, reason = message.partition("：")
+        if not reason:
+            label, reason = "", message
+        out.append((row, COLUMN_FOR_FIELD.get(name) or label or "工单", reason))
+    return out
 
 
 def read_rows(data: bytes, filename: str) -> list[dict]:
@@ -107,6 +123,7 @@ def import_orders(*, data: bytes, filename: str, region: Region, actor: User | N
         order = row["order_no"]
         if not order:
             result.errors.append((i, "工单编号：不能为空"))
+            result.problems.append((i, "工单编号", "不能为空"))
             continue
         if Event.objects.filter(external_source=SOURCE, external_id=order).exists():
             result.existing.append(order)
@@ -123,6 +140,7 @@ def import_orders(*, data: bytes, filename: str, region: Region, actor: User | N
                 result.existing.append(order)
             else:
                 result.errors.append((i, f"{order}：{exc.message}"))
+                result.problems.extend(_problems(i, exc))
             continue
         result.created.append(order)
     return result

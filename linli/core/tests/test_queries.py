@@ -46,3 +46,9 @@ def test_staff_home_shows_counts_per_grid_from_grouped_queries(world, login, dja
     assert "第一网格" in body and "第二网格" in body
     with django_assert_max_num_queries(10):  # figures come from the cache on the next visit
         assert c.get("/console/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_menu_highlights_only_the_page_you_are_on(world, login):
+    body = login(world.users["staff"]).get("/console/people/persons/add/").content.decode()
+    assert body.count('class="nav-item active"') == 1

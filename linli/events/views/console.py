@@ -1,13 +1,14 @@
 """Console pages for events: dispatcher queue, my tasks, lists, detail with timeline and actions, intake, patrol,
-supervision list, statistics, inbox, and the scoped photo download."""
+12345 order import, supervision list, statistics, inbox, and the scoped photo download."""
 
 import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -19,7 +20,7 @@ from linli.core.scoping import has_action, restrict
 from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
 from linli.events import selectors, services
 from linli.events.filtersets import EventFilterSet
-from linli.events.forms import IntakeForm, PatrolForm, category_choices
+from linli.events.forms import HotlineImportForm, IntakeForm, PatrolForm, category_choices
 from linli.events.models import (
     Category,
     Event,
@@ -534,3 +535,86 @@ def category_json(request):
 
 def buildings_for(user):
     return restrict(user, "building.view", Building.objects.select_related("compound"))
+
+
+class _RollBack(Exception):
+    """Raised inside the import's transaction to undo a file that has problems."""
+
+
+HOTLINE_TEMPLATE_HEAD = ["工单编号", "来电人", "联系电话", "诉求内容", "分类代码", "地址", "纬度", "经度"]
+HOTLINE_TEMPLATE_ROW = ["GZ20260301-0001", "李女士", "13812345678", "3栋楼下垃圾三天没人清运", "0201",
+                        "彩虹花园3栋", "", ""]  # fmt: skip
+
+
+@login_required
+def hotline_import(request):
+    """12345 工单导入: a file of orders into one community of the user's scope; all or nothing; audited."""
+    from linli.core import audit
+    from linli.core.models import AuditLog
+    from linli.events import hotline
+
+    user = request.user
+    if not has_action(user, "event.dispatch"):
+        raise PermissionDenied("没有导入 12345 工单的权限。")
+    form = HotlineImportForm(request.POST or None, request.FILES or None, user=user)
+    context = {"form": form, "title": "12345 工单导入", "columns": hotline.HEADERS}
+    if request.method == "POST" and form.is_valid():
+        region, upload = form.cleaned_data["community"], form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            rows = hotline.read_rows(data, upload.name)
+        except Exception:  # a broken file: bad encoding, not JSON, not an xlsx, a JSON of the wrong shape…
+            form.add_error("file", "工单文件：无法读取。请上传 UTF-8 或 GBK 编码的 CSV、Excel（.xlsx）或 JSON 文件。")
+            return render(request, "events/console/hotline_import.html", context)
+        if not rows:
+            form.add_error("file", "工单文件：没有工单行（第 1 行是表头，从第 2 行起每行一张工单）。")
+            return render(request, "events/console/hotline_import.html", context)
+        # import_orders opens each order in its own transaction and skips rows it cannot open; the page wants a
+        # file imported whole or not at all, so it runs the import in one transaction and undoes it on any problem.
+        saved = True
+        try:
+            with transaction.atomic():
+                result = hotline.import_orders(data=data, filename=upload.name, region=region, actor=user)
+                if result.errors:
+                    raise _RollBack
+        except _RollBack:
+            saved = False
+        audit.record(
+            actor=user, action=AuditLog.Action.IMPORT, target=region, field="12345工单",
+            reason=upload.name[:500], result="ok" if saved else "rejected",
+            extra={"file": upload.name, "rows": len(rows), "created": len(result.created) if saved else 0,
+                   "existing": len(result.existing), "problems": len(result.problems), "path": request.path},
+        )  # fmt: skip
+        context.update(result=result, saved=saved, community=region, file_name=upload.name, rows=len(rows),
+                       created=_hotline_links(user, result.created) if saved else [],
+                       existing=_hotline_links(user, result.existing))  # fmt: skip
+        if saved:
+            form = HotlineImportForm(user=user, initial={"community": region.pk})
+            context["form"] = form
+    return render(request, "events/console/hotline_import.html", context)
+
+
+def _hotline_links(user, orders: list[str]) -> list[tuple[str, Event | None]]:
+    """(order number, event or None when the event lies outside the user's scope) in the file's order."""
+    from linli.events.hotline import SOURCE
+
+    events = restrict(user, "event.view", Event.objects.filter(external_source=SOURCE, external_id__in=orders))
+    by_order = {e.external_id: e for e in events.only("pk", "number", "title", "external_id", "status")}
+    return [(order, by_order.get(order)) for order in orders]
+
+
+@login_required
+def hotline_template(request):
+    """The import template: a UTF-8 CSV (with BOM, so Excel opens it) with the headers and one example row."""
+    import csv
+    import io
+
+    if not has_action(request.user, "event.dispatch"):
+        raise PermissionDenied("没有导入 12345 工单的权限。")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(HOTLINE_TEMPLATE_HEAD)
+    writer.writerow(HOTLINE_TEMPLATE_ROW)
+    response = HttpResponse("\ufeff" + buf.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''12345-orders-template.csv"
+    return response

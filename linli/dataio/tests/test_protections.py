@@ -215,3 +215,16 @@ def _b64(raw: bytes) -> str:
     import base64
 
     return base64.b64encode(raw).decode()
+
+
+def test_consent_form_refuses_a_guardian_outside_the_users_scope(world, health_tag, login):
+    from linli.dataio.models import ConsentRecord
+
+    c = login(world.users["grid1"])
+    r = c.post(
+        "/console/privacy/consents/",
+        {"person": world.person_a.pk, "purpose": "health", "granted": "grant", "guardian": world.person_c.pk,
+         "evidence": "纸质同意书 2026-001"},
+    )  # fmt: skip
+    assert r.status_code == 200 and "监护人：不存在或不在您的管辖范围内" in r.content.decode()
+    assert not ConsentRecord.objects.exists()

@@ -380,9 +380,14 @@ def consent_list(request):
             data = form.cleaned_data
             persons = restrict(request.user, "person.change", Person.objects.all())
             person = persons.filter(pk=data["person"]).first()
-            guardian = Person.objects.filter(pk=data["guardian"]).first() if data.get("guardian") else None
+            guardian = None
+            if data.get("guardian"):
+                visible = restrict(request.user, "person.view", Person.objects.all())
+                guardian = visible.filter(pk=data["guardian"]).first()
             if person is None:
                 form.add_error("person", "人员：不存在或不在您的管辖范围内")
+            elif data.get("guardian") and guardian is None:
+                form.add_error("guardian", "监护人：不存在或不在您的管辖范围内")
             else:
                 try:
                     services.consent_record(

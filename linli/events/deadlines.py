@@ -58,7 +58,9 @@ class WorkCalendar:
                 estimated = True
             if self.is_working_day(day):
                 for a, b in self._intervals(day):
-                    if local >= b:
+                    # ``>`` not ``>=``: an instant at the end of a period is still in it, so that adding in
+                    # two steps lands where adding once does (found by hypothesis).
+                    if local > b:
                         continue
                     begin = max(local, a)
                     available = (b - begin).total_seconds()

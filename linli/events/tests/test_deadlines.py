@@ -135,3 +135,9 @@ def test_the_seeded_calendar_knows_2026_and_not_2027():
     assert 2026 in cal.known_years and 2027 not in cal.known_years
     assert cal.is_working_day(dt.date(2026, 10, 10)) and not cal.is_working_day(dt.date(2026, 10, 1))
     assert deadlines.last_known_year() == 2026
+
+
+def test_adding_nothing_at_the_end_of_a_working_day_stays_there():
+    end_of_day = dt.datetime(2026, 1, 22, 18, 0, tzinfo=TZ)
+    assert CAL.add(end_of_day, 0)[0] == end_of_day
+    assert CAL.add(end_of_day, 60)[0] == dt.datetime(2026, 1, 23, 9, 1, tzinfo=TZ)

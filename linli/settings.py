@@ -181,13 +181,34 @@ X_FRAME_OPTIONS = "DENY"
 
 OTP_TOTP_ISSUER = "Linli 邻里"
 
+# --- maps -------------------------------------------------------------------------------------------
+# The base layer of every map. "none" (default): no tile server; the map is drawn from the platform's own geometry
+# (compound outlines, building footprints and numbers). "tianditu": 天地图 vector tiles (Web Mercator on CGCS2000,
+# which matches WGS-84 to centimetres) with LINLI_TIANDITU_KEY. "amap": 高德 tiles, drawn in GCJ-02: the browser
+# shifts our WGS-84 shapes onto them and shifts taps back (static/linli/geo.js). "custom": an intranet tile server,
+# LINLI_MAP_TILE_URL (a Leaflet URL template) in LINLI_MAP_TILE_CRS (wgs84 or gcj02). Coordinates are stored in
+# WGS-84 whatever the tiles are.
+MAP_TILES = os.environ.get("LINLI_MAP_TILES", "none").strip().lower() or "none"
+MAP_TIANDITU_KEY = os.environ.get("LINLI_TIANDITU_KEY", "").strip()
+MAP_TILE_URL = os.environ.get("LINLI_MAP_TILE_URL", "").strip()
+MAP_TILE_CRS = os.environ.get("LINLI_MAP_TILE_CRS", "wgs84").strip().lower()
+MAP_TILE_HOSTS = {
+    "tianditu": ["https://*.tianditu.gov.cn"],
+    "amap": ["https://*.is.autonavi.com"],
+}
+if MAP_TILES == "custom" and MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL)
+    MAP_TILE_HOSTS["custom"] = [f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}"] if _tiles.netloc else []
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         # Tabler, Leaflet and ECharts set element styles from JavaScript.
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *MAP_TILE_HOSTS.get(MAP_TILES, [])],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],

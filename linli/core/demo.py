@@ -1462,6 +1462,7 @@ class DemoBuilder:
             )
             b.pk = building.pk
             b.address = building.address
+        housing_services.draw_outlines(community=community)
         # 单元 (entrances), then houses in bulk with the columns house_create would set.
         units = [Unit(building_id=b.pk, number=str(u)) for b in plan.buildings for u in range(1, b.units + 1)]
         Unit.objects.bulk_create(units, batch_size=BATCH)

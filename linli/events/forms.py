@@ -79,6 +79,8 @@ class ReportForm(forms.Form):
     building = BuildingChoiceField(label="楼栋", queryset=Building.objects.none(), required=False)
     lat = forms.DecimalField(label="纬度", required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput)
     lng = forms.DecimalField(label="经度", required=False, max_digits=9, decimal_places=6, widget=forms.HiddenInput)
+    # Set by the page when the resident confirms the place a tap resolved to ("您选择的位置：…  确认").
+    point_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     address = forms.CharField(label="补充位置说明", max_length=200, required=False)
     anonymous = forms.BooleanField(label="对外匿名（工作人员仍可联系您）", required=False)
 

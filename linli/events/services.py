@@ -131,19 +131,20 @@ def resolve_place(
     ``fallback`` (a region, or a function giving one, called only when needed) is where a report with no
     usable location goes.
     """
-    from linli.housing.selectors import filter_by_address, parse_address
+    from linli.housing.selectors import filter_by_address, parse_address, place_at_point
 
     if house is not None:
         return Place(region=_grid_of(house.building), building=house.building, house=house)
     if building is not None:
         return Place(region=_grid_of(building), building=building)
     if lat is not None and lng is not None:
+        # The building is one of the compound the point lies in, never a nearer one across the fence.
+        spot = place_at_point(lat, lng)
+        if spot.building is not None:
+            return Place(region=_grid_of(spot.building), building=spot.building)
         grid = caches.grid_for_point(float(lat), float(lng))
         if grid is not None:
-            return Place(region=grid, building=_nearest_building(lat, lng, within=grid, max_m=DUPLICATE_METRES))
-        near = _nearest_building(lat, lng, max_m=50)
-        if near is not None:
-            return Place(region=_grid_of(near), building=near)
+            return Place(region=grid)
     elif address:
         parts = parse_address(address)
         if parts is not None and not parts.is_empty:
@@ -159,27 +160,6 @@ def resolve_place(
     if fallback is None:
         raise DomainError("位置：无法确定所属网格，请选择房屋、楼栋或在地图上标出位置", field="location")
     return Place(region=routing.community_of(fallback), needs_triage=True)
-
-
-def _nearest_building(lat, lng, *, within: Region | None = None, max_m: float) -> Building | None:
-    """The building nearest to the point within ``max_m`` metres (inside ``within``'s subtree when given).
-
-    One query on the box around the point (the grid's buildings through the region_path index), without
-    the model's default ordering and its joins.
-    """
-    from linli.core.geo import distance_m
-
-    lat, lng = float(lat), float(lng)
-    lat0, lat1, lng0, lng1 = _box(lat, lng, max_m)
-    qs = Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound")
-    if within is not None:
-        qs = qs.filter(region_path__startswith=within.path)
-    best, best_d = None, max_m
-    for building in qs.order_by():
-        d = distance_m(lat, lng, float(building.lat), float(building.lng))
-        if d <= best_d:
-            best, best_d = building, d
-    return best
 
 
 def home_region_of(user: User | None) -> Region | None:

@@ -31,6 +31,7 @@ urlpatterns = [
     path("events/photos/<int:pk>/", console.photo, name="photo"),
     path("m/events/", resident.my_events, name="my_events"),
     path("m/events/new/", resident.report, name="report"),
+    path("m/events/place/", resident.resolve_point, name="resolve_point"),
     path("m/events/<int:pk>/", resident.my_event_detail, name="my_event_detail"),
     path("m/events/<int:pk>/rate/", resident.rate, name="rate"),
     path("m/inbox/", resident.my_inbox, name="my_inbox"),

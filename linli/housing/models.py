@@ -29,6 +29,9 @@ class Compound(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # WGS-84 outline [[lng, lat], ...] (GeoJSON order). Without one, maps and point lookups use the hull of the
+    # compound's buildings grown by a margin (linli.housing.selectors.compound_outline).
+    boundary = models.JSONField("小区边界", null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -57,6 +60,8 @@ class Building(models.Model):
     address = models.CharField("门牌地址", max_length=200, blank=True)
     lat = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    # WGS-84 footprint [[lng, lat], ...]; maps draw a standard rectangle at the point when there is none.
+    footprint = models.JSONField("楼栋轮廓", null=True, blank=True)
 
     class Meta:
         ordering = ["compound__name", "number"]

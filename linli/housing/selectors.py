@@ -141,3 +141,145 @@ def nearest_building(lat, lng, *, within: Region | None = None, max_m: float = 5
 def locate(lat, lng) -> tuple[Region | None, Building | None]:
     grid = grid_for_point(lat, lng)
     return grid, nearest_building(lat, lng, within=grid)
+
+
+# --- points, outlines and the own-geometry base map --------------------------------------------------------
+
+COMPOUND_MARGIN_M = 40.0  # a compound without a drawn outline: the hull of its buildings grown by this much
+BUILDING_NEAR_M = 150.0  # "彩虹花园 3栋 附近": the nearest building of the compound the point is in, within this
+LONE_BUILDING_M = 30.0  # a building in no compound: only a point on it or right beside it names it
+SEARCH_M = 600.0  # buildings and compounds looked at around a point
+FOOTPRINT_M = (36.0, 14.0)  # the rectangle drawn for a building whose footprint was never entered
+
+
+def _box(lat: float, lng: float, metres: float) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    import math
+
+    d_lat = metres / 111_320.0
+    d_lng = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    q = Decimal("0.000001")
+    return (
+        Decimal(lat - d_lat).quantize(q),
+        Decimal(lat + d_lat).quantize(q),
+        Decimal(lng - d_lng).quantize(q),
+        Decimal(lng + d_lng).quantize(q),
+    )
+
+
+def compound_outline(compound, points: list[list[float]]) -> list[list[float]]:
+    """The compound's drawn outline, or the hull of its buildings' points ([lng, lat]) grown by a margin."""
+    from linli.core.geo import buffered_hull
+
+    if compound.boundary:
+        return compound.boundary
+    return buffered_hull(points, COMPOUND_MARGIN_M)
+
+
+def building_footprint(building: Building) -> list[list[float]]:
+    from linli.core.geo import rectangle
+
+    if building.footprint:
+        return building.footprint
+    if building.lat is None:
+        return []
+    return rectangle(float(building.lng), float(building.lat), *FOOTPRINT_M)
+
+
+@dataclass
+class PointPlace:
+    """What a point on the map is: inside which compound, next to which building (both may be None)."""
+
+    compound: "object | None" = None
+    building: Building | None = None
+    distance_m: float | None = None
+
+    @property
+    def label(self) -> str:
+        if self.building is not None and self.compound is not None:
+            return f"{self.compound.name} {self.building.name} 附近"
+        if self.building is not None:
+            return f"{self.building.name} 附近"
+        if self.compound is not None:
+            return f"{self.compound.name}内"
+        return ""
+
+
+def place_at_point(lat, lng) -> PointPlace:
+    """The compound a point lies in and its nearest building there; never a building of another compound.
+
+    A point outside every compound outline names no building (only a building in no compound that the point is
+    on or right beside). Two queries: the buildings and the outlined compounds in a box around the point (and a
+    third for compounds without an outline, to draw their hull from all their buildings).
+    """
+    from linli.core.geo import distance_m
+    from linli.housing.models import Compound
+
+    lat, lng = float(lat), float(lng)
+    lat0, lat1, lng0, lng1 = _box(lat, lng, SEARCH_M)
+    near = list(
+        Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound").order_by()
+    )
+    compounds = {b.compound_id: b.compound for b in near if b.compound_id}
+    for c in Compound.objects.filter(boundary__isnull=False, lat__range=(lat0, lat1), lng__range=(lng0, lng1)):
+        compounds.setdefault(c.pk, c)
+    points: dict[int, list[list[float]]] = {}
+    unoutlined = [pk for pk, c in compounds.items() if not c.boundary]
+    if unoutlined:
+        rows = Building.objects.filter(compound_id__in=unoutlined, lat__isnull=False).order_by()
+        for cid, b_lat, b_lng in rows.values_list("compound_id", "lat", "lng"):
+            points.setdefault(cid, []).append([float(b_lng), float(b_lat)])
+    inside = {pk for pk, c in compounds.items() if point_in_polygon(lng, lat, compound_outline(c, points.get(pk, [])))}
+    best, best_d = None, None
+    for b in near:
+        if b.lat is None:
+            continue
+        d = distance_m(lat, lng, float(b.lat), float(b.lng))
+        limit = BUILDING_NEAR_M if b.compound_id in inside else (LONE_BUILDING_M if not b.compound_id else -1)
+        if d <= limit and (best_d is None or d < best_d):
+            best, best_d = b, d
+    if best is not None:
+        return PointPlace(compound=best.compound if best.compound_id else None, building=best, distance_m=best_d)
+    if inside:
+        # In a compound with no building near: name the compound (the smallest outline when they overlap).
+        from linli.core.geo import bbox
+
+        def size(pk):
+            x0, y0, x1, y1 = bbox(compound_outline(compounds[pk], points.get(pk, [])))
+            return (x1 - x0) * (y1 - y0)
+
+        return PointPlace(compound=compounds[min(inside, key=size)])
+    return PointPlace()
+
+
+def base_map(*, community: Region) -> dict:
+    """GeoJSON of one community's own geometry for a map without tiles: the community and grid outlines,
+    compound outlines with names, building footprints with their numbers. Places only: no person, no house."""
+    from linli.housing.models import Compound
+
+    features = []
+
+    def feature(kind: str, ring, **props) -> None:
+        if ring and len(ring) >= 3:
+            closed = ring if ring[0] == ring[-1] else [*ring, ring[0]]
+            features.append({"type": "Feature", "properties": {"kind": kind, **props},
+                             "geometry": {"type": "Polygon", "coordinates": [closed]}})  # fmt: skip
+
+    feature("community", community.boundary, name=community.name)
+    for grid in Region.objects.filter(path__startswith=community.path, depth=community.depth + 1).order_by("path"):
+        feature("grid", grid.boundary, name=grid.name)
+    buildings = list(
+        Building.objects.filter(region_path__startswith=community.path, lat__isnull=False)
+        .select_related("compound")
+        .order_by("compound_id", "number")
+    )
+    points: dict[int, list[list[float]]] = {}
+    for b in buildings:
+        if b.compound_id:
+            points.setdefault(b.compound_id, []).append([float(b.lng), float(b.lat)])
+    seen = {b.compound_id for b in buildings if b.compound_id}
+    for c in Compound.objects.filter(Q(community=community) | Q(pk__in=seen)).order_by("name"):
+        feature("compound", compound_outline(c, points.get(c.pk, [])), name=c.name, id=c.pk)
+    for b in buildings:
+        feature("building", building_footprint(b), name=b.name, number=b.number, id=b.pk,
+                compound=b.compound.name if b.compound_id else "")  # fmt: skip
+    return {"type": "FeatureCollection", "features": features}

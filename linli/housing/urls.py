@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.housing.views import console
+from linli.housing.views import console, maps
 
 app_name = "housing"
 urlpatterns = [
@@ -11,4 +11,5 @@ urlpatterns = [
     path("console/housing/buildings/<int:pk>/", console.BuildingDetailView.as_view(), name="building_detail"),
     path("console/housing/compounds/", console.CompoundListView.as_view(), name="compound_list"),
     path("console/housing/compounds/<int:pk>/", console.CompoundDetailView.as_view(), name="compound_detail"),
+    path("map/communities/<int:pk>/base.geojson", maps.base_geojson, name="base_map"),
 ]

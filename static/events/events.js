@@ -2,7 +2,6 @@
 (function () {
   function $(sel, root) { return (root || document).querySelector(sel); }
   function each(sel, fn) { Array.prototype.forEach.call(document.querySelectorAll(sel), fn); }
-  function ring(r) { return r.map(function (p) { return [p[1], p[0]]; }); }
 
   // Select all rows of a queue.
   document.addEventListener("change", function (e) {
@@ -37,34 +36,48 @@
     }
   });
 
-  // Event detail: the grid boundary and the point.
+  // Event detail: the base (tiles or our own geometry), the grid boundary and the point.
   var mapEl = $("#event-map"), mapData = $("#event-map-data");
-  if (mapEl && mapData && window.L) {
+  if (mapEl && mapData && window.L && window.LinliMap) {
     var d = JSON.parse(mapData.textContent);
-    var map = L.map(mapEl, { attributionControl: false });
+    var em = LinliMap.create(mapEl, { base: d.base });
     var layers = [];
-    if (d.boundary) { layers.push(L.polygon(ring(d.boundary), { color: "#206bc4", weight: 2, fillOpacity: 0.08 }).addTo(map)); }
-    if (d.point) { var m = L.circleMarker(d.point, { radius: 8, color: "#d63939", fillOpacity: 0.9 }).addTo(map); m.bindTooltip(d.label); layers.push(m); }
-    if (layers.length) { map.fitBounds(L.featureGroup(layers).getBounds().pad(0.3), { maxZoom: 18 }); }
+    if (d.boundary) { layers.push(L.polygon(em.ring(d.boundary), { color: "#206bc4", weight: 2, fill: false }).addTo(em.map)); }
+    if (d.point) { var m = L.circleMarker(em.toMap(d.point), { radius: 8, color: "#d63939", fillOpacity: 0.9 }).addTo(em.map); m.bindTooltip(d.label); layers.push(m); }
+    if (d.point) { em.map.setView(em.toMap(d.point), 17); }
+    else if (layers.length) { em.map.fitBounds(L.featureGroup(layers).getBounds().pad(0.3), { maxZoom: 18 }); }
   }
 
-  // Resident report: pick a point on the community map.
+  // Resident report: tap the map, see the place the tap resolves to, confirm it.
   var pickEl = $("#pick-map"), pickData = $("#pick-map-data");
-  if (pickEl && pickData && window.L) {
+  if (pickEl && pickData && window.L && window.LinliMap) {
     var p = JSON.parse(pickData.textContent);
-    var pmap = L.map(pickEl, { attributionControl: false });
-    var shapes = (p.grids || []).map(function (g) { return L.polygon(ring(g), { color: "#206bc4", weight: 1, fillOpacity: 0.06 }).addTo(pmap); });
-    if (shapes.length) { pmap.fitBounds(L.featureGroup(shapes).getBounds().pad(0.1)); } else if (p.center) { pmap.setView(p.center, 16); } else { pmap.setView([26.245, 105.932], 15); }
-    var marker = null;
-    pmap.on("click", function (e) {
-      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.circleMarker(e.latlng, { radius: 8, color: "#d63939", fillOpacity: 0.9 }).addTo(pmap); }
-      $("#id_lat").value = e.latlng.lat.toFixed(6);
-      $("#id_lng").value = e.latlng.lng.toFixed(6);
+    var pm = LinliMap.create(pickEl, { base: p.base });
+    pm.map.setView(pm.toMap(p.center || [26.245, 105.932]), 17);
+    var marker = null, box = $("[data-place-box]"), msg = $("[data-place-message]"), confirmed = $("#id_point_confirmed");
+    var setConfirmed = function (yes) {
+      confirmed.value = yes ? "true" : "false";
+      $("[data-place-actions]").classList.toggle("d-none", yes);
+      $("[data-place-hint]").textContent = yes ? "已确认。位置不对可以在地图上重新点选。" : "位置不对可以在地图上重新点选。";
+      box.classList.toggle("border-success", yes);
+    };
+    pm.map.on("click", function (e) {
+      var wgs = pm.fromMap(e.latlng);
+      if (marker) { marker.setLatLng(e.latlng); } else { marker = L.circleMarker(e.latlng, { radius: 9, color: "#d63939", weight: 3, fillOpacity: 0.9 }).addTo(pm.map); }
+      $("#id_lat").value = wgs[0].toFixed(6);
+      $("#id_lng").value = wgs[1].toFixed(6);
       var radio = $("input[name=place][value=point]");
       if (radio) { radio.checked = true; }
-      var hint = $("[data-pick-status]");
-      if (hint) { hint.textContent = "已选择位置：" + e.latlng.lat.toFixed(5) + ", " + e.latlng.lng.toFixed(5); }
+      setConfirmed(false);
+      box.classList.remove("d-none");
+      msg.textContent = "正在查询位置…";
+      fetch(p.resolve + "?lat=" + wgs[0].toFixed(6) + "&lng=" + wgs[1].toFixed(6), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (res) { msg.textContent = res.message || res.error || ""; })
+        .catch(function () { msg.textContent = "无法查询位置，请确认地图上的点或改选楼栋。"; });
     });
+    var confirmBtn = $("[data-place-confirm]");
+    if (confirmBtn) { confirmBtn.addEventListener("click", function () { setConfirmed(true); }); }
   }
 
   // Statistics chart.

@@ -39,3 +39,13 @@ def bs(field):
     if field.errors:
         css += " is-invalid"
     return field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def map_config():
+    """The maps' base layer settings as a JSON script element (id "linli-map-config") for static/linli/map.js."""
+    from django.utils.html import json_script
+
+    from linli.core.maps import tile_config
+
+    return json_script(tile_config(), "linli-map-config")

@@ -165,7 +165,8 @@ def test_resident_reports_from_home_with_a_photo_then_rates(world, login):
 def test_resident_report_by_map_point(world, login):
     c = login(world.users["resident"])
     c.post(
-        reverse("events:report"), {"text": "路边井盖破损", "place": "point", "lat": "26.245600", "lng": "105.935600"}
+        reverse("events:report"),
+        {"text": "路边井盖破损", "place": "point", "lat": "26.245600", "lng": "105.935600", "point_confirmed": "true"},
     )
     e = Event.objects.get()
     assert e.region == world.grid_b and e.lat is not None

@@ -221,7 +221,15 @@ def _map_data(event: Event) -> dict:
         point = [float(event.lat), float(event.lng)]
     elif event.building_id and event.building.lat is not None:
         point = [float(event.building.lat), float(event.building.lng)]
-    return {"point": point, "boundary": event.region.boundary, "label": event.location_label or event.region.name}
+    from django.urls import reverse
+
+    from linli.core.maps import tile_config
+    from linli.events import routing
+
+    community = routing.community_of(event.region)
+    return {"point": point, "boundary": event.region.boundary, "label": event.location_label or event.region.name,
+            "base": reverse("housing:base_map", args=[community.pk]) if community.level.code == "community" else None,
+            "own_base": tile_config()["kind"] == "none"}  # fmt: skip
 
 
 def _handler_kwargs(request) -> dict:

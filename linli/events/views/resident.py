@@ -2,8 +2,9 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -79,6 +80,8 @@ def report(request):
         else:
             if data["lat"] is None or data["lng"] is None:
                 form.add_error("place", "位置：请在地图上点选位置")
+            elif not data["point_confirmed"]:
+                form.add_error("place", "位置：请确认地图上选择的位置（点“确认这个位置”）")
             where = {"lat": data["lat"], "lng": data["lng"]}
         if not form.errors:
             try:
@@ -93,19 +96,40 @@ def report(request):
             else:
                 messages.success(request, f"已提交（编号 {event.number}），社区会尽快受理。")
                 return redirect("events:my_event_detail", pk=event.pk)
-    map_data = {"grids": [], "center": None}
-    if houses or buildings.exists():
-        region = houses[0].building.grid if houses else None
-        community = routing.community_of(region) if region else None
-        if community is not None:
-            from linli.core.models import Region
-
-            children = Region.objects.filter(path__startswith=community.path, depth=community.depth + 1)
-            map_data["grids"] = [g.boundary for g in children if g.boundary]
-        first = houses[0].building if houses else buildings.first()
-        if first is not None and first.lat is not None:
-            map_data["center"] = [float(first.lat), float(first.lng)]
+    map_data = {"center": None, "base": None, "resolve": reverse("events:resolve_point")}
+    region = houses[0].building.grid if houses else services.home_region_of(user)
+    if region is not None:
+        community = routing.community_of(region)
+        map_data["base"] = reverse("housing:base_map", args=[community.pk])
+    first = houses[0].building if houses else buildings.first()
+    if first is not None and first.lat is not None:
+        map_data["center"] = [float(first.lat), float(first.lng)]
     return render(request, "events/resident/report.html", {"form": form, "houses": houses, "map_data": map_data})
+
+
+@login_required(login_url=LOGIN)
+def resolve_point(request):
+    """GET ?lat=&lng= (WGS-84): what the report would record for this point, for the resident to confirm.
+
+    The same lookup as the report itself (``resolve_place``): a point in a compound names that compound and its
+    nearest building; a point outside every compound names none and is kept as a point.
+    """
+    from linli.housing.selectors import place_at_point
+
+    if not has_action(request.user, "event.add"):
+        raise Http404
+    try:
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+    except ValueError:
+        return JsonResponse({"error": "位置：经纬度不是数字"}, status=400)
+    if not (3 <= lat <= 54 and 73 <= lng <= 136):
+        return JsonResponse({"error": "位置：不在中国境内"}, status=400)
+    spot = place_at_point(lat, lng)
+    if spot.compound is None and spot.building is None:
+        return JsonResponse({"inside": False, "label": "",
+                             "message": "不在任何小区内：请确认这个位置，将按地图上的点记录"})  # fmt: skip
+    return JsonResponse({"inside": True, "label": spot.label, "message": f"您选择的位置：{spot.label}",
+                         "building": spot.building.pk if spot.building else None})  # fmt: skip
 
 
 @login_required(login_url=LOGIN)

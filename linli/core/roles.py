@@ -95,6 +95,7 @@ _EVENT_OFFICE = {
     "event.verify",
     "event.export",
     "event.stats",
+    "event.unmask_reporter",  # 回访: reveal the reporter's phone, with a reason, audited
 }
 _EVENT_ACTIONS = {
     Role.LEADER: {"event.view", "event.export", "event.stats", "event.supervise"},

@@ -31,12 +31,16 @@ class ExternalCodeInline(admin.TabularInline):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "parent", "handler_kind", "deadline_value", "deadline_unit", "urgency", "emergency",
-                    "active", "version"]  # fmt: skip
+    list_display = ["code", "name", "parent", "handler_kind", "deadline", "urgency", "emergency", "active",
+                    "version"]  # fmt: skip
     list_filter = ["parent", "handler_kind", "deadline_unit", "urgency", "emergency", "active"]
     search_fields = ["code", "name", "synonyms"]
     list_editable = ["active"]
     inlines = [ExternalCodeInline]
+
+    @admin.display(description="默认时限", ordering="deadline_value")
+    def deadline(self, obj):
+        return obj.deadline_label
 
 
 @admin.register(ExternalCode)

@@ -1,7 +1,8 @@
 """Working-time arithmetic: deadlines in working hours and working days, Asia/Shanghai, holidays and 调休.
 
 A working day is a Monday–Friday that is not an official day off, or a weekend day that the State
-Council's notice makes a working day (调休). Working hours are the periods of ``EVENTS_WORK_PERIODS``
+Council's notice makes a working day (调休). A category may instead count 自然小时 (unit ``clock``: around the clock, for what cannot wait for office
+hours). Working hours are the periods of ``EVENTS_WORK_PERIODS``
 (default 09:00–12:00 and 13:00–18:00: 8 hours a day). ``N 个工作日`` is N × the working seconds of one
 day, so a case accepted at 10:00 on a Tuesday with 3 days is due at 10:00 on the Friday. Days outside the
 years whose notice has been entered follow the plain weekend rule and the result is marked estimated.
@@ -93,9 +94,12 @@ def _seconds(a: dt.time, b: dt.time) -> int:
     return (b.hour * 3600 + b.minute * 60) - (a.hour * 3600 + a.minute * 60)
 
 
+CLOCK = "clock"  # 自然小时: around the clock, not on the working calendar
+
+
 def duration_seconds(value: int, unit: str, calendar: WorkCalendar) -> int:
-    """Working seconds of a deadline such as (24, 'hours') or (3, 'days')."""
-    return value * 3600 if unit == "hours" else value * calendar.day_seconds
+    """Seconds of a deadline such as (24, 'hours') or (3, 'days') (working time), or (2, 'clock') (clock time)."""
+    return value * 3600 if unit in ("hours", CLOCK) else value * calendar.day_seconds
 
 
 def invalidate() -> None:
@@ -130,6 +134,9 @@ class Deadline:
 
 def deadline_for(start: dt.datetime, value: int, unit: str, cal: WorkCalendar | None = None) -> Deadline:
     """Due time and the 预警 time (80% of the working time) for a deadline starting at ``start``."""
+    if unit == CLOCK:
+        total = dt.timedelta(hours=value)
+        return Deadline(due_at=start + total, warn_at=start + total * warn_ratio(), estimated=False)
     cal = cal or calendar()
     total = duration_seconds(value, unit, cal)
     due, estimated = cal.add(start, total)

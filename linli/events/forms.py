@@ -11,7 +11,9 @@ def category_choices(blank: str = "请选择（可先让系统建议）") -> lis
     choices: list[tuple[str, str]] = [("", blank)]
     groups: dict[str, list[tuple[str, str]]] = {}
     for cat in Category.objects.filter(active=True, parent__isnull=False).select_related("parent").order_by("code"):
-        groups.setdefault(f"{cat.parent.code} {cat.parent.name}", []).append((cat.code, f"{cat.code} {cat.name}"))
+        groups.setdefault(f"{cat.parent.code} {cat.parent.name}", []).append(
+            (cat.code, f"{cat.code} {cat.name}（{cat.deadline_label}）")
+        )
     return choices + list(groups.items())  # type: ignore[arg-type]
 
 
@@ -37,7 +39,7 @@ class IntakeForm(forms.Form):
     building = BuildingChoiceField(label="楼栋", queryset=Building.objects.none(), required=False)
     address = forms.CharField(label="地址（如 3栋2单元501 或路名门牌）", max_length=200, required=False)
     external_id = forms.CharField(label="热线工单号", max_length=64, required=False)
-    accept_now = forms.BooleanField(label="登记后立即受理", required=False, initial=True)
+    accept_now = forms.BooleanField(label="登记后立即受理（须已选分类）", required=False, initial=True)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,12 +18,23 @@ class HandlerKind(models.TextChoices):
     CARE = "care", "社区关爱（社工）"
 
 
+def deadline_label(value: int, unit: str) -> str:
+    """A deadline in words that say which hours count: working hours and days follow the working calendar."""
+    if unit == Category.Unit.DAYS:
+        return f"{value} 个工作日"
+    if unit == Category.Unit.CLOCK:
+        return f"{value} 自然小时"
+    return f"{value} 工作小时"
+
+
 class Category(models.Model):
     """事件分类: a 大类 (no parent) or a 小类 (parent set) with its default handler and deadline."""
 
     class Unit(models.TextChoices):
         HOURS = "hours", "工作小时"
         DAYS = "days", "工作日"
+        # Around the clock, nights and holidays included: for what cannot wait for office hours (燃气、困梯).
+        CLOCK = "clock", "自然小时"
 
     class Urgency(models.TextChoices):
         NORMAL = "normal", "一般"
@@ -63,7 +74,8 @@ class Category(models.Model):
 
     @property
     def deadline_label(self) -> str:
-        return f"{self.deadline_value}{'小时' if self.deadline_unit == self.Unit.HOURS else '个工作日'}"
+        """The deadline with its true unit: "24 工作小时", "3 个工作日", "2 自然小时"."""
+        return deadline_label(self.deadline_value, self.deadline_unit)
 
 
 class ExternalCode(models.Model):
@@ -182,6 +194,32 @@ class EventStatus(models.TextChoices):
     VERIFIED = "verified", "已核查"
     CLOSED = "closed", "已结案"
 
+
+# What a resident reads for each workflow state (see Event.resident_status): no 派遣/核查 jargon.
+RESIDENT_STATUS = {
+    EventStatus.PENDING: "已收到，等待社区受理",
+    EventStatus.ACCEPTED: "社区已受理，正在安排人员",
+    EventStatus.REJECTED: "未受理",
+    EventStatus.MERGED: "已与同一问题合并处理",
+    EventStatus.DISPATCHED: "已安排人员处理",
+    EventStatus.PROCESSING: "处理中",
+    EventStatus.SUSPENDED: "暂停处理",
+    EventStatus.RESOLVED: "已处理，社区核查中",
+    EventStatus.CLOSED: "已结案",
+}
+RESIDENT_STATUS_HINT = {
+    "已收到，等待社区受理": "社区工作人员会查看您反映的问题并受理。",
+    "社区已受理，正在安排人员": "社区正在确定由谁来处理。",
+    "未受理": "原因见下方“办理进度”。",
+    "已安排人员处理": "处理人员会尽快到场。",
+    "处理中": "处理人员正在处理。",
+    "返工处理中": "上次的处理结果没有通过，处理人员正在重新处理。",
+    "暂停处理": "暂停的原因见下方“办理进度”，恢复后继续处理。",
+    "已处理，社区核查中": "处理人员已报告处理完毕，社区正在核实结果。",
+    "已办结，等您评价": "请在下方评价处理结果；不满意时社区会回访。",
+    "您不满意，社区将回访": "社区会联系您了解情况，必要时重新处理。",
+    "已结案": "感谢您的参与。",
+}
 
 OPEN_STATUSES = (
     EventStatus.PENDING,
@@ -445,6 +483,23 @@ class Event(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def resident_status(self) -> str:
+        """The status in the plain words a resident reads (the console keeps the workflow's terms)."""
+        s = EventStatus
+        if self.status in (s.DISPATCHED, s.PROCESSING) and self.rework_count:
+            return "返工处理中"
+        if self.status == s.VERIFIED:
+            return "已办结，等您评价" if not self.rating else "已办结，即将结案"
+        if self.needs_revisit and self.status != s.CLOSED:
+            return "您不满意，社区将回访"
+        return RESIDENT_STATUS.get(self.status, self.get_status_display())
+
+    @property
+    def resident_status_hint(self) -> str:
+        """One sentence under the status: what happens next."""
+        return RESIDENT_STATUS_HINT.get(self.resident_status, "")
 
     def is_overdue(self, now=None) -> bool:
         from django.utils import timezone

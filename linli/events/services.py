@@ -850,6 +850,7 @@ def event_verify(*, event: Event, actor: User | None, passed: bool = True, note:
             event, action="verify_fail", actor=actor, note=note, resolved_at=None, rework_count=event.rework_count + 1
         )
         _after_commit(_notify_handlers, event.pk, "核查不通过，请返工")
+        _after_commit(_notify_rework, event.pk)
         return event
     _check(event, "verify", actor)
     _move(event, action="verify", actor=actor, note=note, verified_at=timezone.now())
@@ -885,6 +886,7 @@ def event_rework(*, event: Event, actor: User | None, reason: str) -> Event:
     _move(event, action="rework", actor=actor, note=reason, resolved_at=None, verified_at=None, closed_at=None,
           needs_revisit=False, rework_count=event.rework_count + 1, **fields)  # fmt: skip
     _after_commit(_notify_handlers, event.pk, "返工")
+    _after_commit(_notify_rework, event.pk)
     return _sync(original, event)
 
 
@@ -902,7 +904,11 @@ def event_resume(*, event: Event, actor: User | None, note: str = "") -> Event:
     _check(event, "resume", actor)
     now = timezone.now()
     fields: dict = {"status": event.suspended_from or S.ACCEPTED, "suspended_from": "", "suspended_at": None}
-    if event.due_at and event.suspended_at:
+    if event.due_at and event.suspended_at and event.category_id and event.category.deadline_unit == deadlines.CLOCK:
+        # 自然小时: the clock time that was left when the event was suspended.
+        fields["due_at"] = now + (event.due_at - event.suspended_at)
+        fields["warn_at"] = now + (event.warn_at - event.suspended_at) if event.warn_at else None
+    elif event.due_at and event.suspended_at:
         cal = deadlines.calendar()
         remaining = max(cal.between(event.suspended_at, event.due_at), 0)
         to_warn = max(cal.between(event.suspended_at, event.warn_at), 0) if event.warn_at else 0
@@ -1225,6 +1231,13 @@ def _notify_reporter(
                        params={**params, "number": target.number}, recipient=user, event=target)  # fmt: skip
 
 
+def _notify_rework(pk: int) -> None:
+    """The reporter learns that the event is open again for 返工 (after a failed check or 不满意)."""
+    _notify_reporter(
+        pk, "event_rework", "返工处理中", "您反映的问题重新处理（返工）：上次的处理结果没有通过，处理人员正在重新处理。"
+    )
+
+
 def _notify_closed(pk: int) -> None:
     _notify_reporter(pk, "event_closed", "已结案", "您反映的问题已结案，感谢您的参与。")
 
@@ -1328,3 +1341,28 @@ def event_patrol(
 
 def terminal(event: Event) -> bool:
     return event.status in FINAL_STATUSES
+
+
+# --- the reporter's phone for 回访 -------------------------------------------------------------------------
+
+
+def event_reveal_reporter_phone(*, actor: User, event: Event, reason: str) -> str:
+    """The reporter's phone in clear for a call back (回访): a permission, a stated reason, an access record.
+
+    Not one transaction on purpose (as ``person_unmask``): a refused attempt is recorded and stays recorded.
+    """
+    from linli.core.models import AuditLog
+
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("事由：请填写查看报告人电话的事由（至少 2 个字），如“回访不满意件”", field="reason")
+    if not restrict(actor, "event.unmask_reporter", Event.objects.filter(pk=event.pk)).exists():
+        audit.record(actor=actor, action=AuditLog.Action.UNMASK, target=event, field="报告人电话", reason=reason,
+                     result="denied")  # fmt: skip
+        raise DomainError("您没有查看该事件报告人电话的权限", field="reason", code="forbidden")
+    enc = event.contact_phone_enc or (event.reporter_user.phone_enc if event.reporter_user_id else "")
+    if not enc:
+        raise DomainError("该事件没有留下联系电话", field="reason")
+    phone = crypto.decrypt(enc)
+    audit.record(actor=actor, action=AuditLog.Action.UNMASK, target=event, field="报告人电话", reason=reason)
+    return phone

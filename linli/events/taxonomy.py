@@ -37,7 +37,8 @@ def _upsert(model, row: dict, parent, version: str, order: int, reset: bool, cou
         "deadline_unit": row.get("deadline_unit") or "days",
         "emergency": bool(row.get("emergency")),
         "urgency": "urgent"
-        if row.get("emergency") or (row.get("deadline_unit") == "hours" and int(row.get("deadline") or 99) <= 4)
+        if row.get("emergency")
+        or (row.get("deadline_unit") in ("hours", "clock") and int(row.get("deadline") or 99) <= 4)
         else "normal",
         "emergency_hint": _hint(row) if row.get("emergency") else "",
         "note": row.get("note", "")[:200],

@@ -208,11 +208,11 @@ def place_at_point(lat, lng) -> PointPlace:
     """The compound a point lies in and its nearest building there; never a building of another compound.
 
     A point outside every compound outline names no building (only a building in no compound that the point is
-    on or right beside). Two queries: the buildings and the outlined compounds in a box around the point (and a
-    third for compounds without an outline, to draw their hull from all their buildings).
+    on or right beside). One query: the buildings within ``SEARCH_M`` of the point, with their compounds. A
+    compound without a drawn outline is judged by the hull of those of its buildings (a part of its full hull,
+    so a point inside is inside; only a compound wider than ``SEARCH_M`` could be missed).
     """
     from linli.core.geo import distance_m
-    from linli.housing.models import Compound
 
     lat, lng = float(lat), float(lng)
     lat0, lat1, lng0, lng1 = _box(lat, lng, SEARCH_M)
@@ -220,14 +220,10 @@ def place_at_point(lat, lng) -> PointPlace:
         Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound").order_by()
     )
     compounds = {b.compound_id: b.compound for b in near if b.compound_id}
-    for c in Compound.objects.filter(boundary__isnull=False, lat__range=(lat0, lat1), lng__range=(lng0, lng1)):
-        compounds.setdefault(c.pk, c)
     points: dict[int, list[list[float]]] = {}
-    unoutlined = [pk for pk, c in compounds.items() if not c.boundary]
-    if unoutlined:
-        rows = Building.objects.filter(compound_id__in=unoutlined, lat__isnull=False).order_by()
-        for cid, b_lat, b_lng in rows.values_list("compound_id", "lat", "lng"):
-            points.setdefault(cid, []).append([float(b_lng), float(b_lat)])
+    for b in near:
+        if b.compound_id and not b.compound.boundary:
+            points.setdefault(b.compound_id, []).append([float(b.lng), float(b.lat)])
     inside = {pk for pk, c in compounds.items() if point_in_polygon(lng, lat, compound_outline(c, points.get(pk, [])))}
     best, best_d = None, None
     for b in near:

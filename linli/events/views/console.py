@@ -202,8 +202,8 @@ def event_detail(request, pk):
         "map_data": _map_data(event),
         "handler_choices": selectors.handler_choices(event=event, user=user) if is_dispatcher else [],
         "departments": Organisation.objects.filter(kind="department").order_by("name") if "escalate" in actions else [],
-        "contact_phone": event.contact_phone_masked
-        or (event.reporter_user.phone_masked if event.reporter_user_id else ""),
+        "contact_phone": _masked_phone(event),
+        "can_reveal_phone": has_action(user, "event.unmask_reporter"),
         "my_org_ids": [g.organisation_id for g in user.active_grants() if g.organisation_id],
     }
     if is_dispatcher:
@@ -390,23 +390,58 @@ def event_intake(request):
                 external_source=data["channel"] if data["external_id"] else "", external_id=data["external_id"],
                 photos=request.FILES.getlist("photos"),
             )  # fmt: skip
-            if data["accept_now"] and event.category_id:
-                services.event_accept(event=event, actor=user)
         except DomainError as exc:
             for field, message in exc.errors:
                 form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, f"已登记 {event.number}。")
+            if data["accept_now"]:
+                _accept_after_intake(request, event)
             return redirect(event)
     return render(request, "events/console/intake.html", {"form": form, "title": "电话登记"})
 
 
 @login_required
+@require_POST
+def reveal_reporter_phone(request, pk):
+    """htmx: the reporter's phone in clear after a reason is given (回访); the access is recorded either way."""
+    event = _scoped_event(request.user, pk)
+    context = {"event": event, "masked": _masked_phone(event), "can_reveal": True}
+    try:
+        context["value"] = services.event_reveal_reporter_phone(actor=request.user, event=event,
+                                                                reason=request.POST.get("reason", ""))  # fmt: skip
+    except DomainError as exc:
+        context["error"] = exc.message
+    return render(request, "events/partials/reporter_phone.html", context)
+
+
+def _masked_phone(event: Event) -> str:
+    return event.contact_phone_masked or (event.reporter_user.phone_masked if event.reporter_user_id else "")
+
+
+def _accept_after_intake(request, event: Event) -> None:
+    """登记后立即受理: accept now, or say why it did not happen (the event is registered either way)."""
+    if not event.category_id:
+        messages.warning(
+            request, "未立即受理：没有选择分类。受理时必须确定分类，请在本页选择分类（可参考分类建议）后点“受理”。"
+        )
+        return
+    try:
+        services.event_accept(event=event, actor=request.user)
+    except DomainError as exc:
+        messages.warning(request, f"未立即受理：{exc.message.rstrip('。')}。事件已登记，在待受理队列中。")
+
+
+@login_required
+@require_POST
 def classify_partial(request):
-    """htmx: the classifier's top-3 for the text typed so far, as clickable choices."""
+    """htmx POST: the classifier's top-3 for the text typed or pasted so far, as clickable choices.
+
+    POST, not GET: a long call note (hundreds of characters, each 9 bytes when percent-encoded) would not fit in
+    a URL that proxies accept."""
     if not has_action(request.user, "event.add"):
         raise Http404
-    text = request.GET.get("text", "") or request.POST.get("text", "")
+    text = request.POST.get("text", "")[:4000]
     return render(request, "events/partials/suggestions.html", {"suggestions": selectors.suggestions(text)})
 
 

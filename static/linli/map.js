@@ -35,7 +35,10 @@
       .then(function (r) { return r.ok ? r.json() : { features: [] }; })
       .then(function (geo) { drawBase(result, geo); return result; })
       .catch(function () { return result; });
-    function zoomClass() { el.classList.toggle("linli-map-far", map.getZoom() < 16.5); }
+    function zoomClass() {
+      el.classList.toggle("linli-map-far", map.getZoom() < 16.5);  // building numbers would crowd
+      el.classList.toggle("linli-map-very-far", map.getZoom() < 15.5);  // so would compound names
+    }
     map.on("zoomend", zoomClass);
     map.whenReady(zoomClass);
     return result;

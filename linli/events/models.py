@@ -195,29 +195,32 @@ class EventStatus(models.TextChoices):
     CLOSED = "closed", "已结案"
 
 
-# What a resident reads for each workflow state (see Event.resident_status): no 派遣/核查 jargon.
+# What a resident reads for each workflow state (see Event.resident_status): short plain words for the badge, and
+# one sentence on what happens next; no 派遣/核查 jargon.
 RESIDENT_STATUS = {
-    EventStatus.PENDING: "已收到，等待社区受理",
-    EventStatus.ACCEPTED: "社区已受理，正在安排人员",
+    EventStatus.PENDING: "待社区受理",
+    EventStatus.ACCEPTED: "已受理",
     EventStatus.REJECTED: "未受理",
-    EventStatus.MERGED: "已与同一问题合并处理",
-    EventStatus.DISPATCHED: "已安排人员处理",
+    EventStatus.MERGED: "已合并处理",
+    EventStatus.DISPATCHED: "已派人处理",
     EventStatus.PROCESSING: "处理中",
     EventStatus.SUSPENDED: "暂停处理",
-    EventStatus.RESOLVED: "已处理，社区核查中",
+    EventStatus.RESOLVED: "已处理，核查中",
     EventStatus.CLOSED: "已结案",
 }
 RESIDENT_STATUS_HINT = {
-    "已收到，等待社区受理": "社区工作人员会查看您反映的问题并受理。",
-    "社区已受理，正在安排人员": "社区正在确定由谁来处理。",
+    "待社区受理": "已收到您反映的问题，社区工作人员会尽快查看并受理。",
+    "已受理": "社区已受理，正在安排处理人员。",
     "未受理": "原因见下方“办理进度”。",
-    "已安排人员处理": "处理人员会尽快到场。",
+    "已合并处理": "与其他居民反映的同一问题一起处理，结果会一并告诉您。",
+    "已派人处理": "已安排处理人员，会尽快到场。",
     "处理中": "处理人员正在处理。",
     "返工处理中": "上次的处理结果没有通过，处理人员正在重新处理。",
     "暂停处理": "暂停的原因见下方“办理进度”，恢复后继续处理。",
-    "已处理，社区核查中": "处理人员已报告处理完毕，社区正在核实结果。",
-    "已办结，等您评价": "请在下方评价处理结果；不满意时社区会回访。",
-    "您不满意，社区将回访": "社区会联系您了解情况，必要时重新处理。",
+    "已处理，核查中": "处理人员已报告处理完毕，社区正在核实结果。",
+    "已办结，待您评价": "请在下方评价处理结果；不满意时社区会回访。",
+    "已办结": "感谢您的评价，即将结案。",
+    "待社区回访": "您对结果不满意，社区会联系您了解情况，必要时重新处理。",
     "已结案": "感谢您的参与。",
 }
 
@@ -491,9 +494,9 @@ class Event(models.Model):
         if self.status in (s.DISPATCHED, s.PROCESSING) and self.rework_count:
             return "返工处理中"
         if self.status == s.VERIFIED:
-            return "已办结，等您评价" if not self.rating else "已办结，即将结案"
+            return "已办结，待您评价" if not self.rating else "已办结"
         if self.needs_revisit and self.status != s.CLOSED:
-            return "您不满意，社区将回访"
+            return "待社区回访"
         return RESIDENT_STATUS.get(self.status, self.get_status_display())
 
     @property

@@ -52,7 +52,7 @@ def test_event_loop_end_to_end(browser_world, live_server, browser, shot, tmp_pa
     resident.wait_for_url("**/m/events/*/")
     event = Event.objects.get()
     assert event.photos.count() == 1 and event.house == world.house_a
-    assert resident.get_by_test_id("my-status").inner_text() == "已收到，等待社区受理"
+    assert resident.get_by_test_id("my-status").inner_text() == "待社区受理"
     shot(resident, "events-02-resident-report-submitted")
 
     # 2. Community staff accept (choosing the category) and dispatch by the rules.

@@ -95,9 +95,9 @@ def test_rework_after_unsatisfied_rating_tells_the_resident(world, open_event, d
 
 def test_plain_status_words_for_residents(world, open_event, login):
     e = open_event()
-    assert e.resident_status == "已收到，等待社区受理"
+    assert e.resident_status == "待社区受理"
     page = login(world.users["resident"]).get(reverse("events:my_events")).content.decode()
-    assert "已收到，等待社区受理" in page and "待受理" not in page.replace("等待社区受理", "")
+    assert "待社区受理" in page and "待受理" not in page
 
 
 def test_staff_reveal_the_reporters_phone_with_a_reason_and_a_record(world, open_event, login):

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.models import AuditLog, ObjectChange, Region
@@ -134,7 +135,13 @@ class RegionDetailView(ObjectDetailView):
             restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300]
         )
         context["buildings"] = [b for b in buildings if b.grid_id == region.pk]
+        community = region if region.level.code == "community" else None
+        if community is None:
+            above = Region.objects.get_ancestors(region).select_related("level")
+            community = next((a for a in above if a.level.code == "community"), None)
         context["map_data"] = {
+            # The own-geometry base (compounds, building footprints) of the community the region is in.
+            "base": reverse("housing:base_map", args=[community.pk]) if community is not None else None,
             "boundary": region.boundary,
             "children": [c.boundary for c in context["children"] if c.boundary],
             "center": [float(region.lat), float(region.lng)] if region.lat is not None else None,

@@ -103,3 +103,14 @@ def test_tile_settings_reach_the_page_and_the_csp(world, login, settings):
     assert tile_config()["crs"] == "gcj02"
     settings.MAP_TILES, settings.MAP_TIANDITU_KEY = "tianditu", ""
     assert tile_config()["kind"] == "none"  # no key, no tiles: the own-geometry base
+
+
+def test_draw_outlines_fills_in_missing_geometry_and_keeps_drawn_outlines(world, jinxiu):
+    from linli.housing.models import Building, Compound
+
+    drawn = Compound.objects.get(name="锦绣小区").boundary
+    assert housing_services.draw_outlines(community=world.community) >= 3
+    b1 = Building.objects.get(pk=world.house_a.building_id)
+    assert len(b1.footprint) == 4 and place_at_point(26.2455, 105.9315).building == b1
+    assert Compound.objects.get(name="锦绣小区").boundary == drawn
+    assert Compound.objects.get(name="彩虹花园").boundary  # the hull of 3栋's footprint, grown

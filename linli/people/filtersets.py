@@ -108,10 +108,16 @@ class VisitFilterSet(ScopedFilterSet):
     grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
     kind = django_filters.ChoiceFilter(choices=Visit.Kind.choices, label="方式")
     since = django_filters.DateFilter(
-        field_name="visited_on", lookup_expr="gte", label="起始日期", widget=DateInput(attrs={"type": "date"})
+        field_name="visited_on",
+        lookup_expr="gte",
+        label="起始日期",
+        widget=DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     until = django_filters.DateFilter(
-        field_name="visited_on", lookup_expr="lte", label="截止日期", widget=DateInput(attrs={"type": "date"})
+        field_name="visited_on",
+        lookup_expr="lte",
+        label="截止日期",
+        widget=DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     follow_up_needed = django_filters.BooleanFilter(label="需要跟进")
 

@@ -67,7 +67,7 @@ class PersonEditForm(PersonForm):
 class VisitForm(forms.Form):
     """走访记录: what the grid worker saw and heard, with photos from the phone's camera."""
 
-    visited_on = forms.DateField(label="走访日期", widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label="走访日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     kind = forms.ChoiceField(label="方式", choices=[])
     notes = forms.CharField(
         label="走访情况",

@@ -14,7 +14,11 @@ from linli.people.models import Residency, Visit
 @transaction.atomic
 def event_from_visit(*, visit: Visit, actor: User, text: str = "", category_code: str | None = None) -> Event:
     """Open a patrol event about what a visit found, and link it to the visit; a visit opens at most one event."""
-    locked = Visit.objects.select_for_update().select_related("person", "household__house", "region").get(pk=visit.pk)
+    locked = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("person", "household__house", "region")
+        .get(pk=visit.pk)
+    )
     if locked.event_id:
         raise ConflictError(f"该走访已转为事件 {locked.event_number}，请勿重复提交。")
     text = (text or "").strip() or _default_text(locked)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import django_filters
 from django.db.models import Q
-from django.forms import DateInput
+from django.forms import DateInput, Select
 from django.utils import timezone
 
 from linli.core.models import Region
@@ -119,7 +119,9 @@ class VisitFilterSet(ScopedFilterSet):
         label="截止日期",
         widget=DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
-    follow_up_needed = django_filters.BooleanFilter(label="需要跟进")
+    follow_up_needed = django_filters.BooleanFilter(
+        label="需要跟进", widget=Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
 
     class Meta:
         model = Visit

@@ -38,11 +38,12 @@ def workbench(request):
         for event in tasks:
             event.overdue = event.is_overdue(now)
             event.due_today = bool(event.due_at and timezone.localtime(event.due_at).date() == now.date())
-    due = []
+    due, overdue_count = [], 0
     if has_action(user, "visit.view"):
         due = people_selectors.with_due(
             people_selectors.visits_due(user=user, overdue_only=False)[:WORK_ROWS], user=user
         )
+        overdue_count = people_selectors.visits_due(user=user).count()
     today = timezone.localdate()
     buildings = []
     if has_action(user, "building.view"):
@@ -52,7 +53,7 @@ def workbench(request):
         "title": "今日工作",
         "tasks": tasks,
         "due": due,
-        "overdue_count": sum(1 for p in due if p.days_late is None or p.days_late > 0),
+        "overdue_count": overdue_count,
         "buildings": buildings,
         "today": today,
         "regions": [g.region for g in user.active_grants() if g.region_id],

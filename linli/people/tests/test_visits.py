@@ -253,3 +253,19 @@ def test_export_holds_exactly_the_permitted_rows(visit, cycles, login):
     assert any("张三" in row for row in rows(cycles.users["grid1"]))
     assert not any("张三" in row for row in rows(cycles.users["grid2"]))
     assert login(cycles.users["leader"]).get("/console/people/visits/", {"export": "xlsx"}).status_code == 403
+
+
+def test_demo_sets_cycles_and_recent_visits_that_leave_some_overdue(cycles):
+    from linli.people import demo
+
+    for i in range(40):
+        person = add_person(house=cycles.house_a, name=f"老人{i}", kind="family")
+        services.tag_assign(actor=None, person=person, tag=cycles.alone)
+    created = demo.build(2026)
+    assert created > 20
+    assert VisitCycle.objects.get(tag=cycles.alone).every_days == 7
+    assert VisitCycle.objects.get(tag=cycles.correction).every_days == 30
+    grid1 = cycles.users["grid1"]
+    overdue, everyone = len(_due_names(grid1)), len(_due_names(grid1, overdue_only=False))
+    assert 0 < overdue < everyone
+    assert Visit.objects.filter(visitor=grid1).exists()

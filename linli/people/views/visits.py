@@ -23,11 +23,11 @@ class VisitListView(ObjectListView):
     columns = [
         Column("走访日期", "visited_on", link=True, css="text-nowrap"),
         Column("走访对象", "target_name"),
-        Column("方式", "kind"),
+        Column("方式", "kind", css="text-nowrap"),
         Column("走访情况", "notes_short"),
         Column("跟进事项", "follow_up"),
         Column("转办事件", "event_number", css="font-monospace"),
-        Column("走访人", "visitor_name"),
+        Column("走访人", "visitor_name", css="text-nowrap"),
         Column("网格", "region.name"),
     ]
 

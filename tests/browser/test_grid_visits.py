@@ -81,8 +81,14 @@ def test_grid_worker_records_a_visit_on_a_phone_and_opens_an_event(browser_world
     assert _no_horizontal_scroll(page) <= 0
     shot(page, "grid-06-visit-history")
     page.get_by_test_id("visit-history").locator("a").first.click()
-    page.get_by_test_id("visit-photos").locator("img").wait_for()
-    assert page.evaluate("document.querySelector('[data-testid=visit-photos] img').naturalWidth") > 0
+    for _ in range(100):  # the photo is served (polled: the CSP forbids wait_for_function's eval)
+        if page.evaluate(
+            "(img => img.complete && img.naturalWidth)(document.querySelector('[data-testid=visit-photos] img'))"
+        ):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the visit photo did not load")
     shot(page, "grid-07-visit-detail")
     page.get_by_test_id("visit-open-event").click()
     page.wait_for_url("**/console/events/*/")

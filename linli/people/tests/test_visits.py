@@ -269,3 +269,17 @@ def test_demo_sets_cycles_and_recent_visits_that_leave_some_overdue(cycles):
     overdue, everyone = len(_due_names(grid1)), len(_due_names(grid1, overdue_only=False))
     assert 0 < overdue < everyone
     assert Visit.objects.filter(visitor=grid1).exists()
+
+
+def test_grid_worker_records_a_visit_to_the_whole_household_from_its_page(cycles, login):
+    household = Household.objects.get(householder=cycles.person_a)
+    c = login(cycles.users["grid1"])
+    assert "记录全户走访" in c.get(household.get_absolute_url()).content.decode()
+    r = c.post("/console/people/visits/add/", {"household": household.pk, "visited_on": timezone.localdate(),
+                                               "kind": "home", "notes": "全户走访，家里都好"})  # fmt: skip
+    visit = Visit.objects.get()
+    assert r.status_code == 302 and visit.person is None and visit.household == household
+    assert "张三户" in c.get(visit.get_absolute_url()).content.decode()
+    assert (
+        login(cycles.users["grid2"]).get("/console/people/visits/add/", {"household": household.pk}).status_code == 404
+    )

@@ -199,6 +199,7 @@ class HouseholdDetailView(ObjectDetailView):
         context["members"] = restrict(
             self.request.user, "person.view", Person.objects.filter(household=self.object)
         ).order_by("pk")
+        context["can_add_visit"] = has_action(self.request.user, "visit.add")
         return context
 
 

@@ -144,6 +144,14 @@ for _role in (Role.RESIDENT, Role.PARTY_MEMBER, Role.VOLUNTEER):
     ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {"correction.view", "correction.add", "consent.view"}
 
 
+# --- visits (走访记录): added by linli.people ----------------------------------------------------------------
+# Grid workers and community/street staff record and read visits in their scope; leaders read them.
+_VISIT_OFFICE = {"visit.view", "visit.add", "visit.export"}
+for _role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER, Role.GRID_WORKER):
+    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _VISIT_OFFICE
+ROLE_ACTIONS[Role.LEADER] = ROLE_ACTIONS[Role.LEADER] | {"visit.view"}
+
+
 def role_allows(role: str, action: str) -> bool:
     allowed = ROLE_ACTIONS.get(role, set())
     return "*" in allowed or action in allowed

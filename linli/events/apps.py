@@ -20,6 +20,7 @@ class EventsConfig(AppConfig):
         # A department or property company sees what was dispatched to it (or whistled to it);
         # a resident sees what they reported; everyone else by the place of the event.
         scoping.register("event", "events.Event", org=_org_events, own=lambda user: Q(reporter_user=user))
+        register_menu("工作台", MenuItem("今日工作（手机）", "events:workbench", "event.handle"))
         register_menu("事件", MenuItem("受理派遣", "events:event_queue", "event.dispatch"))
         register_menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))
         register_menu("事件", MenuItem("全部事件", "events:event_list", "event.view"))

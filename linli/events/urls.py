@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from linli.events.api.views import ClassifyView
 from linli.events.open311 import views as open311
-from linli.events.views import console, resident
+from linli.events.views import console, resident, workbench
 
 F = r"\.(?P<fmt>xml|json)$"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("console/events/inbox/", console.inbox, name="inbox"),
     path("console/events/inbox/read/", console.inbox_read, name="inbox_read_all"),
     path("console/events/inbox/<int:pk>/read/", console.inbox_read, name="inbox_read"),
+    path("console/m/", workbench.workbench, name="workbench"),
+    path("console/events/from-visit/<int:pk>/", workbench.visit_open_event, name="visit_open_event"),
     path("console/events/<int:pk>/", console.event_detail, name="event_detail"),
     path("console/events/<int:pk>/act/<slug:action>/", console.event_act, name="event_act"),
     path("console/events/<int:pk>/reporter-phone/", console.reveal_reporter_phone, name="reveal_reporter_phone"),

@@ -38,3 +38,8 @@ class PeopleConfig(AppConfig):
         scoping.register("tagassignment", "people.TagAssignment")
         scoping.register("entity", "people.Entity")
         scoping.register("place", "people.Place")
+        scoping.register("visit", "people.Visit")
+        from linli.core.navigation import MenuItem, register_menu
+
+        register_menu("人口", MenuItem("走访记录", "people:visit_list", "visit.view"))
+        register_menu("人口", MenuItem("走访提醒", "people:visit_overdue", "visit.view"))

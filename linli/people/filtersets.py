@@ -4,11 +4,12 @@ import datetime as dt
 
 import django_filters
 from django.db.models import Q
+from django.forms import DateInput, Select
 from django.utils import timezone
 
 from linli.core.models import Region
 from linli.core.scoping import max_tag_sensitivity, restrict
-from linli.people.models import Entity, Household, Person, Place, Tag
+from linli.people.models import Entity, Household, Person, Place, Tag, Visit
 
 
 def _regions(request):
@@ -100,3 +101,31 @@ class PlaceFilterSet(EntityFilterSet):
     class Meta:
         model = Place
         fields = ["name", "kind", "grid"]
+
+
+class VisitFilterSet(ScopedFilterSet):
+    name = django_filters.CharFilter(field_name="person__name", lookup_expr="startswith", label="姓名")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    kind = django_filters.ChoiceFilter(choices=Visit.Kind.choices, label="方式")
+    since = django_filters.DateFilter(
+        field_name="visited_on",
+        lookup_expr="gte",
+        label="起始日期",
+        widget=DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="visited_on",
+        lookup_expr="lte",
+        label="截止日期",
+        widget=DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    follow_up_needed = django_filters.BooleanFilter(
+        label="需要跟进", widget=Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+    )
+
+    class Meta:
+        model = Visit
+        fields = ["name", "grid", "kind", "since", "until", "follow_up_needed"]
+
+    def filter_grid(self, qs, name, value):
+        return qs.filter(region_path__startswith=value.path) if value else qs

@@ -62,3 +62,25 @@ class PersonCreateForm(PersonForm):
 
 class PersonEditForm(PersonForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class VisitForm(forms.Form):
+    """走访记录: what the grid worker saw and heard, with photos from the phone's camera."""
+
+    visited_on = forms.DateField(label="走访日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    kind = forms.ChoiceField(label="方式", choices=[])
+    notes = forms.CharField(
+        label="走访情况",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "身体、生活、居住安全、诉求……"}),
+    )
+    follow_up_needed = forms.BooleanField(label="需要跟进", required=False)
+    follow_up = forms.CharField(
+        label="跟进事项", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from linli.people.models import Visit
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Visit.Kind.choices

@@ -312,3 +312,107 @@ class Place(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("people:place_detail", args=[self.pk])
+
+
+# --- 走访 (visits): what a grid worker records every day -------------------------------------------------
+
+
+def visit_photo_path(instance, filename: str) -> str:
+    import uuid
+
+    return f"visits/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}.jpg"
+
+
+class VisitCycle(models.Model):
+    """How often a person with a tag must be visited (独居老人: every 7 days); configured by administrators."""
+
+    tag = models.OneToOneField(Tag, on_delete=models.CASCADE, related_name="visit_cycle", verbose_name="标签")
+    every_days = models.PositiveSmallIntegerField("走访周期（天）", help_text="两次走访之间最多相隔的天数")
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["every_days", "tag"]
+        verbose_name = "走访周期"
+        verbose_name_plural = "走访周期"
+        constraints = [models.CheckConstraint(condition=models.Q(every_days__gte=1), name="visitcycle_days_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.tag.name}：每 {self.every_days} 天"
+
+
+class Visit(models.Model):
+    """走访记录: a grid worker's visit to a person (or a whole household), with notes, photos and follow-up."""
+
+    class Kind(models.TextChoices):
+        HOME = "home", "入户走访"
+        PHONE = "phone", "电话随访"
+        VIDEO = "video", "视频随访"
+        MEET = "meet", "约见面谈"
+        OTHER = "other", "其他"
+
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="visits", verbose_name="走访对象"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.CASCADE, related_name="visits", verbose_name="户"
+    )
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属网格")
+    region_path = PathField(editable=False)
+    visitor = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="走访人"
+    )
+    visitor_name = models.CharField("走访人", max_length=50, blank=True)
+    visited_on = models.DateField("走访日期")
+    kind = models.CharField("方式", max_length=8, choices=Kind.choices, default=Kind.HOME)
+    notes = models.TextField("走访情况", max_length=2000)
+    follow_up_needed = models.BooleanField("需要跟进", default=False)
+    follow_up = models.CharField("跟进事项", max_length=500, blank=True)
+    # The event opened from this visit (events sit above people, so a plain id and number, not a foreign key).
+    event_id = models.PositiveBigIntegerField("转办事件", null=True, blank=True, editable=False)
+    event_number = models.CharField("事件编号", max_length=20, blank=True, editable=False)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-visited_on", "-pk"]
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        indexes = [
+            models.Index(fields=["person", "visited_on"], name="visit_person_date"),
+            models.Index(fields=["household", "visited_on"], name="visit_household_date"),
+            models.Index(fields=["region_path", "visited_on"], name="visit_region_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False) | models.Q(household__isnull=False), name="visit_has_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visited_on:%Y-%m-%d} {self.get_kind_display()} · {self.target_name}"
+
+    @property
+    def notes_short(self) -> str:
+        return self.notes[:40] + ("…" if len(self.notes) > 40 else "")
+
+    @property
+    def target_name(self) -> str:
+        if self.person_id:
+            return self.person.name
+        return str(self.household) if self.household_id else ""
+
+    def get_absolute_url(self) -> str:
+        return reverse("people:visit_detail", args=[self.pk])
+
+
+class VisitPhoto(models.Model):
+    """A photo taken during a visit, re-encoded as JPEG (camera metadata such as GPS removed)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos", verbose_name="走访")
+    image = models.FileField("照片", upload_to=visit_photo_path, max_length=200)
+    size = models.PositiveIntegerField("大小（字节）", default=0)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["visit", "pk"]
+        verbose_name = "走访照片"
+        verbose_name_plural = "走访照片"

@@ -1,5 +1,6 @@
 """Reads on people with their rules: scoped lists, tag visibility, and the one search box."""
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -130,3 +131,107 @@ def search(*, user, q: str) -> SearchResult:
     if not result.persons and not result.houses and not result.message:
         result.message = "没有找到匹配的人员或房屋。"
     return result
+
+
+# --- 走访 (visits) ----------------------------------------------------------------------------------------
+
+
+def visit_cycles(*, user) -> list:
+    """Active visit cycles on the tags the user may see, shortest first."""
+    from linli.people.models import VisitCycle
+
+    level = max_tag_sensitivity(user)
+    return list(
+        VisitCycle.objects.filter(active=True, tag__sensitivity__lte=level).select_related("tag").order_by("every_days")
+    )
+
+
+def visits_due(*, user, overdue_only: bool = True, region_path: str | None = None) -> QuerySet[Person]:
+    """Persons in scope who carry a tag with a visit cycle, annotated with their cycle and last visit.
+
+    ``cycle_days`` is the shortest cycle of the person's (visible) tags; ``last_visit`` the latest visit to the
+    person or to their household as a whole; ``due_on`` is computed by ``with_due``. One query: the last visit
+    is a correlated subquery on the (person, visited_on) index, and "overdue" is decided in the database by
+    comparing against one threshold date per distinct cycle length (there are only a handful).
+    """
+    from django.db.models import Min, OuterRef, Q, Subquery
+    from django.db.models.functions import Coalesce, Greatest
+
+    from linli.people.models import Visit
+
+    cycles = visit_cycles(user=user)
+    if not cycles or not has_visit_view(user):
+        return Person.objects.none()
+    tag_ids = [c.tag_id for c in cycles]
+    last_own = Visit.objects.filter(person=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    last_household = (
+        Visit.objects.filter(household=OuterRef("household_id"), person__isnull=True)
+        .order_by("-visited_on")
+        .values("visited_on")[:1]
+    )
+    qs = (
+        restrict(user, "person.view", Person.objects.filter(is_active=True, tag_assignments__tag_id__in=tag_ids))
+        .annotate(
+            cycle_days=Min("tag_assignments__tag__visit_cycle__every_days",
+                           filter=Q(tag_assignments__tag_id__in=tag_ids)),
+            last_own=Subquery(last_own),
+            last_household=Subquery(last_household),
+        )
+        .annotate(last_visit=Greatest(Coalesce("last_own", "last_household"), Coalesce("last_household", "last_own")))
+    )  # fmt: skip
+    if region_path:
+        qs = qs.filter(region_path__startswith=region_path)
+    if overdue_only:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        late = Q(last_visit__isnull=True)
+        for days in sorted({c.every_days for c in cycles}):
+            late |= Q(cycle_days=days, last_visit__lt=today - dt.timedelta(days=days))
+        qs = qs.filter(late)
+    return qs.select_related("region").order_by("last_visit", "cycle_days", "pk")
+
+
+def with_due(persons, *, user=None) -> list[Person]:
+    """Set ``due_on``, ``days_late`` and ``visible_cycle_tags`` on each person of a ``visits_due`` page."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    persons = list(persons)
+    cycles = {c.tag_id: c for c in visit_cycles(user=user)} if user is not None else {}
+    tags: dict[int, list] = {}
+    if cycles:
+        for row in TagAssignment.objects.filter(person__in=[p.pk for p in persons], tag_id__in=list(cycles)).order_by(
+            "tag__path"
+        ):
+            tags.setdefault(row.person_id, []).append(cycles[row.tag_id])
+    for person in persons:
+        last = person.last_visit
+        person.due_on = last + dt.timedelta(days=person.cycle_days) if last else None
+        person.days_late = (today - person.due_on).days if person.due_on else None
+        person.days_left = -person.days_late if person.days_late is not None else None
+        person.cycle_tags = tags.get(person.pk, [])
+    return persons
+
+
+def has_visit_view(user) -> bool:
+    from linli.core.scoping import has_action
+
+    return has_action(user, "visit.view")
+
+
+def visit_history(*, user, person: Person) -> QuerySet:
+    """Visits to a person and to their household as a whole, newest first, as far as the user may see."""
+    from django.db.models import Q
+
+    from linli.people.models import Visit
+
+    q = Q(person=person)
+    if person.household_id:
+        q |= Q(household_id=person.household_id, person__isnull=True)
+    return (
+        restrict(user, "visit.view", Visit.objects.filter(q))
+        .select_related("visitor")
+        .prefetch_related("photos")
+        .order_by("-visited_on", "-pk")
+    )

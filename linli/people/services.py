@@ -18,7 +18,18 @@ from linli.core.identity import id_birth_date, id_sex, normalise_text, parse_cre
 from linli.core.models import AuditLog, ObjectChange, Region, User
 from linli.core.scoping import require_in_region, restrict
 from linli.housing.models import House
-from linli.people.models import ETHNIC_GROUPS, Entity, Household, Person, Place, Residency, Tag, TagAssignment
+from linli.people.models import (
+    ETHNIC_GROUPS,
+    Entity,
+    Household,
+    Person,
+    Place,
+    Residency,
+    Tag,
+    TagAssignment,
+    Visit,
+    VisitPhoto,
+)
 
 _PINYIN_CACHE: dict[str, tuple[str, str]] = {}
 
@@ -432,3 +443,144 @@ def place_create(*, actor: User | None, name: str, kind: str, grid: Region, phon
     )
     audit.log_change(actor=actor, obj=place, action=ObjectChange.Action.CREATE, before=None)
     return place
+
+
+# --- 走访 (visits) ----------------------------------------------------------------------------------------
+
+MAX_VISIT_PHOTOS = 9
+MAX_VISIT_PHOTO_BYTES = 10 * 1024 * 1024
+VISIT_PHOTO_EDGE = 1920  # long edge after re-encoding: enough to read a meter or a crack, a few hundred KB
+VISIT_BACKDATE_DAYS = 30  # a visit may be entered late, but not months later
+
+
+def _visit_photo(upload) -> bytes:
+    """Re-encode an uploaded photo as JPEG: proves it is an image and drops camera metadata (GPS, device)."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    name = getattr(upload, "name", "") or "照片"
+    if upload.size > MAX_VISIT_PHOTO_BYTES:
+        raise DomainError(f"照片：“{name}”超过 10 MB", field="photos")
+    try:
+        upload.seek(0)
+        with Image.open(upload) as img:
+            img = ImageOps.exif_transpose(img)
+            img.thumbnail((VISIT_PHOTO_EDGE, VISIT_PHOTO_EDGE))
+            out = io.BytesIO()
+            img.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise DomainError(f"照片：“{name}”不是有效的图片（支持 JPG、PNG、WebP、GIF）", field="photos")
+    return out.getvalue()
+
+
+def _visit_region(person: Person | None, household: Household | None) -> Region | None:
+    if person is not None and person.region_id:
+        return person.region
+    if household is not None and household.house_id:
+        house = household.house
+        return house.household_unit if house.household_unit_id else house.building.grid
+    return None
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor: User | None,
+    person: Person | None = None,
+    household: Household | None = None,
+    visited_on: dt.date | None = None,
+    kind: str = "home",
+    notes: str,
+    follow_up_needed: bool = False,
+    follow_up: str = "",
+    photos=(),
+) -> Visit:
+    """Record a visit to a person (or a whole household) in the actor's scope, with up to 9 photos."""
+    from django.core.files.base import ContentFile
+
+    from linli.core.scoping import allows_in_region
+
+    if person is None and household is None:
+        raise DomainError("走访对象：请选择人员或户", field="person")
+    if person is not None and household is None and person.household_id:
+        household = person.household
+    today = timezone.localdate()
+    visited_on = visited_on or today
+    errors = []
+    if visited_on > today:
+        errors.append(("visited_on", "走访日期：不能晚于今天"))
+    elif visited_on < today - dt.timedelta(days=VISIT_BACKDATE_DAYS):
+        errors.append(("visited_on", f"走访日期：只能补录 {VISIT_BACKDATE_DAYS} 天内的走访"))
+    if kind not in Visit.Kind.values:
+        errors.append(("kind", f"方式：“{kind}”无效"))
+    notes = (notes or "").strip()
+    if len(notes) < 2:
+        errors.append(("notes", "走访情况：请写明看到和了解到的情况（至少 2 个字）"))
+    elif len(notes) > 2000:
+        errors.append(("notes", f"走访情况：不能超过 2000 字（现有 {len(notes)} 字）"))
+    follow_up = (follow_up or "").strip()
+    if follow_up_needed and not follow_up:
+        errors.append(("follow_up", "跟进事项：勾选了“需要跟进”，请写明要跟进什么"))
+    elif len(follow_up) > 500:
+        errors.append(("follow_up", "跟进事项：不能超过 500 字"))
+    photos = [p for p in photos if p]
+    encoded = []
+    if len(photos) > MAX_VISIT_PHOTOS:
+        errors.append(("photos", f"照片：最多 {MAX_VISIT_PHOTOS} 张"))
+    else:
+        for upload in photos:
+            try:
+                encoded.append(_visit_photo(upload))
+            except DomainError as exc:
+                errors.append(("photos", exc.message))
+    region = _visit_region(person, household)
+    if region is None:
+        errors.append(("person", "走访对象：该人员尚未登记所属网格或住址，无法记录走访"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    if actor is not None:
+        target_ok = (
+            restrict(actor, "person.view").filter(pk=person.pk).exists()
+            if person is not None
+            else restrict(actor, "household.view").filter(pk=household.pk).exists()
+        )
+        if not target_ok or not allows_in_region(actor, "visit.add", region):
+            raise DomainError("走访对象：不在您负责的范围内", field="person", code="forbidden")
+    visit = Visit.objects.create(
+        person=person,
+        household=household,
+        region=region,
+        region_path=region.path,
+        visitor=actor if actor is not None and actor.pk else None,
+        visitor_name=(actor.display_name if actor is not None else "系统")[:50],
+        visited_on=visited_on,
+        kind=kind,
+        notes=notes,
+        follow_up_needed=follow_up_needed,
+        follow_up=follow_up,
+    )
+    rows = []
+    for data in encoded:
+        row = VisitPhoto(visit=visit, size=len(data))
+        row.image.save("photo.jpg", ContentFile(data), save=False)
+        rows.append(row)
+    VisitPhoto.objects.bulk_create(rows)
+    audit.log_change(actor=actor, obj=visit, action=ObjectChange.Action.CREATE, before=None)
+    return visit
+
+
+@transaction.atomic
+def visit_link_event(*, actor: User | None, visit: Visit, event_id: int, event_number: str) -> Visit:
+    """Remember the event opened from a visit; a visit opens at most one event (compare-and-set)."""
+
+    if actor is not None and not restrict(actor, "visit.add").filter(pk=visit.pk).exists():
+        raise DomainError("走访记录：不在您负责的范围内", field="visit", code="forbidden")
+    before = audit.snapshot(visit)
+    if not Visit.objects.filter(pk=visit.pk, event_id__isnull=True).update(
+        event_id=event_id, event_number=event_number
+    ):
+        raise ConflictError(f"该走访已转为事件{visit.event_number and '：' + visit.event_number}，请勿重复提交。")
+    visit.event_id, visit.event_number = event_id, event_number
+    audit.log_change(actor=actor, obj=visit, action=ObjectChange.Action.UPDATE, before=before)
+    return visit

@@ -63,6 +63,11 @@ class PersonDetailView(ObjectDetailView):
             can_unmask=can(user, "person.unmask", person),
             can_change=can(user, "person.change", person),
             changes=changes_for(person)[:100] if self.request.GET.get("tab") == "history" else [],
+            can_view_visits=has_action(user, "visit.view"),
+            can_add_visit=has_action(user, "visit.add"),
+            visits=list(selectors.visit_history(user=user, person=person)[:100])
+            if self.request.GET.get("tab") == "visits"
+            else [],
         )
         return context
 
@@ -194,6 +199,7 @@ class HouseholdDetailView(ObjectDetailView):
         context["members"] = restrict(
             self.request.user, "person.view", Person.objects.filter(household=self.object)
         ).order_by("pk")
+        context["can_add_visit"] = has_action(self.request.user, "visit.add")
         return context
 
 

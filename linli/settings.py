@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
+from linli.demo_guard import allowed_hosts_from, demo_refusal
 from linli.keys import load_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +34,9 @@ HTTPS = env_bool("LINLI_HTTPS")
 DEMO_MODE = env_bool("LINLI_DEMO")
 
 SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or load_or_create_secret(VAR_DIR / "secret_key", 50)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+ALLOWED_HOSTS = allowed_hosts_from(os.environ)
+if DEMO_MODE and (_refusal := demo_refusal(https=HTTPS, allowed_hosts=ALLOWED_HOSTS)):
+    raise ImproperlyConfigured(_refusal)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

@@ -108,6 +108,8 @@ class User(AbstractUser):
     phone_masked = models.CharField("手机号", max_length=20, blank=True, editable=False)
     # Honoured only when settings.DEMO_MODE is on: lets demo staff skip TOTP on a laptop.
     otp_exempt = models.BooleanField("演示账号免二次验证", default=False)
+    # A generated initial password (linli_init) works once: the first session must replace it.
+    password_must_change = models.BooleanField("须修改初始密码", default=False)
 
     objects = LinliUserManager()
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("accounts/otp/", accounts.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", accounts.otp_setup, name="otp_setup"),
+    path("accounts/password/", accounts.password_change, name="password_change"),
     path("console/account/", accounts.console_account_security, name="account_security"),
     path("console/", console.home, name="console_home"),
     path("console/search/", console.search, name="search"),

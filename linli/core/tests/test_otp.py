@@ -46,7 +46,19 @@ def test_verified_owner_replaces_their_device_openly(world, client, enrolled, ap
     r = client.get("/accounts/otp/setup/")
     assert r.status_code == 200 and "更换身份验证器" in r.content.decode()
     new = TOTPDevice.objects.get(user=user, confirmed=False)
-    assert client.post("/accounts/otp/setup/", {"token": code_for(new)}).status_code == 302
+    TOTPDevice.objects.filter(pk=enrolled.pk).update(last_t=-1)  # as in a later 30-second window
+    # Full re-authentication: the password and a code of the current device, then the new device's code.
+    r = client.post(
+        "/accounts/otp/setup/",
+        {"password": "wrong-password", "current_token": code_for(enrolled), "token": code_for(new)},
+    )
+    assert r.status_code == 200 and "密码不正确" in r.content.decode()
+    assert TOTPDevice.objects.filter(pk=enrolled.pk).exists()
+    TOTPDevice.objects.filter(pk=enrolled.pk).update(last_t=-1)
+    r = client.post(
+        "/accounts/otp/setup/", {"password": PASSWORD, "current_token": code_for(enrolled), "token": code_for(new)}
+    )
+    assert r.status_code == 302
     assert list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True)) == [new.pk]
     row = AuditLog.objects.get(action=AuditLog.Action.OTP_REPLACE, target_id=str(user.pk))
     assert row.extra["removed"] == ["张的手机"]

@@ -6,8 +6,9 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -16,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.core import audit, selectors, services
 from linli.core.errors import DomainError
-from linli.core.forms import LoginForm, OTPTokenForm
+from linli.core.forms import LoginForm, OTPReplaceForm, OTPTokenForm
 from linli.core.middleware import otp_required
 from linli.core.models import AuditLog
 
@@ -63,7 +64,8 @@ def otp_setup(request):
     """Enrol a TOTP device: show the QR code, confirm with the first code.
 
     A user who already has a confirmed device may enrol another (replacing it) only from a session that
-    passed the second factor: the password alone never reaches a new secret. A lost device is reset by an
+    passed the second factor, and re-authenticates fully on the form (password and a code of the current
+    device): the password alone never reaches a new secret. A lost device is reset by an
     administrator (audited, with a reason), after which this page serves the first enrolment again.
     """
     has_confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
@@ -73,7 +75,10 @@ def otp_setup(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="默认设备", confirmed=False)
-    form = OTPTokenForm(request.POST or None)
+    if has_confirmed:
+        form = OTPReplaceForm(request.POST or None, user=request.user)
+    else:
+        form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.otp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
@@ -136,3 +141,23 @@ def console_account_security(request):
 @login_required(login_url="/accounts/login/?next=/m/account/")
 def resident_account_security(request):
     return _account_security(request, "core/resident/account_security.html", "core:resident_account_security")
+
+
+@login_required
+def password_change(request):
+    """Change one's password (required once after a generated initial password); staff pass TOTP first."""
+    if otp_required(request.user) and not request.user.is_verified():
+        return redirect(f"{_resolve('core:otp_verify')}?next={request.path}")
+    form = PasswordChangeForm(request.user, request.POST or None)
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "form-control"
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user.password_must_change:
+            user.password_must_change = False
+            user.save(update_fields=["password_must_change"])
+        update_session_auth_hash(request, user)
+        audit.record(actor=user, action=AuditLog.Action.OTHER, target=user, field="password", reason="修改密码")
+        messages.success(request, "密码已修改，原有接口令牌已全部吊销。")
+        return redirect("/")
+    return render(request, "core/password_change.html", {"form": form, "forced": request.user.password_must_change})

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from linli.core import services
 from linli.core.errors import DomainError
@@ -101,7 +102,9 @@ class LinliUserAdmin(UserAdmin):
     change_form_template = "admin/core/user/change_form.html"
 
     def get_urls(self):
-        extra = [path("<int:pk>/otp-reset/", self.admin_site.admin_view(self.otp_reset_view), name="core_user_otp_reset")]
+        extra = [
+            path("<int:pk>/otp-reset/", self.admin_site.admin_view(self.otp_reset_view), name="core_user_otp_reset")
+        ]
         return extra + super().get_urls()
 
     def otp_reset_view(self, request, pk: int):
@@ -116,7 +119,9 @@ class LinliUserAdmin(UserAdmin):
             except DomainError as e:
                 form.add_error("reason", e.message)
             else:
-                messages.success(request, f"已重置 {user} 的二次验证（移除 {count} 个设备），已记入访问记录并通知本人。")
+                messages.success(
+                    request, f"已重置 {user} 的二次验证（移除 {count} 个设备），已记入访问记录并通知本人。"
+                )
                 return redirect("admin:core_user_change", user.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -180,3 +185,14 @@ class ReadOnlyTOTPDeviceAdmin(ReadOnlyAdmin, TOTPDeviceAdmin):
 @admin.register(AccountNotice)
 class AccountNoticeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "message", "seen_at"]
+
+
+# API tokens: administrators see that they exist (owner, prefix, expiry), and never add one for someone else.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ReadOnlyAuthTokenAdmin(ReadOnlyAdmin):
+    list_display = ["user", "token_key", "created", "expiry"]
+    fields = ["user", "token_key", "created", "expiry"]
+    search_fields = ["user__username"]

@@ -152,7 +152,10 @@ def otp_device_confirm(*, user: User, device, token: str) -> bool:
             extra={"removed": [d.name for d in replaced], "device": device.name},
         )
         api_tokens_revoke_all(user=user, actor=user, why="更换二次验证设备")
-        account_notify(user=user, message="您的二次验证设备已更换，原设备不再可用，原有接口令牌已全部吊销。如非本人操作，请立即联系管理员。")
+        account_notify(
+            user=user,
+            message="您的二次验证设备已更换，原设备不再可用，原有接口令牌已全部吊销。如非本人操作，请立即联系管理员。",
+        )
     else:
         audit.record(actor=user, action=AuditLog.Action.OTP_ENROL, target=user, extra={"device": device.name})
     return True
@@ -201,9 +204,11 @@ def api_token_issue(*, user: User) -> tuple:
     AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     ttl = settings.API_TOKEN_TTL_STAFF if user.is_staff_role else settings.API_TOKEN_TTL_RESIDENT
     row, token = AuthToken.objects.create(user=user, expiry=ttl)
-    keep = AuthToken.objects.filter(user=user).order_by("-created").values_list("digest", flat=True)[
-        : settings.API_TOKEN_LIMIT_PER_USER
-    ]
+    keep = (
+        AuthToken.objects.filter(user=user)
+        .order_by("-created")
+        .values_list("digest", flat=True)[: settings.API_TOKEN_LIMIT_PER_USER]
+    )
     AuthToken.objects.filter(user=user).exclude(digest__in=list(keep)).delete()
     audit.record(
         actor=user, action=AuditLog.Action.TOKEN_ISSUE, target=user,

@@ -33,8 +33,8 @@ class Command(BaseCommand):
 
         from linli.demo_guard import demo_refusal
 
-        if refusal := demo_refusal(https=settings.HTTPS, allowed_hosts=settings.ALLOWED_HOSTS):
-            raise CommandError(refusal.replace("拒绝以演示模式启动", "拒绝装入演示数据", 1))
+        if refusal := demo_refusal(https=settings.HTTPS, allowed_hosts=settings.ALLOWED_HOSTS, loading=True):
+            raise CommandError(refusal)
         if Region.objects.exists():
             if if_empty:
                 self.stdout.write("库中已有区域数据，跳过演示数据生成。")

@@ -16,11 +16,19 @@ from linli.core import services
 from linli.core.models import RegionLevel, User
 from linli.core.roles import Role
 
-LEVELS = [("district", "区", 1), ("street", "街道", 2), ("community", "社区", 3), ("grid", "网格", 4), ("unit", "十联户", 5)]
+LEVELS = [
+    ("district", "区", 1),
+    ("street", "街道", 2),
+    ("community", "社区", 3),
+    ("grid", "网格", 4),
+    ("unit", "十联户", 5),
+]
 
 
 class Command(BaseCommand):
-    help = "初始化空的正式安装：区域层级和第一个系统管理员（随机密码只显示一次，首次登录须绑定动态验证码），不含演示数据"
+    help = (
+        "初始化空的正式安装：区域层级和第一个系统管理员（随机密码只显示一次，首次登录须绑定动态验证码），不含演示数据"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin", help="管理员用户名（默认 admin）")

@@ -50,7 +50,8 @@ class ObtainTokenView(APIView):
                 )
         row, token = services.api_token_issue(user=user)
         audit.record(actor=user, action=AuditLog.Action.LOGIN, target=user, extra={"channel": "api"})
-        return Response({"token": token, "user": user.username, "roles": sorted(user.roles()), "expiry": row.expiry})
+        answer = {"token": token, "user": user.username, "roles": sorted(user.roles()), "expiry": row.expiry}
+        return Response(TokenResponseSerializer(answer).data)
 
 
 class TokenListView(APIView):

@@ -3,6 +3,7 @@
 import re
 
 from axes.handlers.database import AxesDatabaseHandler
+from django.contrib.auth import password_validation
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -100,6 +101,16 @@ class UsernameOrPhoneBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule, worded in Chinese (Django's zh-hans catalogue lacks the current wording)."""
+
+    def get_error_message(self):
+        return f"密码太短：至少需要 {self.min_length} 个字符。"
+
+    def get_help_text(self):
+        return f"密码至少需要 {self.min_length} 个字符。"
 
 
 class StaffPasswordLengthValidator:

@@ -114,3 +114,17 @@ def test_owner_revokes_tokens_on_the_console_and_resident_pages(world, api, logi
     other = obtain(api, "outsider")["token"]
     staff.post("/console/account/", {"revoke": AuthToken.objects.get(user=world.users["outsider"]).token_key})
     assert bearer(api, other).get("/api/v1/auth/tokens").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_resident_changing_the_password_on_the_page_ends_their_tokens(world, api, login):
+    token = obtain(api, "resident")["token"]
+    c = login(world.users["resident"])
+    r = c.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "x7", "new_password2": "x7"})
+    assert r.status_code == 200 and "密码太短：至少需要 8 个字符" in r.content.decode()
+    assert bearer(api, token).get("/api/v1/auth/tokens").status_code == 200
+    new = "another-long-password-2026"
+    r = c.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert r.status_code == 302
+    assert bearer(api, token).get("/api/v1/auth/tokens").status_code == 401
+    assert c.get("/m/account/").status_code == 200  # this session goes on

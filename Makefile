@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg test-browser lint install demo bench clean
+.PHONY: run init serve test test-pg test-browser lint install demo bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,19 @@ run: $(STAMP)
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py linli_demo --if-empty
 	LINLI_DEMO=1 $(PY) -m linli.serve --port $(PORT)
+
+# Production path: an empty installation (no demo data, no demo mode). `make init` once, then `make serve`
+# behind a TLS proxy; see docs/deploy.md.
+init: $(STAMP)
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py linli_init
+
+serve: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) -m linli.serve --port $(PORT)
 
 test: $(STAMP)
 	LINLI_TESTING=1 $(PY) -m pytest -m "not browser" -n 2 -q

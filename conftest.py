@@ -33,15 +33,20 @@ def login(client, settings):
 
 @pytest.fixture
 def api(db):
-    """An API client authenticated with a token, as other systems use the API."""
-    from rest_framework.authtoken.models import Token
+    """An API client authenticated with a token (hashed, expiring: django-rest-knox), as other systems use the API."""
+    from datetime import timedelta
+
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
+
+    tokens: dict[int, str] = {}
 
     def _api(user=None):
         c = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if user.pk not in tokens or not AuthToken.objects.filter(user=user).exists():
+                tokens[user.pk] = AuthToken.objects.create(user=user, expiry=timedelta(hours=1))[1]
+            c.credentials(HTTP_AUTHORIZATION=f"Token {tokens[user.pk]}")
         return c
 
     return _api

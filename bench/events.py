@@ -32,6 +32,7 @@ Only 127.0.0.1 is ever contacted, every loop is bounded, and the server is stopp
 """
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -513,7 +514,7 @@ def main():
         recreate_database(args.db)
     setup_django(args.db, var_dir)
     from django.db import connection
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from linli.core.models import Region, User
     from linli.events.models import Category, Event
@@ -529,7 +530,7 @@ def main():
         print(f"build: {time.perf_counter() - t:.0f}s")
     n = Event.objects.count()
     resident = User.objects.get(username="resident")
-    token, _ = Token.objects.get_or_create(user=resident)
+    _, token = AuthToken.objects.create(user=resident, expiry=dt.timedelta(hours=8))
     house = House.objects.filter(residencies__person__user=resident).first()
     codes = [c for c in Category.objects.filter(parent__isnull=False, active=True).values_list("code", flat=True)
              if c not in PRIVATE_CODES]  # fmt: skip
@@ -540,7 +541,7 @@ def main():
     random.Random(7).shuffle(points)
     buildings = list(Building.objects.order_by("pk").values_list("pk", flat=True))
     print(f"\n== {n:,} events in the database ({len(grids)} grids) ==")
-    qpc = queries_per_create(house.pk, token.key, grids)
+    qpc = queries_per_create(house.pk, token, grids)
     print(f"queries     : {qpc['api']} per create through the API, {qpc['open311']} through Open311 (in-process, "
           f"counting BEGIN/COMMIT/SAVEPOINT)")  # fmt: skip
     env = dict(os.environ, DATABASE_URL=args.db, LINLI_VAR_DIR=var_dir, LINLI_DEMO="1")
@@ -548,7 +549,7 @@ def main():
     proc = start_gunicorn(args.port, env)
     try:
         if not args.skip_creates:
-            make = api_request(token.key, house.pk, buildings, points, codes)
+            make = api_request(token, house.pk, buildings, points, codes)
             drive(args.port, make, 600, args.warm, args.concurrency)  # warm both workers' caches, as in service
             res, wall, cpu = measured_drive(args.port, proc.pid, make, args.creates, args.seconds, args.concurrency)
             report_creates("API create  ", res, wall, (201,), args.concurrency, cpu)

@@ -18,6 +18,8 @@ dataio_api.register(router)
 
 urlpatterns = [
     path("auth/token", core_api.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/tokens", core_api.TokenListView.as_view(), name="api-token-list"),
+    path("auth/tokens/<str:token_id>", core_api.TokenDetailView.as_view(), name="api-token-detail"),
     path("search", people_api.SearchView.as_view(), name="api-search"),
     path("", include(router.urls)),
 ]

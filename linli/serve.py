@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+from linli.demo_guard import allowed_hosts_from, demo_refusal, env_on
+
 DEMO_LOGINS = [
     ("admin", "系统管理员"),
     ("auditor", "审计员"),
@@ -30,6 +32,10 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+    demo = env_on(env, "LINLI_DEMO")
+    if demo and (refusal := demo_refusal(https=env_on(env, "LINLI_HTTPS"), allowed_hosts=allowed_hosts_from(env))):
+        print(refusal, file=sys.stderr)
+        return 2
     password = env.get("LINLI_DEMO_PASSWORD", "linli-demo")
     bind = f"127.0.0.1:{args.port}"
     web = subprocess.Popen(
@@ -39,9 +45,10 @@ def main() -> int:
     )  # fmt: skip
     worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "1"], env=env)
     print(f"\n邻里 Linli 已启动：http://{bind}/   （控制台 /console/  居民端 /m/  接口文档 /api/docs/）")
-    print(f"演示账号（密码均为 {password}）：")
-    for username, role in DEMO_LOGINS:
-        print(f"  {username:<10} {role}")
+    if demo:
+        print(f"演示模式。演示账号（密码均为 {password}）：")
+        for username, role in DEMO_LOGINS:
+            print(f"  {username:<10} {role}")
     print("按 Ctrl+C 停止。\n", flush=True)
 
     def stop(*_):

@@ -9,7 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
+from linli.demo_guard import allowed_hosts_from, demo_refusal
 from linli.keys import load_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +34,9 @@ HTTPS = env_bool("LINLI_HTTPS")
 DEMO_MODE = env_bool("LINLI_DEMO")
 
 SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or load_or_create_secret(VAR_DIR / "secret_key", 50)
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+ALLOWED_HOSTS = allowed_hosts_from(os.environ)
+if DEMO_MODE and (_refusal := demo_refusal(https=HTTPS, allowed_hosts=ALLOWED_HOSTS)):
+    raise ImproperlyConfigured(_refusal)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -44,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -141,7 +145,7 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "linli.core.auth.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "linli.core.auth.StaffPasswordLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -150,11 +154,15 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# django-axes: lock a username+IP pair after 5 failures for 15 minutes, never forever, and answer
-# the same way whether or not the account exists.
+# django-axes: lock an account after 5 failures from anywhere, and an address after 30 failures over any
+# names, for 15 minutes, never forever; answer the same way whether or not the account exists. Failures
+# count on the account's identity (linli.core.auth.login_identity), not on how the name was typed.
 AXES_FAILURE_LIMIT = int(os.environ.get("LINLI_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LINLI_LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LINLI_LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "linli.core.auth.login_identity"
+AXES_HANDLER = "linli.core.auth.LoginAttemptHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "linli.core.auth.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
@@ -244,7 +252,7 @@ WHITENOISE_USE_FINDERS = True
 # --- API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "linli.core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["linli.core.api.permissions.ScopedPermission"],
@@ -255,6 +263,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "linli.core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
 }
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires. Staff tokens are short
+# (a working day), residents' longer (the resident app stays signed in). Changing the password or the TOTP
+# device revokes them all; owners list and revoke theirs at /api/v1/auth/tokens and on 账号安全.
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=8), "AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
+API_TOKEN_TTL_STAFF = timedelta(hours=int(os.environ.get("LINLI_API_TOKEN_STAFF_HOURS", "8")))
+API_TOKEN_TTL_RESIDENT = timedelta(days=int(os.environ.get("LINLI_API_TOKEN_RESIDENT_DAYS", "30")))
+API_TOKEN_LIMIT_PER_USER = 20
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Linli 邻里 API",
     "DESCRIPTION": "智慧社区治理平台接口：范围受控、可筛选、分页。Authorization: Token <token>",

@@ -1,11 +1,19 @@
 """Administration of configuration: regions, levels, organisations, users and grants; audit is read-only."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from linli.core import services
-from linli.core.models import AuditLog, Grant, ObjectChange, Organisation, Region, RegionLevel, User
+from linli.core.errors import DomainError
+from linli.core.models import AccountNotice, AuditLog, Grant, ObjectChange, Organisation, Region, RegionLevel, User
 
 admin.site.site_header = "邻里 · 系统管理"
 admin.site.site_title = "邻里系统管理"
@@ -91,6 +99,50 @@ class LinliUserAdmin(UserAdmin):
         ("时间", {"fields": ["last_login", "date_joined"]}),
     ]
     readonly_fields = ["phone_masked", "last_login", "date_joined"]
+    change_form_template = "admin/core/user/change_form.html"
+
+    def get_urls(self):
+        extra = [
+            path("<int:pk>/otp-reset/", self.admin_site.admin_view(self.otp_reset_view), name="core_user_otp_reset")
+        ]
+        return extra + super().get_urls()
+
+    def otp_reset_view(self, request, pk: int):
+        """Reset a user's second factor (lost phone): asks for a reason, audits it, tells the owner."""
+        if not request.user.is_superuser and not request.user.has_role("admin"):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=pk)
+        form = OTPResetForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                count = services.otp_reset(user=user, actor=request.user, reason=form.cleaned_data["reason"])
+            except DomainError as e:
+                form.add_error("reason", e.message)
+            else:
+                messages.success(
+                    request, f"已重置 {user} 的二次验证（移除 {count} 个设备），已记入访问记录并通知本人。"
+                )
+                return redirect("admin:core_user_change", user.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"重置二次验证：{user}",
+            "target": user,
+            "form": form,
+            "devices": TOTPDevice.objects.filter(user=user),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/core/user/otp_reset.html", context)
+
+
+class OTPResetForm(forms.Form):
+    reason = forms.CharField(
+        label="事由",
+        min_length=2,
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="例如：手机丢失，本人到社区核实身份后申请。事由记入访问记录，并告知账号本人。",
+        error_messages={"required": "请填写重置事由。", "min_length": "请填写事由（至少 2 个字）。"},
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -116,3 +168,31 @@ class ObjectChangeAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_name", "action", "target_type", "target_repr"]
     list_filter = ["action", "target_type"]
     search_fields = ["actor_name", "target_repr"]
+
+
+# TOTP devices: visible to administrators, never added, edited or deleted here. Replacing a device is done by its
+# owner after passing the second factor; a lost one is reset from the user's page (audited, with a reason).
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class ReadOnlyTOTPDeviceAdmin(ReadOnlyAdmin, TOTPDeviceAdmin):
+    list_display = ["user", "name", "confirmed"]
+    fieldsets = [(None, {"fields": ["user", "name", "confirmed"]})]
+    actions = None
+
+
+@admin.register(AccountNotice)
+class AccountNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "message", "seen_at"]
+
+
+# API tokens: administrators see that they exist (owner, prefix, expiry), and never add one for someone else.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ReadOnlyAuthTokenAdmin(ReadOnlyAdmin):
+    list_display = ["user", "token_key", "created", "expiry"]
+    fields = ["user", "token_key", "created", "expiry"]
+    search_fields = ["user__username"]

@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "基础（区域、账号、权限、审计）"
 
     def ready(self):
-        from linli.core import scoping
+        from linli.core import scoping, signals
+
+        signals.connect()
 
         scoping.register("region", "core.Region", region_path="path")
         scoping.register("organisation", "core.Organisation")

@@ -39,6 +39,46 @@ class OTPTokenForm(forms.Form):
     )
 
 
+class OTPReplaceForm(OTPTokenForm):
+    """Replacing a confirmed device: full re-authentication (password + a code of the current device) first."""
+
+    password = forms.CharField(
+        label="当前密码",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"class": "form-control", "autocomplete": "current-password"}),
+    )
+    current_token = forms.RegexField(
+        label="原设备上的动态验证码",
+        regex=r"^\d{6}$",
+        error_messages={"invalid": "请输入 6 位数字验证码。"},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "class": "form-control"}
+        ),
+    )
+    field_order = ["password", "current_token", "token"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["token"].label = "新设备上的动态验证码"
+        self.fields["token"].widget.attrs.pop("autofocus", None)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("密码不正确。")
+        return password
+
+    def clean_current_token(self):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        code = self.cleaned_data["current_token"]
+        devices = TOTPDevice.objects.filter(user=self.user, confirmed=True)
+        if not any(d.verify_token(code) for d in devices):
+            raise forms.ValidationError("原设备的验证码不正确。")
+        return code
+
+
 class UnmaskForm(forms.Form):
     field = forms.ChoiceField(choices=[("id_number", "身份证号"), ("phone", "联系电话")], widget=forms.HiddenInput)
     reason = forms.CharField(

@@ -58,6 +58,8 @@ class SessionPolicyMiddleware:
                     return redirect(f"{reverse('core:login')}?expired=1&next={request.path}")
                 if otp_required(user) and not user.is_verified() and not request.path.startswith(OTP_FREE_PREFIXES):
                     return redirect(f"{reverse('core:otp_verify')}?next={request.path}")
+            if user.password_must_change and not request.path.startswith(OTP_FREE_PREFIXES):
+                return redirect(reverse("core:password_change"))
             if now - request.session.get("last_seen", 0) >= 30:  # do not write the session on every hit
                 request.session["last_seen"] = now
         return self.get_response(request)

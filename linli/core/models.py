@@ -108,6 +108,8 @@ class User(AbstractUser):
     phone_masked = models.CharField("手机号", max_length=20, blank=True, editable=False)
     # Honoured only when settings.DEMO_MODE is on: lets demo staff skip TOTP on a laptop.
     otp_exempt = models.BooleanField("演示账号免二次验证", default=False)
+    # A generated initial password (linli_init) works once: the first session must replace it.
+    password_must_change = models.BooleanField("须修改初始密码", default=False)
 
     objects = LinliUserManager()
 
@@ -197,6 +199,11 @@ class AuditLog(models.Model):
         LOGIN = "login", "登录"
         LOGIN_FAILED = "login_failed", "登录失败"
         GRANT = "grant", "授权变更"
+        OTP_ENROL = "otp_enrol", "启用二次验证"
+        OTP_REPLACE = "otp_replace", "更换二次验证设备"
+        OTP_RESET = "otp_reset", "重置二次验证"
+        TOKEN_ISSUE = "token_issue", "签发接口令牌"
+        TOKEN_REVOKE = "token_revoke", "吊销接口令牌"
         OTHER = "other", "其他"
 
     created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
@@ -228,6 +235,26 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("访问记录只能追加，不能删除")
+
+
+class AccountNotice(models.Model):
+    """A security message to an account's owner (second factor reset, tokens revoked), shown at next login.
+
+    It lives in ``core`` because the in-app inbox belongs to a higher layer (events) that core must not import.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_notices", verbose_name="用户")
+    message = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    seen_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "账号安全提醒"
+        verbose_name_plural = "账号安全提醒"
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ObjectChange(models.Model):

@@ -93,3 +93,136 @@ def user_create(
     user.save()
     audit.log_change(actor=actor, obj=user, action=ObjectChange.Action.CREATE, before=None)
     return user
+
+
+# --- second factor and API tokens -------------------------------------------------------------------
+
+
+def account_notify(*, user: User, message: str) -> None:
+    """Tell an account's owner about a change to their security (shown at next login and on 账号安全)."""
+    from linli.core.models import AccountNotice
+
+    AccountNotice.objects.create(user=user, message=message[:500])
+
+
+@transaction.atomic
+def account_notices_take(*, user: User) -> list:
+    """The owner's unseen security messages, marked seen (shown once at login; kept on 账号安全)."""
+    from django.utils import timezone
+
+    from linli.core.models import AccountNotice
+
+    notices = list(AccountNotice.objects.filter(user=user, seen_at__isnull=True).order_by("created_at"))
+    AccountNotice.objects.filter(pk__in=[n.pk for n in notices]).update(seen_at=timezone.now())
+    return notices
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User, actor: User | None, why: str) -> int:
+    """Revoke every API token of ``user`` (password or second factor changed, or the owner asked)."""
+    from knox.models import AuthToken
+
+    count, _ = AuthToken.objects.filter(user=user).delete()
+    if count:
+        audit.record(actor=actor, action=AuditLog.Action.TOKEN_REVOKE, target=user, reason=why, extra={"count": count})
+    return count
+
+
+@transaction.atomic
+def otp_device_confirm(*, user: User, device, token: str) -> bool:
+    """Confirm a new TOTP device with its first code; an earlier device is replaced openly, never silently.
+
+    The caller has checked that the session may enrol: a user with a confirmed device must have passed the
+    second factor in this session (see ``views.accounts.otp_setup``).
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not device.verify_token(token):
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    old = list(TOTPDevice.objects.filter(user=user).exclude(pk=device.pk))
+    replaced = [d for d in old if d.confirmed]
+    TOTPDevice.objects.filter(pk__in=[d.pk for d in old]).delete()
+    if replaced:
+        audit.record(
+            actor=user,
+            action=AuditLog.Action.OTP_REPLACE,
+            target=user,
+            extra={"removed": [d.name for d in replaced], "device": device.name},
+        )
+        api_tokens_revoke_all(user=user, actor=user, why="更换二次验证设备")
+        account_notify(
+            user=user,
+            message="您的二次验证设备已更换，原设备不再可用，原有接口令牌已全部吊销。如非本人操作，请立即联系管理员。",
+        )
+    else:
+        audit.record(actor=user, action=AuditLog.Action.OTP_ENROL, target=user, extra={"device": device.name})
+    return True
+
+
+@transaction.atomic
+def otp_reset(*, user: User, actor: User, reason: str) -> int:
+    """An administrator removes a user's TOTP devices (lost phone): audited with a reason; the owner is told.
+
+    The user enrols a new device at their next login; their API tokens are revoked, and sessions verified
+    with the old device lose that verification (django-otp no longer finds the device).
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("事由：请填写重置原因（至少 2 个字）", field="reason")
+    if not actor.has_role("admin"):
+        raise DomainError("只有系统管理员可以重置二次验证。")
+    devices = list(TOTPDevice.objects.filter(user=user))
+    TOTPDevice.objects.filter(user=user).delete()
+    audit.record(
+        actor=actor, action=AuditLog.Action.OTP_RESET, target=user, reason=reason,
+        extra={"removed": [d.name for d in devices]},
+    )  # fmt: skip
+    api_tokens_revoke_all(user=user, actor=actor, why="管理员重置二次验证")
+    account_notify(
+        user=user,
+        message=f"管理员 {actor.display_name} 重置了您的二次验证设备（事由：{reason}），请在下次登录时重新绑定；"
+        "原有接口令牌已全部吊销。如非您本人申请，请立即联系社区或系统管理员。",
+    )
+    return len(devices)
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> tuple:
+    """Issue an expiring API token (hashed at rest); staff get a short life, residents a longer one.
+
+    Returns ``(row, token)``: the token text exists only in this answer. Expired tokens of the user are
+    purged, and beyond ``API_TOKEN_LIMIT_PER_USER`` the oldest are revoked.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+    from knox.models import AuthToken
+
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    ttl = settings.API_TOKEN_TTL_STAFF if user.is_staff_role else settings.API_TOKEN_TTL_RESIDENT
+    row, token = AuthToken.objects.create(user=user, expiry=ttl)
+    keep = (
+        AuthToken.objects.filter(user=user)
+        .order_by("-created")
+        .values_list("digest", flat=True)[: settings.API_TOKEN_LIMIT_PER_USER]
+    )
+    AuthToken.objects.filter(user=user).exclude(digest__in=list(keep)).delete()
+    audit.record(
+        actor=user, action=AuditLog.Action.TOKEN_ISSUE, target=user,
+        extra={"token": row.token_key[:8], "expiry": row.expiry.isoformat()},
+    )  # fmt: skip
+    return row, token
+
+
+@transaction.atomic
+def api_token_revoke(*, user: User, token_id: str) -> None:
+    """The owner revokes one of their tokens; another user's token is 'not found', like a missing one."""
+    from knox.models import AuthToken
+
+    deleted, _ = AuthToken.objects.filter(user=user, token_key=token_id).delete()
+    if not deleted:
+        raise DomainError("没有找到该令牌（可能已过期或已吊销）。", code="not_found")
+    audit.record(actor=user, action=AuditLog.Action.TOKEN_REVOKE, target=user, extra={"token": token_id[:8]})

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout_view, name="logout"),
     path("accounts/otp/", accounts.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", accounts.otp_setup, name="otp_setup"),
+    path("accounts/password/", accounts.password_change, name="password_change"),
+    path("console/account/", accounts.console_account_security, name="account_security"),
     path("console/", console.home, name="console_home"),
     path("console/search/", console.search, name="search"),
     path("console/regions/", console.RegionListView.as_view(), name="region_list"),
@@ -15,4 +17,5 @@ urlpatterns = [
     path("console/audit/", console.AuditListView.as_view(), name="audit_list"),
     path("console/changes/", console.ChangeListView.as_view(), name="change_list"),
     path("m/", resident.home, name="resident_home"),
+    path("m/account/", accounts.resident_account_security, name="resident_account_security"),
 ]

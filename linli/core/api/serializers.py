@@ -36,6 +36,24 @@ class TokenRequestSerializer(serializers.Serializer):
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="只显示这一次；服务器只保存其摘要")
     user = serializers.CharField()
     roles = serializers.ListField(child=serializers.CharField())
+    expiry = serializers.DateTimeField(help_text="过期时间：工作人员 8 小时，居民 30 天")
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of the owner's API tokens: never the token itself, only its first characters."""
+
+    id = serializers.CharField(source="token_key", help_text="令牌编号（令牌的前 15 个字符），用于吊销")
+    prefix = serializers.SerializerMethodField(help_text="令牌开头 8 个字符，便于辨认")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField()
+    current = serializers.SerializerMethodField(help_text="是否为本次请求所用的令牌")
+
+    def get_prefix(self, obj) -> str:
+        return obj.token_key[:8]
+
+    def get_current(self, obj) -> bool:
+        auth = getattr(self.context.get("request"), "auth", None)
+        return getattr(auth, "digest", None) == obj.digest

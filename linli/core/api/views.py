@@ -2,15 +2,20 @@ from django.contrib.auth import authenticate
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from linli.core import audit
+from linli.core import audit, selectors, services
 from linli.core.api.base import ScopedReadOnlyViewSet
-from linli.core.api.serializers import RegionSerializer, TokenRequestSerializer, TokenResponseSerializer
+from linli.core.api.serializers import (
+    ApiTokenSerializer,
+    RegionSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+from linli.core.errors import DomainError
 from linli.core.filtersets import RegionFilterSet
 from linli.core.middleware import otp_required
 from linli.core.models import AuditLog, Region
@@ -43,9 +48,31 @@ class ObtainTokenView(APIView):
                 return Response(
                     {"detail": "工作人员账号需要有效的动态验证码（otp）。"}, status=status.HTTP_400_BAD_REQUEST
                 )
-        token, _ = Token.objects.get_or_create(user=user)
+        row, token = services.api_token_issue(user=user)
         audit.record(actor=user, action=AuditLog.Action.LOGIN, target=user, extra={"channel": "api"})
-        return Response({"token": token.key, "user": user.username, "roles": sorted(user.roles())})
+        answer = {"token": token, "user": user.username, "roles": sorted(user.roles()), "expiry": row.expiry}
+        return Response(TokenResponseSerializer(answer).data)
+
+
+class TokenListView(APIView):
+    """The caller's own API tokens (never the token text): what works, since when, until when."""
+
+    @extend_schema(responses={200: ApiTokenSerializer(many=True)}, tags=["auth"])
+    def get(self, request):
+        rows = selectors.api_tokens_of(user=request.user)
+        return Response(ApiTokenSerializer(rows, many=True, context={"request": request}).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of the caller's tokens; someone else's answers 404 like a missing one."""
+
+    @extend_schema(responses={204: None}, tags=["auth"])
+    def delete(self, request, token_id: str):
+        try:
+            services.api_token_revoke(user=request.user, token_id=token_id)
+        except DomainError as e:
+            return Response({"detail": e.message}, status=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RegionViewSet(ScopedReadOnlyViewSet):

@@ -6,16 +6,18 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from linli.core import audit
-from linli.core.forms import LoginForm, OTPTokenForm
+from linli.core import audit, selectors, services
+from linli.core.errors import DomainError
+from linli.core.forms import LoginForm, OTPReplaceForm, OTPTokenForm
 from linli.core.middleware import otp_required
 from linli.core.models import AuditLog
 
@@ -33,6 +35,8 @@ def login_view(request):
         user = form.get_user()
         login(request, user, backend="linli.core.auth.UsernameOrPhoneBackend")
         audit.record(actor=user, action=AuditLog.Action.LOGIN, target=user)
+        for notice in services.account_notices_take(user=user):
+            messages.warning(request, notice.message)
         if otp_required(user):
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = "core:otp_verify" if has_device else "core:otp_setup"
@@ -57,18 +61,28 @@ def logout_view(request):
 
 @login_required
 def otp_setup(request):
-    """Enrol a TOTP device: show the QR code, confirm with the first code."""
+    """Enrol a TOTP device: show the QR code, confirm with the first code.
+
+    A user who already has a confirmed device may enrol another (replacing it) only from a session that
+    passed the second factor, and re-authenticates fully on the form (password and a code of the current
+    device): the password alone never reaches a new secret. A lost device is reset by an
+    administrator (audited, with a reason), after which this page serves the first enrolment again.
+    """
+    has_confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    if has_confirmed and not request.user.is_verified():
+        messages.info(request, "您的账号已绑定身份验证器，请先输入动态验证码；如设备丢失，请联系系统管理员重置。")
+        return redirect(f"{_resolve('core:otp_verify')}?next={_next_url(request, '/')}")
     device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=request.user, name="默认设备", confirmed=False)
-    form = OTPTokenForm(request.POST or None)
+    if has_confirmed:
+        form = OTPReplaceForm(request.POST or None, user=request.user)
+    else:
+        form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=request.user).exclude(pk=device.pk).delete()
+        if services.otp_device_confirm(user=request.user, device=device, token=form.cleaned_data["token"]):
             otp_login(request, device)
-            messages.success(request, "二次验证已启用。")
+            messages.success(request, "二次验证设备已更换。" if has_confirmed else "二次验证已启用。")
             return redirect(_next_url(request, "/"))
         form.add_error("token", "验证码不正确，请核对手机时间后重试。")
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
@@ -76,7 +90,8 @@ def otp_setup(request):
     image.save(buffer)
     svg = base64.b64encode(buffer.getvalue()).decode()
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "core/otp_setup.html", {"form": form, "qr_svg": svg, "secret": secret})
+    context = {"form": form, "qr_svg": svg, "secret": secret, "replacing": has_confirmed}
+    return render(request, "core/otp_setup.html", context)
 
 
 @login_required
@@ -93,3 +108,56 @@ def otp_verify(request):
         audit.record(actor=request.user, action=AuditLog.Action.LOGIN_FAILED, target=request.user, extra={"otp": True})
         form.add_error("token", "验证码不正确。")
     return render(request, "core/otp_verify.html", {"form": form})
+
+
+def _account_security(request, template: str, url_name: str):
+    """账号安全: the owner's second factor, API tokens (revocable) and security messages."""
+    if request.method == "POST":
+        token_id = request.POST.get("revoke", "")
+        try:
+            if token_id == "all":
+                count = services.api_tokens_revoke_all(user=request.user, actor=request.user, why="本人吊销全部令牌")
+                messages.success(request, f"已吊销全部 {count} 个接口令牌。")
+            else:
+                services.api_token_revoke(user=request.user, token_id=token_id)
+                messages.success(request, f"已吊销令牌 {token_id[:8]}…，使用它的程序需要重新登录。")
+        except DomainError as e:
+            messages.error(request, e.message)
+        return redirect(url_name)
+    context = {
+        "tokens": selectors.api_tokens_of(user=request.user),
+        "notices": selectors.account_notices_of(user=request.user),
+        "devices": TOTPDevice.objects.filter(user=request.user, confirmed=True),
+        "otp_required": otp_required(request.user),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def console_account_security(request):
+    return _account_security(request, "core/console/account_security.html", "core:account_security")
+
+
+@login_required(login_url="/accounts/login/?next=/m/account/")
+def resident_account_security(request):
+    return _account_security(request, "core/resident/account_security.html", "core:resident_account_security")
+
+
+@login_required
+def password_change(request):
+    """Change one's password (required once after a generated initial password); staff pass TOTP first."""
+    if otp_required(request.user) and not request.user.is_verified():
+        return redirect(f"{_resolve('core:otp_verify')}?next={request.path}")
+    form = PasswordChangeForm(request.user, request.POST or None)
+    for field in form.fields.values():
+        field.widget.attrs["class"] = "form-control"
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        if user.password_must_change:
+            user.password_must_change = False
+            user.save(update_fields=["password_must_change"])
+        update_session_auth_hash(request, user)
+        audit.record(actor=user, action=AuditLog.Action.OTHER, target=user, field="password", reason="修改密码")
+        messages.success(request, "密码已修改，原有接口令牌已全部吊销。")
+        return redirect("/")
+    return render(request, "core/password_change.html", {"form": form, "forced": request.user.password_must_change})

@@ -29,6 +29,12 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="库中已有区域数据时跳过，不报错")
 
     def handle(self, *args, persons, seed, if_empty, **options):
+        from django.conf import settings
+
+        from linli.demo_guard import demo_refusal
+
+        if refusal := demo_refusal(https=settings.HTTPS, allowed_hosts=settings.ALLOWED_HOSTS, loading=True):
+            raise CommandError(refusal)
         if Region.objects.exists():
             if if_empty:
                 self.stdout.write("库中已有区域数据，跳过演示数据生成。")

@@ -112,7 +112,8 @@ def test_messy_ledger_goes_in_without_hand_editing(world):
 
 
 def test_id_stored_as_a_number_is_refused_with_the_lost_digits_named(world):
-    number = ids(1)[0]
+    # Excel can only turn an all-digit ID into a number: skip the ones whose check digit is X.
+    number = next(n for n in iter(lambda: ids(1)[0], None) if n[-1] != "X")
     rows = [["姓名", "身份证号", "房号", "楼栋", "单元"], ["周九", float(number), "501", "3", "2"]]
     batch = run(world.users["grid1"], xlsx(rows))
     [message] = problems(batch)

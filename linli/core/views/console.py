@@ -9,7 +9,9 @@ from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
+from linli.core.home import home_cards
 from linli.core.models import AuditLog, ObjectChange, Region
+from linli.core.permissions import requires
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.people.models import Tag
@@ -34,7 +36,14 @@ def home(request):
     breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
     tags = {t.pk: t for t in Tag.objects.filter(pk__in=[row["tag"] for row in figures["groups"]])}
     groups = [dict(row, tag=tags[row["tag"]]) for row in figures["groups"] if row["tag"] in tags]
-    context = {"cards": figures["cards"], "regions": regions, "breakdown": breakdown, "groups": groups}
+    context = {
+        "work_cards": home_cards(user),
+        "cards": figures["cards"],
+        "regions": regions,
+        "organisations": [g.organisation for g in user.active_grants() if g.organisation_id],
+        "breakdown": breakdown,
+        "groups": groups,
+    }
     return render(request, "core/console/home.html", context)
 
 
@@ -88,6 +97,7 @@ def _home_figures(user, regions: list[Region]) -> dict:
 
 
 @login_required
+@requires("person.view")
 def search(request):
     from linli.people.selectors import search as people_search
 

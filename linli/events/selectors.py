@@ -391,6 +391,7 @@ def grids_for(user) -> QuerySet[Region]:
 
 
 AREA_DAYS = 30
+HOME_TASKS = 6
 
 
 def home_cards(user) -> list:
@@ -403,11 +404,12 @@ def home_cards(user) -> list:
     """
     from django.urls import reverse
 
-    from linli.core.home import HomeCard
+    from linli.core.home import HomeCard, HomeList, HomeListRow
     from linli.core.scoping import has_action
+    from linli.core.timefmt import local_display
     from linli.core.views.generic import COUNT_CAP
 
-    cards: list[HomeCard] = []
+    cards: list[HomeCard | HomeList] = []
     now = timezone.now()
 
     def shown(n: int) -> str | int:
@@ -422,6 +424,17 @@ def home_cards(user) -> list:
             HomeCard("超时待办", shown(counts["overdue"]), f"{url}?overdue=true", "已过办理时限",
                      "danger" if counts["overdue"] else "")
         )  # fmt: skip
+        first = tasks.order_by(F("due_at").asc(nulls_last=True), "pk")[:HOME_TASKS]
+        rows = [
+            HomeListRow(
+                f"{e.title}（{e.category.name if e.category_id else '待分类'}）",
+                e.get_absolute_url(),
+                f"时限 {local_display(e.due_at)}" if e.due_at else "",
+                "danger" if e.due_at and e.due_at < now else "",
+            )
+            for e in first
+        ]
+        cards.append(HomeList("待办任务（按时限）", rows, url, "没有待办任务"))
     org_scoped = any(g.organisation_id for g in user.active_grants())
     if has_action(user, "event.stats") or (org_scoped and has_action(user, "event.view")):
         action = "event.stats" if has_action(user, "event.stats") else "event.view"

@@ -168,10 +168,16 @@ def test_resident_tabs_all_open(world, login):
 
 
 def test_department_landing_shows_its_tasks_overdue_and_satisfaction(world, login):
+    from linli.events import demo
+    from linli.events.models import Event
+
+    demo.build(2026, count=60)
     body = _text(login(world.users["dept"]).get("/console/"))
-    for label in ("待办任务", "超时待办", "满意度", "城市管理局"):
+    for label in ("待办任务", "超时待办", "满意度", "城市管理局", "待办任务（按时限）"):
         assert label in body
     assert "实有人口" not in body
+    assert Event.objects.filter(handler_org=world.department, status__in=["dispatched", "processing"]).exists()
+    assert re.search(r'data-testid="home-list".*href="/console/events/\d+/"', body, re.S)
 
 
 def test_leader_landing_shows_the_areas_event_figures(world, login):

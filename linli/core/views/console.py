@@ -36,8 +36,10 @@ def home(request):
     breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
     tags = {t.pk: t for t in Tag.objects.filter(pk__in=[row["tag"] for row in figures["groups"]])}
     groups = [dict(row, tag=tags[row["tag"]]) for row in figures["groups"] if row["tag"] in tags]
+    work_cards, work_lists = home_cards(user)
     context = {
-        "work_cards": home_cards(user),
+        "work_cards": work_cards,
+        "work_lists": work_lists,
         "cards": figures["cards"],
         "regions": regions,
         "organisations": [g.organisation for g in user.active_grants() if g.organisation_id],

@@ -56,16 +56,23 @@ def render_error(request, status: int, message: str | None = None):
     message = message or default
     screen = screen_of(request.path)
     if screen == "api":
-        return JsonResponse({"detail": message, "status_code": status}, status=status,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": message, "status_code": status}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     staff = signed_in and (user.is_staff_role or user.is_superuser)
     # Anonymous visitors and residents never see the console frame (its menu is empty for them anyway).
     if screen == "console" and not staff:
         screen = "resident" if signed_in else "plain"
-    context = {"status": status, "title": title, "message": message, "screen": screen, "signed_in": signed_in,
-               "base_template": FRAMES[screen]}
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "screen": screen,
+        "signed_in": signed_in,
+        "base_template": FRAMES[screen],
+    }
     template = loader.get_template("core/errors/error.html")
     try:
         body = template.render(context, request)

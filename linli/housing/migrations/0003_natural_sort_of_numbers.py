@@ -5,22 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('housing', '0002_search_indexes'),
+        ("housing", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='building',
-            options={'ordering': ['compound__name', models.OrderBy(django.db.models.functions.text.Length('number')), models.OrderBy(models.F('number'))], 'verbose_name': '楼栋', 'verbose_name_plural': '楼栋'},
+            name="building",
+            options={
+                "ordering": [
+                    "compound__name",
+                    models.OrderBy(django.db.models.functions.text.Length("number")),
+                    models.OrderBy(models.F("number")),
+                ],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+            },
         ),
         migrations.AlterModelOptions(
-            name='house',
-            options={'ordering': ['building', 'unit', 'floor', models.OrderBy(django.db.models.functions.text.Length('number')), models.OrderBy(models.F('number'))], 'verbose_name': '房屋', 'verbose_name_plural': '房屋'},
+            name="house",
+            options={
+                "ordering": [
+                    "building",
+                    "unit",
+                    "floor",
+                    models.OrderBy(django.db.models.functions.text.Length("number")),
+                    models.OrderBy(models.F("number")),
+                ],
+                "verbose_name": "房屋",
+                "verbose_name_plural": "房屋",
+            },
         ),
         migrations.AlterModelOptions(
-            name='unit',
-            options={'ordering': ['building', models.OrderBy(django.db.models.functions.text.Length('number')), models.OrderBy(models.F('number'))], 'verbose_name': '单元', 'verbose_name_plural': '单元'},
+            name="unit",
+            options={
+                "ordering": [
+                    "building",
+                    models.OrderBy(django.db.models.functions.text.Length("number")),
+                    models.OrderBy(models.F("number")),
+                ],
+                "verbose_name": "单元",
+                "verbose_name_plural": "单元",
+            },
         ),
     ]

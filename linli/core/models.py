@@ -9,7 +9,7 @@ from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
 from linli.core.fields import PathField
-from linli.core.roles import ROLE_SCOPE, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
+from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
 
 
 class RegionLevel(models.Model):
@@ -173,7 +173,8 @@ class Grant(models.Model):
         ]
 
     def __str__(self) -> str:
-        anchor = self.region or self.organisation or "本人"
+        # An auditor's or administrator's grant covers the whole platform, not "oneself".
+        anchor = self.region or self.organisation or ("全平台" if ROLE_SCOPE.get(self.role) == SCOPE_ALL else "本人")
         return f"{self.get_role_display()} · {anchor}"
 
     def clean(self):

@@ -29,6 +29,16 @@ def when(value):
 
 
 @register.filter
+def change_value(value):
+    """A value in a change-log row as people read it: local time, 是/否, and — for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return local_display(value)
+
+
+@register.filter
 def sensitivity_badge(level: int) -> str:
     return {0: "bg-green-lt", 1: "bg-blue-lt", 2: "bg-orange-lt", 3: "bg-red-lt"}.get(level, "bg-secondary-lt")
 

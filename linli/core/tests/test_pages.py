@@ -193,11 +193,14 @@ def test_change_log_shows_local_time_without_microseconds(world, login):
     change = ObjectChange.objects.order_by("-pk").first()  # building the world logged its changes
     moment = dt.datetime(2026, 5, 1, 2, 3, 4, 567890, tzinfo=dt.UTC)
     ObjectChange.objects.filter(pk=change.pk).update(
-        created_at=moment, before={}, after={"valid_from": "2026-05-01T02:03:04.567890+00:00"}
+        created_at=moment,
+        before={"active": True},
+        after={"valid_from": "2026-05-01T02:03:04.567890+00:00", "active": False},
     )
     body = _text(login(world.users["admin"]).get("/console/changes/"))
     assert "2026-05-01 10:03" in body  # 02:03 UTC is 10:03 in Asia/Shanghai
     assert ".567890" not in body and "+00:00" not in body and "02:03:04" not in body
+    assert "是 → 否" in body and "False" not in body
 
 
 def test_audit_list_shows_local_time(world, login):

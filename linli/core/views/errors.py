@@ -69,6 +69,7 @@ def render_error(request, status: int, message: str | None = None):
         "status": status,
         "title": title,
         "message": message,
+        "hint": default if message != default else "",  # the view's own reason first, then what to do
         "screen": screen,
         "signed_in": signed_in,
         "base_template": FRAMES[screen],

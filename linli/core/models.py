@@ -222,6 +222,13 @@ class AuditLog(models.Model):
     def __str__(self) -> str:
         return f"{self.actor_name} {self.get_action_display()} {self.target_repr}"
 
+    RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "failed": "失败", "rejected": "未通过"}
+
+    @property
+    def result_label(self) -> str:
+        """The result in words for the 访问记录 page (the column keeps short codes)."""
+        return self.RESULT_LABELS.get(self.result, self.result)
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise RuntimeError("访问记录只能追加，不能修改")

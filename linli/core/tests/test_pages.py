@@ -213,6 +213,7 @@ def test_audit_list_shows_local_time(world, login):
     AuditLog.objects.update(created_at=moment)
     body = _text(login(world.users["auditor"]).get("/console/audit/"))
     assert "2026-05-02 01:30" in body and ".123456" not in body
+    assert "成功" in body and ">ok<" not in body
 
 
 def test_local_display_formats_for_people():

@@ -170,7 +170,7 @@ class AuditListView(ObjectListView):
         Column("对象", "target_repr"),
         Column("字段", "field"),
         Column("事由", "reason"),
-        Column("结果", "result"),
+        Column("结果", "result_label"),
         Column("来源 IP", "ip"),
     ]
 

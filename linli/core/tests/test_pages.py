@@ -223,3 +223,14 @@ def test_local_display_formats_for_people():
     assert local_display("3栋2单元") == "3栋2单元"
     assert local_display(None) is None
     assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_api_times_carry_the_shanghai_offset(world, api):
+    from linli.events import services
+    from linli.events.models import Event
+
+    event = services.event_open(channel="phone", category_code="0201", text="楼下垃圾堆了好几天", building=world.house_a.building,
+                                actor=world.users["staff"])  # fmt: skip
+    Event.objects.filter(pk=event.pk).update(created_at=dt.datetime(2026, 5, 1, 2, 3, 4, tzinfo=dt.UTC))
+    row = api(world.users["staff"]).get(f"/api/v1/events/{event.pk}/").json()
+    assert row["created_at"].startswith("2026-05-01T10:03:04") and row["created_at"].endswith("+08:00")

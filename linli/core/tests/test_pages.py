@@ -234,3 +234,17 @@ def test_api_times_carry_the_shanghai_offset(world, api):
     Event.objects.filter(pk=event.pk).update(created_at=dt.datetime(2026, 5, 1, 2, 3, 4, tzinfo=dt.UTC))
     row = api(world.users["staff"]).get(f"/api/v1/events/{event.pk}/").json()
     assert row["created_at"].startswith("2026-05-01T10:03:04") and row["created_at"].endswith("+08:00")
+
+
+def test_download_names_use_local_time(world, login):
+    from urllib.parse import unquote
+
+    from linli.dataio.models import ExportJob
+
+    client = login(world.users["grid1"])
+    client.post("/console/exports/new/", {"list": "/console/people/persons/", "mode": "masked", "reason": ""})
+    job = ExportJob.objects.get()
+    ExportJob.objects.filter(pk=job.pk).update(created_at=dt.datetime(2026, 5, 1, 18, 30, tzinfo=dt.UTC))
+    response = client.get(f"/console/exports/{job.pk}/download/")
+    assert response.status_code == 200
+    assert "20260502-0230" in unquote(response["Content-Disposition"])  # 18:30 UTC is 02:30 next day in Shanghai

@@ -18,3 +18,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler400 = "linli.core.views.errors.bad_request"
+handler403 = "linli.core.views.errors.permission_denied"
+handler404 = "linli.core.views.errors.page_not_found"
+handler500 = "linli.core.views.errors.server_error"

@@ -9,7 +9,7 @@ from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
 from linli.core.fields import PathField
-from linli.core.roles import ROLE_SCOPE, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
+from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
 
 
 class RegionLevel(models.Model):
@@ -175,7 +175,8 @@ class Grant(models.Model):
         ]
 
     def __str__(self) -> str:
-        anchor = self.region or self.organisation or "本人"
+        # An auditor's or administrator's grant covers the whole platform, not "oneself".
+        anchor = self.region or self.organisation or ("全平台" if ROLE_SCOPE.get(self.role) == SCOPE_ALL else "本人")
         return f"{self.get_role_display()} · {anchor}"
 
     def clean(self):
@@ -227,6 +228,13 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.get_action_display()} {self.target_repr}"
+
+    RESULT_LABELS = {"ok": "成功", "denied": "拒绝", "failed": "失败", "rejected": "未通过"}
+
+    @property
+    def result_label(self) -> str:
+        """The result in words for the 访问记录 page (the column keeps short codes)."""
+        return self.RESULT_LABELS.get(self.result, self.result)
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -2,17 +2,25 @@
 
 from dataclasses import dataclass, field
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, resolve, reverse
 
+from linli.core.permissions import view_actions
 from linli.core.scoping import has_action
 
 
 @dataclass
 class MenuItem:
+    """A page in the side menu. ``action`` may add a condition; the page's own ``@requires`` always applies."""
+
     label: str
     url_name: str
     action: str | None = None
     icon: str = ""
+
+    def required_actions(self) -> tuple[str, ...]:
+        """Every action the user needs for this item: its own and those its view declares."""
+        declared = view_actions(resolve(reverse(self.url_name)).func)
+        return ((self.action,) if self.action else ()) + tuple(a for a in declared if a != self.action)
 
 
 @dataclass
@@ -61,6 +69,11 @@ def register_menu(group_label: str, item: MenuItem) -> None:
     MENU.append(MenuGroup(group_label, [item]))
 
 
+def can_open(user, url_name: str) -> bool:
+    """Whether the page at ``url_name`` (no arguments) opens for ``user``, by what its view declares."""
+    return all(has_action(user, a) for a in view_actions(resolve(reverse(url_name)).func))
+
+
 def console_menu(request) -> list[dict]:
     user = request.user
     current = request.path
@@ -68,11 +81,12 @@ def console_menu(request) -> list[dict]:
     for group in MENU:
         items = []
         for item in group.items:
-            if item.action and not has_action(user, item.action):
-                continue
             try:
                 url = reverse(item.url_name)
+                required = item.required_actions()
             except NoReverseMatch:
+                continue
+            if not all(has_action(user, a) for a in required):
                 continue
             items.append({"label": item.label, "url": url, "active": False})
         if items:

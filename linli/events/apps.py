@@ -15,11 +15,14 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from linli.core import scoping
+        from linli.core.home import register_home_cards
         from linli.core.navigation import MenuItem, register_menu
+        from linli.events.selectors import home_cards
 
         # A department or property company sees what was dispatched to it (or whistled to it);
         # a resident sees what they reported; everyone else by the place of the event.
         scoping.register("event", "events.Event", org=_org_events, own=lambda user: Q(reporter_user=user))
+        register_home_cards(home_cards)
         register_menu("工作台", MenuItem("今日工作（手机）", "events:workbench", "event.handle"))
         register_menu("事件", MenuItem("受理派遣", "events:event_queue", "event.dispatch"))
         register_menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))

@@ -52,6 +52,15 @@ CHANNELS = [(Channel.RESIDENT_APP, 40), (Channel.HOTLINE_12345, 18), (Channel.PH
 OUTCOMES = [("pending", 9), ("accepted", 5), ("dispatched", 9), ("processing", 14), ("resolved", 5), ("verified", 6),
             ("closed", 44), ("rejected", 3), ("merged", 2), ("suspended", 1), ("unsatisfied", 2)]  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+# Which department handles a department-kind category: a keyword of its name, by 小类 code or 大类 code.
+DEPARTMENT_OF = {
+    "0103": "住房和城乡建设", "0107": "住房和城乡建设", "0108": "消防", "0304": "住房和城乡建设",
+    "0306": "住房和城乡建设", "0307": "住房和城乡建设", "04": "派出所", "0504": "综治中心", "0506": "市场监督", "06": "派出所",
+}  # fmt: skip
+# Reports a demo resident account (resident, member, volunteer) made: a handful, about their own home or compound.
+# The app's other reports come from neighbours without a demo login.
+PERSONA_REPORTS = 4
+SELF_SERVICE_ROLES = (Role.RESIDENT, Role.PARTY_MEMBER, Role.VOLUNTEER)
 
 
 def _pick(rng: random.Random, weighted):
@@ -77,18 +86,33 @@ def ensure_demo_key(community: Region) -> ApiKey:
 
 
 def ensure_rules(community: Region) -> None:
-    """Community-wide dispatch rules: department categories go to the city management bureau (or first department)."""
+    """Community-wide dispatch rules: each department category goes to the department that handles it.
+
+    Gas, unsafe houses and utilities to 住建, hazardous goods to 消防, traffic and public order to the police station,
+    consumer disputes to 市场监管, labour disputes to the street's 综治中心; the rest (city management, environment)
+    to 城市管理局, which is also the fallback when a named department does not exist.
+    """
     dept = (
         Organisation.objects.filter(kind="department", name__contains="城市管理").first()
         or Organisation.objects.filter(kind="department").order_by("pk").first()
     )
     if dept is None:
         return
+    departments = list(Organisation.objects.filter(kind="department").order_by("pk"))
     for cat in Category.objects.filter(parent__isnull=False, handler_kind="department"):
+        handler = _department_for(cat.code, departments) or dept
         DispatchRule.objects.get_or_create(
-            category=cat, region=community, defaults={"handler_kind": "department", "organisation": dept,
-                                                      "note": "演示：部门类事件由城市管理局牵头"},
+            category=cat, region=community, defaults={"handler_kind": "department", "organisation": handler,
+                                                      "note": f"演示：{cat.name}由{handler.name}办理"},
         )  # fmt: skip
+
+
+def _department_for(code: str, departments: list[Organisation]) -> Organisation | None:
+    """The department whose name carries the keyword for this category (by 小类 code, else by 大类 code)."""
+    keyword = DEPARTMENT_OF.get(code) or DEPARTMENT_OF.get(code[:2])
+    if keyword is None:
+        return None
+    return next((d for d in departments if keyword in d.name), None)
 
 
 def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹社区") -> int:
@@ -104,7 +128,8 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
         return 0
     houses = list(House.objects.filter(region_path__startswith=community.path).select_related("building__grid")[:2000])
     staff = _first_user(Role.COMMUNITY_STAFF, [community.path]) or User.objects.filter(is_superuser=True).first()
-    residents = list(User.objects.filter(grants__role=Role.RESIDENT).distinct().order_by("pk")[:50])
+    personas = _personas(community)
+    quota = {user.pk: PERSONA_REPORTS for user in personas}
     leaves = {c.code: c for c in Category.objects.filter(parent__isnull=False, active=True).select_related("parent")}
     now = timezone.now()
     created = 0
@@ -117,16 +142,25 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
         outcome = _pick(rng, OUTCOMES)
         building = rng.choice(buildings)
         house = rng.choice(houses) if houses and rng.random() < 0.4 else None
+        reporter = None
+        if channel == Channel.RESIDENT_APP:
+            waiting = [user for user in personas if quota[user.pk]]
+            if waiting and rng.random() < 0.5:
+                reporter = rng.choice(waiting)
+                quota[reporter.pk] -= 1
+                home_houses, compound_buildings = personas[reporter]
+                house = rng.choice(home_houses) if rng.random() < 0.6 else None
+                building = rng.choice(compound_buildings)
         if house is not None:
             building = house.building
         grid_worker = _first_user(Role.GRID_WORKER, [building.grid.path])
         text = f"{building}{'' if house is None else house.number + '室'}：{phrase}。"
         kwargs = dict(channel=channel, category_code=cat.code if channel != Channel.RESIDENT_APP else None, text=text,
                       building=building if house is None else None, house=house)  # fmt: skip
-        reporter = None
-        if channel == Channel.RESIDENT_APP and residents:
-            reporter = rng.choice(residents)
+        if reporter is not None:
             kwargs.update(reporter=reporter, actor=reporter)
+        elif channel == Channel.RESIDENT_APP:
+            kwargs.update(actor=None, reporter_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "阿姨", "师傅"]))
         elif channel in (Channel.HOTLINE_12345, Channel.HOTLINE_12319, Channel.PHONE, Channel.WALK_IN):
             kwargs.update(actor=staff, reporter_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "阿姨", "师傅"]),
                           contact_phone=f"13{rng.randint(5, 9)}{rng.randint(10000000, 99999999)}",
@@ -167,8 +201,33 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
             age = rng.uniform(0.5, 60)
         _backdate(event, now - dt.timedelta(days=age), outcome)
     services.supervise_tick()
+    # A resident has read the messages of past days; only the last two days' are still unread.
+    Notification.objects.filter(
+        recipient__in=list(personas), read_at__isnull=True, created_at__lt=now - dt.timedelta(days=2)
+    ).update(read_at=F("created_at") + dt.timedelta(hours=2))
     build.skipped = skipped  # type: ignore[attr-defined]
     return created
+
+
+def _personas(community: Region) -> dict[User, tuple[list[House], list[Building]]]:
+    """Self-service demo accounts living in the community: their homes there and the buildings of their compound."""
+    from linli.people.models import Residency
+
+    out: dict[User, tuple[list[House], list[Building]]] = {}
+    users = User.objects.filter(grants__role__in=SELF_SERVICE_ROLES).distinct().order_by("pk")
+    for user in users:
+        homes = [
+            r.house
+            for r in Residency.objects.filter(
+                person__user=user, end__isnull=True, house__region_path__startswith=community.path
+            ).select_related("house__building__grid", "house__building__compound", "house__unit")
+        ]
+        if not homes:
+            continue
+        compound = homes[0].building.compound_id
+        near = list(Building.objects.filter(compound_id=compound).select_related("grid", "compound").order_by("pk"))
+        out[user] = (homes, near or [homes[0].building])
+    return out
 
 
 def _advance(event: Event, outcome: str, staff, rng: random.Random, cat: Category) -> None:

@@ -388,3 +388,81 @@ def _rate(part: int, whole: int) -> float | None:
 
 def grids_for(user) -> QuerySet[Region]:
     return restrict(user, "region.view", Region.objects.filter(level__code__in=["grid", "community"])).order_by("path")
+
+
+AREA_DAYS = 30
+HOME_TASKS = 6
+
+
+def home_cards(user) -> list:
+    """The console start page's event figures: open and overdue tasks for handlers, the area's last 30 days.
+
+    Handlers (grid workers, departments, property companies, community staff) see their open tasks and how many
+    are overdue; whoever sees events of an area (leaders, staff, and a department or property company for what was
+    sent to it) sees that area's events of the last 30 days: how many, how many are overdue, the closure rate and
+    the satisfaction rate.
+    """
+    from django.urls import reverse
+
+    from linli.core.home import HomeCard, HomeList, HomeListRow
+    from linli.core.scoping import has_action
+    from linli.core.timefmt import local_display
+    from linli.core.views.generic import COUNT_CAP
+
+    cards: list[HomeCard | HomeList] = []
+    now = timezone.now()
+
+    def shown(n: int) -> str | int:
+        return f"{COUNT_CAP}+" if n > COUNT_CAP else n
+
+    if has_action(user, "event.handle"):
+        tasks = my_tasks(user=user)
+        counts = capped_counts({"open": tasks, "overdue": tasks.filter(due_at__lt=now)}, COUNT_CAP)
+        url = reverse("events:my_tasks")
+        cards.append(HomeCard("待办任务", shown(counts["open"]), url, "派给我或本单位、尚未办结"))
+        cards.append(
+            HomeCard("超时待办", shown(counts["overdue"]), f"{url}?overdue=true", "已过办理时限",
+                     "danger" if counts["overdue"] else "")
+        )  # fmt: skip
+        first = tasks.order_by(F("due_at").asc(nulls_last=True), "pk")[:HOME_TASKS]
+        rows = [
+            HomeListRow(
+                f"{e.title}（{e.category.name if e.category_id else '待分类'}）",
+                e.get_absolute_url(),
+                f"时限 {local_display(e.due_at)}" if e.due_at else "",
+                "danger" if e.due_at and e.due_at < now else "",
+            )
+            for e in first
+        ]
+        cards.append(HomeList("待办任务（按时限）", rows, url, "没有待办任务"))
+    org_scoped = any(g.organisation_id for g in user.active_grants())
+    if has_action(user, "event.stats") or (org_scoped and has_action(user, "event.view")):
+        action = "event.stats" if has_action(user, "event.stats") else "event.view"
+        recent = restrict(user, action, Event.objects.exclude(status=S.MERGED)).filter(
+            created_at__gte=now - dt.timedelta(days=AREA_DAYS)
+        )
+        figures = recent.aggregate(
+            total=Count("pk"),
+            closed=Count("pk", filter=Q(status=S.CLOSED)),
+            rejected=Count("pk", filter=Q(status=S.REJECTED)),
+            overdue=Count("pk", filter=Q(status__in=TIMED_STATUSES, due_at__lt=now)),
+            rated=Count("pk", filter=~Q(rating="")),
+            satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT])),
+        )
+        closure = _rate(figures["closed"], figures["total"] - figures["rejected"])
+        satisfaction = _rate(figures["satisfied"], figures["rated"])
+        where = "本单位承办" if org_scoped and action == "event.view" else "辖区"
+        events_url = reverse("events:event_list")
+        stats_url = reverse("events:stats") if action == "event.stats" else events_url
+        cards.append(HomeCard("近30天事件", figures["total"], events_url, f"{where}新受理的事件"))
+        if not has_action(user, "event.handle"):
+            cards.append(
+                HomeCard("超时未办", figures["overdue"], f"{events_url}?overdue=true", f"{where}近30天、已过时限",
+                         "danger" if figures["overdue"] else "")
+            )  # fmt: skip
+        cards.append(HomeCard("办结率", "—" if closure is None else f"{closure}%", stats_url, "近30天已结案 / 已受理"))
+        cards.append(
+            HomeCard("满意度", "—" if satisfaction is None else f"{satisfaction}%", stats_url,
+                     f"近30天评价 {figures['rated']} 条中满意与基本满意")
+        )  # fmt: skip
+    return cards

@@ -5,12 +5,13 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Length
 
 from linli.core import crypto
 from linli.core.errors import DomainError
 from linli.core.identity import MOBILE_RE, normalise_text, parse_id_number, parse_phone
 from linli.core.scoping import max_tag_sensitivity, restrict
-from linli.housing.models import House
+from linli.housing.models import House, natural
 from linli.housing.selectors import houses_at_address, parse_address
 from linli.people.models import Person, Residency, TagAssignment
 from linli.people.services import id_hash
@@ -121,9 +122,18 @@ def search(*, user, q: str) -> SearchResult:
         result.persons = found
     elif kind == "address":
         houses = houses_at_address(user=user, text=text)
-        result.houses = list(houses.order_by("building_id", "unit_id", "number")[:SEARCH_LIMIT])
+        result.houses = list(houses.order_by("building_id", "unit_id", *natural("number"))[:SEARCH_LIMIT])
     else:
-        result.persons = list(persons.filter(name__startswith=text).order_by("name", "region_path")[:SEARCH_LIMIT])
+        found = list(persons.filter(name__startswith=text).order_by("name", "region_path")[:SEARCH_LIMIT])
+        if len(found) < SEARCH_LIMIT:
+            # A given name without the surname (小明 finds 王小明 and 欧阳小明): the name ends with the text
+            # after a one- or two-character surname.
+            given = persons.annotate(name_length=Length("name")).filter(
+                name__endswith=text, name_length__in=[len(text) + 1, len(text) + 2]
+            )
+            given = given.exclude(pk__in=[p.pk for p in found]).order_by("name", "region_path")
+            found += list(given[: SEARCH_LIMIT - len(found)])
+        result.persons = found
         if not result.persons:
             # Not a name we know: try it as a fragment of a compound or building name.
             houses = restrict(user, "house.view", House.objects.select_related("building__compound", "unit"))

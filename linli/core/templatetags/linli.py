@@ -1,12 +1,14 @@
 from django import template
 from django.utils.html import format_html
 
+from linli.core.timefmt import local_display
+
 register = template.Library()
 
 
 @register.simple_tag
 def cell(column, obj):
-    value = column.value(obj)
+    value = local_display(column.value(obj))
     if column.link and hasattr(obj, "get_absolute_url"):
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), value if value != "" else "—")
     return "—" if value == "" else value
@@ -18,6 +20,22 @@ def querystring_with(context, **kwargs):
     for key, value in kwargs.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def when(value):
+    """A datetime, date or ISO string (a change-log value) in local time: ``2026-12-06 15:04``."""
+    return local_display(value)
+
+
+@register.filter
+def change_value(value):
+    """A value in a change-log row as people read it: local time, 是/否, and — for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return local_display(value)
 
 
 @register.filter

@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
+from linli.core.home import home_cards
 from linli.core.models import AuditLog, ObjectChange, Region
+from linli.core.permissions import requires
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.people.models import Tag
@@ -35,7 +37,16 @@ def home(request):
     breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
     tags = {t.pk: t for t in Tag.objects.filter(pk__in=[row["tag"] for row in figures["groups"]])}
     groups = [dict(row, tag=tags[row["tag"]]) for row in figures["groups"] if row["tag"] in tags]
-    context = {"cards": figures["cards"], "regions": regions, "breakdown": breakdown, "groups": groups}
+    work_cards, work_lists = home_cards(user)
+    context = {
+        "work_cards": work_cards,
+        "work_lists": work_lists,
+        "cards": figures["cards"],
+        "regions": regions,
+        "organisations": [g.organisation for g in user.active_grants() if g.organisation_id],
+        "breakdown": breakdown,
+        "groups": groups,
+    }
     return render(request, "core/console/home.html", context)
 
 
@@ -89,6 +100,7 @@ def _home_figures(user, regions: list[Region]) -> dict:
 
 
 @login_required
+@requires("person.view")
 def search(request):
     from linli.people.selectors import search as people_search
 
@@ -165,7 +177,7 @@ class AuditListView(ObjectListView):
         Column("对象", "target_repr"),
         Column("字段", "field"),
         Column("事由", "reason"),
-        Column("结果", "result"),
+        Column("结果", "result_label"),
         Column("来源 IP", "ip"),
     ]
 

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
@@ -268,9 +269,8 @@ def export_download(request, pk):
         raise Http404("文件不存在或已过期。")
     ExportJob.objects.filter(pk=job.pk).update(downloads=job.downloads + 1)
     suffix = "" if job.masked else "-明文"
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=f"{job.title}-{job.created_at:%Y%m%d-%H%M}{suffix}.xlsx"
-    )
+    stamp = f"{timezone.localtime(job.created_at):%Y%m%d-%H%M}"  # the name says when in local time, like the file
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{job.title}-{stamp}{suffix}.xlsx")
 
 
 # --- auditor: who touched whose data ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
 from linli.core.models import Organisation
+from linli.core.permissions import requires
 from linli.core.scoping import has_action, restrict
 from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
 from linli.events import selectors, services
@@ -374,11 +375,10 @@ def task_act(request, pk, action):
 
 
 @login_required
+@requires("event.dispatch")
 def event_intake(request):
     """电话登记: a fast form for staff taking a call; suggestions appear as the text is typed."""
     user = request.user
-    if not has_action(user, "event.dispatch"):
-        raise Http404
     form = IntakeForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -446,11 +446,10 @@ def classify_partial(request):
 
 
 @login_required
+@requires("event.handle", "event.add")
 def patrol(request):
     """巡查上报 (phone-sized): GPS point or building, photos, and 自办自结."""
     user = request.user
-    if not has_action(user, "event.handle") or not has_action(user, "event.add"):
-        raise Http404
     form = PatrolForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -471,10 +470,9 @@ def patrol(request):
 
 
 @login_required
+@requires("event.stats")
 def stats(request):
     user = request.user
-    if not has_action(user, "event.stats"):
-        raise Http404
     dimension = request.GET.get("by", "category")
     since = _date(request.GET.get("since")) or (timezone.localdate() - dt.timedelta(days=90))
     until = _date(request.GET.get("until"))

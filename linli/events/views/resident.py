@@ -13,7 +13,7 @@ from linli.core.scoping import has_action, restrict
 from linli.events import routing, selectors, services
 from linli.events.forms import RateForm, ReportForm
 from linli.events.models import Channel, Event, EventPhoto, EventStatus
-from linli.housing.models import Building, House
+from linli.housing.models import Building, House, natural
 from linli.people.models import Residency
 
 LOGIN = "/accounts/login/?next=/m/events/"
@@ -42,7 +42,7 @@ def _community_buildings(user, houses):
     return (
         Building.objects.filter(region_path__startswith=community.path)
         .select_related("compound")
-        .order_by("compound__name", "number")
+        .order_by("compound__name", *natural("number"))
     )
 
 

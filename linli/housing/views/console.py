@@ -11,7 +11,7 @@ from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.housing import services
 from linli.housing.filtersets import BuildingFilterSet, CompoundFilterSet, HouseFilterSet
 from linli.housing.forms import HouseEditForm
-from linli.housing.models import Building, Compound, House
+from linli.housing.models import Building, Compound, House, natural
 from linli.people.selectors import house_people
 
 
@@ -107,7 +107,7 @@ class BuildingDetailView(ObjectDetailView):
         context = super().get_context_data(**kwargs)
         context["houses"] = restrict(
             self.request.user, "house.view", House.objects.filter(building=self.object).select_related("unit")
-        ).order_by("unit__number", "floor", "number")
+        ).order_by(*natural("unit__number"), "floor", *natural("number"))
         return context
 
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("housing", "0002_search_indexes"),
+        ("housing", "0003_outlines_and_footprints"),
     ]
 
     operations = [

@@ -12,6 +12,9 @@ def _key(text: str) -> str:
     return value.strip("*※:：").lower()
 
 
+REASON_COLUMN = "错误原因"  # the last column of a problem-rows file (linli/dataio/errorfile.py)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -35,7 +38,7 @@ class ColumnSpec:
         for column in self.columns.values():
             for text in (column.label, *column.synonyms):
                 self.lookup.setdefault(_key(text), column.key)
-        self.ignored = {_key(t) for t in self.ignored}
+        self.ignored = {_key(t) for t in self.ignored | {REASON_COLUMN}}
 
     def required_labels(self) -> str:
         return "、".join(self.columns[k].label for k in self.required)

@@ -39,6 +39,8 @@ class Report:
     details: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[dict] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # Every problem of every row, unmasked and uncapped, for the problem-rows file (never stored in the report).
+    by_row: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     _seen: set = field(default_factory=set)
 
     def error(self, row: int | None, column: str, message: str) -> None:
@@ -47,6 +49,8 @@ class Report:
             return
         self._seen.add(key)
         self.error_count += 1
+        if row is not None:
+            self.by_row[row].append(f"{column}：{message}" if column else message)
         if len(self.errors) < MAX_STORED_PROBLEMS:
             self.errors.append({"row": row, "column": column, "message": cells.redact(message)})
 
@@ -134,6 +138,11 @@ class Context:
     commit: bool = False
     batch_id: int | None = None
     progress: Callable[[int, int], None] = lambda done, total: None
+    skip_invalid: bool = False  # write the valid rows even when others have problems
+
+    def writes(self, report: "Report") -> bool:
+        """Whether this run writes: a commit with no problems, or with problems when only valid rows go in."""
+        return self.commit and (report.ok or self.skip_invalid)
 
     @property
     def request_id(self) -> str:

@@ -59,6 +59,7 @@ def import_list(request):
                     file_name=upload.name,
                     data=upload.read(),
                     create_houses=form.cleaned_data["create_houses"],
+                    skip_invalid=form.cleaned_data["mode"] == "valid",
                 )
                 services.import_start(batch=batch, actor=request.user, commit=False)
             except DomainError as exc:
@@ -81,6 +82,7 @@ def _batch(request, pk) -> ImportBatch:
 @login_required
 def import_detail(request, pk):
     batch = _batch(request, pk)
+    services.import_reap_stale(batch=batch)
     report = batch.report or {}
     errors = report.get("errors", [])
     page = Paginator(errors, 100).get_page(request.GET.get("page"))
@@ -89,12 +91,19 @@ def import_detail(request, pk):
         "report": report,
         "errors_page": page,
         "progress": _progress(batch),
-        "can_act": request.user.pk == batch.actor_id
-        or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists(),
+        "can_act": _can_act(request, batch),
+        "valid_rows": batch.created + batch.updated + batch.unchanged,
         "transitions": batch.transitions.select_related("actor"),
         "title": f"导入批次 #{batch.pk}",
     }
     return render(request, "dataio/console/import_detail.html", context)
+
+
+def _can_act(request, batch: ImportBatch) -> bool:
+    return (
+        request.user.pk == batch.actor_id
+        or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists()
+    )
 
 
 def _progress(batch: ImportBatch) -> dict:
@@ -109,6 +118,7 @@ def _progress(batch: ImportBatch) -> dict:
 def import_progress(request, pk):
     """htmx polling target: the status card; once the job is over, the whole page reloads."""
     batch = _batch(request, pk)
+    services.import_reap_stale(batch=batch)
     response = render(request, "dataio/partials/import_progress.html", {"batch": batch, "progress": _progress(batch)})
     if not batch.is_running:
         response["HX-Refresh"] = "true"
@@ -119,17 +129,50 @@ def import_progress(request, pk):
 @require_POST
 def import_commit(request, pk):
     batch = _batch(request, pk)
+    mode = request.POST.get("mode")
     try:
-        services.import_start(batch=batch, actor=request.user, commit=True)
+        services.import_start(
+            batch=batch, actor=request.user, commit=True, skip_invalid=None if mode is None else mode == "valid"
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         batch.refresh_from_db()
         if batch.status == ImportBatch.Status.COMMITTED:
-            messages.success(request, f"已导入：新增 {batch.created}，更新 {batch.updated}，未变化 {batch.unchanged}。")
+            skipped = (batch.report or {}).get("error_rows", 0)
+            messages.success(
+                request,
+                f"已导入：新增 {batch.created}，更新 {batch.updated}，未变化 {batch.unchanged}"
+                + (f"；跳过有问题的 {skipped} 行，可下载问题行修改后重新上传。" if skipped else "。"),
+            )
         elif batch.status == ImportBatch.Status.FAILED:
             messages.error(request, "导入未完成，已全部撤回，没有写入任何数据。请查看问题列表。")
     return redirect("dataio:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def import_retry(request, pk):
+    batch = _batch(request, pk)
+    try:
+        services.import_retry(batch=batch, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("dataio:import_detail", pk=batch.pk)
+
+
+@login_required
+def import_errors(request, pk):
+    """The problem rows with the user's own columns and 错误原因, to fix and upload again (holds personal data)."""
+    batch = _batch(request, pk)
+    if not _can_act(request, batch):
+        raise PermissionDenied("只有导入人或有权操作该批次的人员可以下载问题行。")
+    try:
+        data = services.import_error_file(batch=batch, actor=request.user)
+    except DomainError as exc:
+        raise Http404(exc.message)
+    stem = batch.file_name.rsplit(".", 1)[0]
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"{stem}-问题行.xlsx")
 
 
 @login_required

@@ -486,7 +486,9 @@ class PersonsImporter:
                 self.error(row.number, "relation", f"户主（第 {head.number} 行）有问题，本行随该户一并暂不导入")
                 row.ok = False
         # A registered householder joins a new household only if some member of it goes in.
-        alive = {id(r.household[1]) for r in rows if r.ok and isinstance(r.household, tuple) and r.household[0] == "new"}
+        alive = {
+            id(r.household[1]) for r in rows if r.ok and isinstance(r.household, tuple) and r.household[0] == "new"
+        }
         self.extra_heads = [e for e in getattr(self, "extra_heads", []) if id(e.household[1]) in alive]
         if "households_created" in self.report.details:
             self.report.details["households_created"] = len(alive)
@@ -557,6 +559,8 @@ class PersonsImporter:
         last_head: Row | None = None
         for row in rows:
             if row.data is None:
+                if row.relation == R.SELF:
+                    last_head = row  # a householder row with problems: its members wait for it
                 continue
             rel = row.relation
             if row.householder_hash and row.householder_hash == row.hash:
@@ -571,6 +575,12 @@ class PersonsImporter:
                 same_place = last_head is not None and (
                     row.ref is None or last_head.ref is None or row.ref == last_head.ref
                 )
+                if same_place and last_head.data is None:
+                    self.error(
+                        row.number, "relation", f"户主（第 {last_head.number} 行）有问题，本行随该户一并暂不导入"
+                    )
+                    row.ok = False
+                    continue
                 if same_place:
                     key = last_head.household[1].key if isinstance(last_head.household, tuple) else None
                     if key is None:
@@ -651,7 +661,8 @@ class PersonsImporter:
                 if len(found) != 1:
                     if found:
                         names = "、".join(
-                            f"{h['householder__name'] or '未定户主'}户" + (f"（户号 {h['number']}）" if h["number"] else "")
+                            f"{h['householder__name'] or '未定户主'}户"
+                            + (f"（户号 {h['number']}）" if h["number"] else "")
                             for h in found
                         )
                         message = f"该住址已登记 {len(found)} 户：{names}，请填写户主身份证号或户号，指明加入哪一户"

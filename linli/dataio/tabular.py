@@ -219,7 +219,7 @@ def find_table(data: bytes, file_name: str, spec: ColumnSpec) -> Table:
         text = header_cells[i] if i < len(header_cells) and header_cells[i] not in (None, "") else None
         if text is None or spec.lookup.get(header_key(text)) != key:
             text = upper_cells[i] if i < len(upper_cells) else text
-        text = str(text).strip()
+        text = str(text).strip().strip("*※ ").strip() or spec.columns[key].label  # "姓名*" → "姓名" in messages
         if key in positions:
             duplicates.append(text)
             continue

@@ -246,8 +246,39 @@ def change_rows(
 # --- regions by name ---------------------------------------------------------------------------------------
 
 
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ORDINAL = re.compile(r"第?([0-9]+|[零〇一二两三四五六七八九十百]+)号?(?=网格|十联户|联户|片区)")
+
+
+def _cn_number(text: str) -> int:
+    """'3' → 3, '十二' → 12, '二十' → 20, '一百零五' → 105."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGIT[ch]
+    return total + current
+
+
+def region_key(text) -> str:
+    """Grid names as users write them: "第一网格", "一网格", "第1网格", "1号网格" → "1网格"."""
+    return _ORDINAL.sub(lambda m: str(_cn_number(m.group(1))), cells.compact(text))
+
+
 class RegionResolver:
-    """Grid / 十联户 names → regions the user may import into ("第一网格", or "彩虹社区第一网格" when names repeat)."""
+    """Grid / 十联户 names → regions the user may import into.
+
+    Understood as users write them within their community: "第一网格", "一网格", "1网格" or "第1网格" for the grid
+    named "第一网格" or "彩虹社区第一网格" (demo grids carry their community's name); "彩虹社区第一网格" when the
+    short name repeats in the user's scope.
+    """
 
     def __init__(self, user: User | None, action: str):
         prefixes = scope_prefixes(user, action)
@@ -259,14 +290,18 @@ class RegionResolver:
         paths = {r.path[: -Region.steplen] for r in regions if r.depth > 1}
         parents = {p.path: p for p in Region.objects.filter(path__in=paths)}
         for region in regions:
-            self.by_name[cells.compact(region.name)].append(region)
+            keys = {region_key(region.name)}
             parent = parents.get(region.path[: -Region.steplen])
             if parent is not None:
-                self.by_name[cells.compact(parent.name + region.name)].append(region)
+                keys.add(region_key(parent.name + region.name))
+                if region.name.startswith(parent.name) and len(region.name) > len(parent.name):
+                    keys.add(region_key(region.name[len(parent.name) :]))
+            for key in keys:
+                self.by_name[key].append(region)
 
     def resolve(self, value, *, level: str | None = None) -> Region:
         name = cells.compact(value)
-        found = [r for r in self.by_name.get(name, []) if level is None or r.level.code == level]
+        found = [r for r in self.by_name.get(region_key(name), []) if level is None or r.level.code == level]
         if not found:
             raise CellError(f"未找到“{name}”（或不在您的管辖范围内）")
         if len({r.pk for r in found}) > 1:

@@ -156,3 +156,51 @@ def grid2_cannot_download(world, batch) -> bool:
     other = Client()
     other.force_login(world.users["grid2"], backend="linli.core.auth.UsernameOrPhoneBackend")
     return other.get(f"/console/imports/{batch.pk}/errors.xlsx").status_code in (302, 403, 404)
+
+
+@pytest.mark.parametrize("kind", ["persons", "houses", "entities", "places"])
+def test_the_templates_example_row_passes_as_it_is(world, login, kind):
+    user = world.users["staff"]
+    response = login(user).get(f"/console/imports/template/{kind}.xlsx")
+    data = b"".join(response.streaming_content)
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.worksheets[0]
+    assert sheet.data_validations.dataValidation, "coded columns have dropdowns"
+    batch = services.import_upload(actor=user, kind=kind, file_name="模板.xlsx", data=data)
+    assert batch.rows_total < 100 and not batch.is_job  # 2,000 pre-formatted rows are not rows (help sheets are)
+    services.import_validate(batch=batch, actor=user)
+    batch.refresh_from_db()
+    assert problems(batch) == [], kind
+    assert batch.created + batch.updated + batch.unchanged == 1
+
+
+def test_template_dropdowns_offer_the_coded_values(world, login):
+    data = b"".join(login(world.users["grid1"]).get("/console/imports/template/persons.xlsx").streaming_content)
+    book = load_workbook(io.BytesIO(data))
+    sheet, options = book.worksheets[0], book["选项"]
+    headers = [c.value for c in sheet[1]]
+    ranges = {str(v.sqref).split(":")[0][:-1]: v.formula1 for v in sheet.data_validations.dataValidation}
+    relation_column = sheet.cell(row=1, column=headers.index("与户主关系") + 1).column_letter
+    source = ranges[relation_column].split("!")[1].split(":")[0].replace("$", "")[:-1]
+    values = [r[0] for r in options.iter_rows(min_col=options[source + "1"].column, max_col=options[source + "1"].column,
+                                               values_only=True) if r[0]]  # fmt: skip
+    assert values[:3] == ["户主", "配偶", "子女"]
+    assert options.sheet_state == "hidden"
+
+
+def test_asterisks_of_required_headers_stay_out_of_messages(world):
+    rows = [["姓名*", "身份证号*", "楼栋", "单元", "房号"], ["甲", "123", "3", "2", "501"]]
+    batch = run(world.users["grid1"], xlsx(rows))
+    assert problems(batch)[0].startswith("第 2 行 · 身份证号：")
+
+
+@pytest.mark.parametrize("written", ["第一网格", "一网格", "1网格", "第1网格", "1号网格", "彩虹社区第一网格"])
+def test_the_grid_as_users_write_it(world, written):
+    from linli.core.models import Region
+
+    # Demo grids carry their community's name: "彩虹社区第一网格".
+    Region.objects.filter(pk=world.grid_a.pk).update(name="彩虹社区第一网格")
+    rows = [["姓名", "身份证号", "网格"], ["网格人", ids(1)[0], written]]
+    batch = run(world.users["staff"], xlsx(rows), commit=True)
+    assert batch.status == S.COMMITTED, problems(batch)
+    assert Person.objects.get(name="网格人").region_id == world.grid_a.pk

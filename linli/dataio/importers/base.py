@@ -16,7 +16,7 @@ from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_REGION, role_allows
 from linli.dataio import cells
 from linli.dataio.cells import CellError
 from linli.housing.models import Building, Compound, House, Unit
-from linli.housing.selectors import parse_address
+from linli.housing.selectors import parse_address, region_names, unknown_place_text
 
 MAX_STORED_PROBLEMS = 1000
 MAX_STORED_CHANGES = 300
@@ -398,6 +398,7 @@ class HouseResolver:
                     h["pk"], h["region_path"], 0, "", household_unit_id=h["household_unit_id"], version=h["version"]
                 )
         self.building_by_id = {b.pk: b for b in self.buildings}
+        self.region_names: set[str] | None = None
         self.planned: dict[tuple, dict] = {}
         self.planned_buildings: dict[tuple, dict] = {}
 
@@ -412,7 +413,14 @@ class HouseResolver:
                 candidates = [b for b in candidates if b.compound_id and b.compound.name == compound]
             else:
                 community = next((n for n in self.community_names if n in ref.compound), None)
-                if community is not None:
+                if self.region_names is None:
+                    self.region_names = region_names()
+                if community is not None and unknown_place_text(ref.compound, [community], self.region_names):
+                    # "彩虹社区幸福小区" where the community has no 幸福小区: not some other compound's building.
+                    if not self.ctx.create_houses:
+                        raise CellError(f"未找到小区“{ref.compound}”（或不在您的管辖范围内）")
+                    candidates = []
+                elif community is not None:
                     candidates = [b for b in candidates if b.compound_id and b.compound.community.name == community]
                 elif candidates and not self.ctx.create_houses:
                     raise CellError(f"未找到小区“{ref.compound}”（或不在您的管辖范围内）")

@@ -269,12 +269,12 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 
 # --- before any parsing: what a file will cost to read -------------------------------------------------------
 
-MAX_UNPACKED_BYTES = 120 * 1024 * 1024  # all members of an .xlsx/.ods together, decompressed
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # all members together, decompressed (streamed: costs time, not memory)
 MAX_RATIO = 100  # decompressed : compressed, for files that unpack to more than RATIO_FLOOR
 RATIO_FLOOR = 8 * 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_DATA_ROWS = 200_000
-MAX_CELLS = 4_000_000  # rows × columns of a sheet's used area: calamine holds the area as one dense block
+MAX_CELLS = 2_000_000  # rows × columns of a sheet's used area: calamine holds the area as one dense block
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -329,11 +329,16 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[in
                 if not body or not _HAS_VALUE.search(body):
                     continue
                 row_width = column = 0
-                for c in _CELL.finditer(body):
-                    ref = _CELL_REF.search(c.group(1))
-                    column = _column_number(ref.group(1)) if ref else column + 1
-                    if c.group(2) and _HAS_VALUE.search(c.group(2)):
-                        row_width = column
+                last = body.rfind(b"<c ")
+                ref = _CELL_REF.search(body, last) if last >= 0 else None
+                if ref is not None and _HAS_VALUE.search(body, last):
+                    row_width = _column_number(ref.group(1))  # the usual row: its last cell holds a value
+                else:
+                    for c in _CELL.finditer(body):
+                        ref = _CELL_REF.search(c.group(1))
+                        column = _column_number(ref.group(1)) if ref else column + 1
+                        if c.group(2) and _HAS_VALUE.search(c.group(2)):
+                            row_width = column
                 rows += 1
                 last_row = max(last_row, number)
                 width = max(width, row_width)
@@ -384,6 +389,8 @@ def inspect_upload(data: bytes, file_name: str) -> Inspection:
             rows, last_row, width = _scan_sheet(archive, info, budget)
             if rows > MAX_DATA_ROWS + HEADER_SCAN_ROWS:
                 raise _too_big(f"工作表有 {rows:,} 行数据，超过 {MAX_DATA_ROWS:,} 行")
+            if width > MAX_COLUMNS:
+                raise _too_big(f"工作表有 {width} 列数据，超过 {MAX_COLUMNS} 列")
             if last_row * width > MAX_CELLS:
                 raise _too_big(f"工作表的数据区域（{last_row:,} 行 × {width} 列）过大")
             best = max(best, rows)

@@ -71,7 +71,7 @@ def test_a_tiny_xlsx_that_unpacks_to_hundreds_of_mb_is_refused_before_parsing(wo
     data = _xlsx_with_sheet(write)
     assert len(data) < 2_000_000  # a small upload ...
     started = time.perf_counter()
-    with pytest.raises(DomainError, match="解压后") as caught:  # ... that would unpack to ~330 MB
+    with pytest.raises(DomainError, match="压缩比异常") as caught:  # ... that would unpack to ~330 MB
         services.import_upload(actor=world.users["grid1"], kind="persons", file_name="人口.xlsx", data=data)
     assert time.perf_counter() - started < 2.0
     assert "请拆分" in caught.value.message

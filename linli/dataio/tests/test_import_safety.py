@@ -83,7 +83,7 @@ def test_one_value_in_a_far_corner_is_refused_rather_than_read_as_a_huge_block(w
         fh.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>')
         fh.write(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
 
-    with pytest.raises(DomainError, match="数据区域"):
+    with pytest.raises(DomainError, match="列数据|数据区域"):
         services.import_upload(
             actor=world.users["grid1"], kind="persons", file_name="a.xlsx", data=_xlsx_with_sheet(write)
         )
@@ -169,3 +169,14 @@ def test_a_live_commit_with_a_recent_heartbeat_is_left_alone(world, api):
     body = api(user).get(f"/api/v1/imports/{batch.pk}/").json()
     assert (body["status"], body["committed"]) == ("failed", False)
     assert body["errors"][0]["message"].startswith("处理中断")
+
+
+def test_a_long_thin_block_beyond_the_cell_cap_is_refused(world):
+    def write(fh):  # 150,001 rows × 20 columns, one value at each end of the used area
+        fh.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>')
+        fh.write(b'<row r="150001"><c r="T150001"><v>1</v></c></row>')
+
+    with pytest.raises(DomainError, match="数据区域"):
+        services.import_upload(
+            actor=world.users["grid1"], kind="persons", file_name="a.xlsx", data=_xlsx_with_sheet(write)
+        )

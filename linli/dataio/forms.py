@@ -15,7 +15,7 @@ class ImportUploadForm(forms.Form):
             ("valid", "导入有效行：跳过有问题的行，其余照常导入"),
         ],
         initial="all",
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         help_text="两种方式都可以下载“问题行”文件，修改后重新上传",
     )
 

@@ -61,9 +61,7 @@ class PersonForm(forms.Form):
     person_type = forms.ChoiceField(label="人员类型", choices=Person.PersonType.choices)
     political_status = forms.ChoiceField(label="政治面貌", choices=Person.Political.choices, initial="masses")
     workplace = forms.CharField(label="工作单位", max_length=100, required=False)
-    notes = forms.CharField(
-        label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500, help_text="最多 500 字"
-    )
+    notes = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
 
     def clean_name(self) -> str:
         return clean_person_name(self.cleaned_data.get("name", ""))

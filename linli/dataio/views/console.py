@@ -235,6 +235,31 @@ def _template_choices(kind: str, user) -> dict[str, list[str]]:
     return {k: v for k, v in choices.items() if v}
 
 
+def _template_examples(user, choices: dict) -> dict[str, str]:
+    """The example row's address and grid taken from a house the user may see, so the example imports as it is."""
+    from linli.housing.models import House
+
+    house = (
+        restrict(user, "house.view", House.objects.select_related("building__compound", "building__grid", "unit"))
+        .order_by("pk")
+        .first()
+    )
+    examples = {"grid": choices["grid"][0]} if choices.get("grid") else {}
+    if house is not None:
+        building = house.building
+        examples.update(
+            compound=building.compound.name if building.compound_id else "",
+            building=building.number,
+            unit=house.unit.number if house.unit_id else "",
+            room=house.number,
+        )
+        grid_names = choices.get("grid") or []
+        short = next((n for n in grid_names if building.grid.name.endswith(n)), None)
+        if short:
+            examples["grid"] = short
+    return examples
+
+
 @login_required
 def import_template(request, kind):
     """A template with the Chinese headers, an example row that imports as it is, dropdowns for coded columns,
@@ -254,6 +279,7 @@ def import_template(request, kind):
     if kind == "persons":
         columns = [c for c in columns if c.key != "address"]  # the template uses the four address columns
     choices = _template_choices(kind, request.user)
+    examples = _template_examples(request.user, choices)
     lists = book.create_sheet("选项")
     lists.sheet_state = "hidden"
     list_column = 0
@@ -264,9 +290,7 @@ def import_template(request, kind):
         cell.fill = PatternFill("solid", fgColor="E8EEF7")
         if col.note:
             cell.comment = Comment(col.note, "邻里")
-        example = col.example or None
-        if col.key == "grid" and choices.get("grid"):
-            example = choices["grid"][0]
+        example = examples.get(col.key, col.example) or None
         ws.cell(row=2, column=i, value=example)
         letter = cell.column_letter
         ws.column_dimensions[letter].width = max(10, len(col.label) * 2 + 4)

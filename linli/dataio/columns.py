@@ -12,6 +12,9 @@ def _key(text: str) -> str:
     return value.strip("*※:：").lower()
 
 
+REASON_COLUMN = "错误原因"  # the last column of a problem-rows file (linli/dataio/errorfile.py)
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -35,7 +38,7 @@ class ColumnSpec:
         for column in self.columns.values():
             for text in (column.label, *column.synonyms):
                 self.lookup.setdefault(_key(text), column.key)
-        self.ignored = {_key(t) for t in self.ignored}
+        self.ignored = {_key(t) for t in self.ignored | {REASON_COLUMN}}
 
     def required_labels(self) -> str:
         return "、".join(self.columns[k].label for k in self.required)
@@ -97,7 +100,7 @@ PERSONS = _spec(
                 "身份证件号码",
                 "身份号码",
             ),
-            "520402198005171234",
+            "520402198005171232",
             "请把该列设为“文本”格式，否则 Excel 会丢失后三位",
         ),  # fmt: skip
         Column("sex", "性别", (), "男", "须与身份证号一致"),

@@ -8,6 +8,16 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label="导入类型")
     file = forms.FileField(label="文件", help_text=".xlsx、.xls、.ods 或 .csv；表头上方可以有标题行")
     create_houses = forms.BooleanField(label="自动新建缺失的房屋（按 小区/楼栋/单元/房号）", required=False)
+    mode = forms.ChoiceField(
+        label="有问题的行",
+        choices=[
+            ("all", "全部或不导入：有任何一行有问题，整批都不导入（默认）"),
+            ("valid", "导入有效行：跳过有问题的行，其余照常导入"),
+        ],
+        initial="all",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        help_text="两种方式都可以下载“问题行”文件，修改后重新上传",
+    )
 
     def __init__(self, *args, kinds=(), **kwargs):
         super().__init__(*args, **kwargs)

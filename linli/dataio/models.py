@@ -48,6 +48,9 @@ class ImportBatch(models.Model):
     # The upload, sealed with the field key (AES-GCM) under var/imports/; removed after commit or expiry.
     stored_file = models.CharField("存储文件", max_length=255, blank=True)
     create_houses = models.BooleanField("自动新建缺失房屋", default=False)
+    skip_invalid = models.BooleanField(
+        "只导入有效行", default=False, help_text="否：全部或不导入（默认）；是：跳过有问题的行，导入其余各行"
+    )
     rows_total = models.PositiveIntegerField("数据行数", default=0)
     rows_done = models.PositiveIntegerField("已处理行数", default=0)
     created = models.PositiveIntegerField("新增", default=0)

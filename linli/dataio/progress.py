@@ -6,7 +6,9 @@ file under var/jobs/ (one machine: web and worker share the disk).
 """
 
 import json
+import threading
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
@@ -57,3 +59,66 @@ def throttled(kind: str, pk: int, every: float = 0.5):
             set_progress(kind, pk, done, total)
 
     return report
+
+
+# --- heartbeat: proof that the process running a job is alive -----------------------------------------------
+
+HEARTBEAT_SECONDS = 10
+
+
+def _beat_key(kind: str, pk: int) -> str:
+    return f"linli:beat:{kind}:{pk}"
+
+
+def beat(kind: str, pk: int, at: float | None = None) -> None:
+    """Record that the job is alive (``at``: a Unix time, now by default)."""
+    value = time.time() if at is None else at
+    if settings.REDIS_URL:
+        cache.set(_beat_key(kind, pk), value, 24 * 3600)
+        return
+    path = folder("jobs") / f"{kind}-{pk}.beat"
+    tmp = path.with_suffix(".beat-tmp")
+    tmp.write_text(repr(value))
+    tmp.replace(path)
+
+
+def last_beat(kind: str, pk: int) -> float | None:
+    if settings.REDIS_URL:
+        return cache.get(_beat_key(kind, pk))
+    try:
+        return float((folder("jobs") / f"{kind}-{pk}.beat").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def clear_beat(kind: str, pk: int) -> None:
+    if settings.REDIS_URL:
+        cache.delete(_beat_key(kind, pk))
+        return
+    (folder("jobs") / f"{kind}-{pk}.beat").unlink(missing_ok=True)
+
+
+@contextmanager
+def heartbeat(kind: str, pk: int, every: float = HEARTBEAT_SECONDS):
+    """Beat every ``every`` seconds from a daemon thread while the block runs.
+
+    The beat stops when the process dies (a killed worker, an OOM kill, a web request killed by its timeout), so
+    a job whose last beat is old is known to be dead even though its status still says it is running.
+    """
+    stop = threading.Event()
+
+    def run():
+        while not stop.wait(every):
+            try:
+                beat(kind, pk)
+            except Exception:  # a full disk or a Redis hiccup must not kill the job; the next beat may work
+                pass
+
+    beat(kind, pk)
+    thread = threading.Thread(target=run, name=f"heartbeat-{kind}-{pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=1)

@@ -5,8 +5,9 @@ Status changes are compare-and-set with a transition row; audit rows are written
 
 import datetime as dt
 import hashlib
+import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from linli.core import audit, crypto, masking
@@ -15,7 +16,7 @@ from linli.core.identity import age_on
 from linli.core.models import AuditLog, ObjectChange, User
 from linli.core.scoping import has_action, restrict
 from linli.dataio import progress, storage
-from linli.dataio.columns import SPECS
+from linli.dataio.columns import REASON_COLUMN, SPECS
 from linli.dataio.importers import IMPORTERS
 from linli.dataio.importers.base import Context, ImportAborted
 from linli.dataio.models import (
@@ -30,10 +31,12 @@ from linli.dataio.models import (
     LegalHold,
     RetentionPolicy,
 )
-from linli.dataio.tabular import count_data_rows, find_table
+from linli.dataio.tabular import find_table, inspect_upload
 
 JOB_THRESHOLD_ROWS = 2000
-MAX_UPLOAD_BYTES = 60 * 1024 * 1024
+MAX_UPLOAD_BYTES = 40 * 1024 * 1024
+# A running batch whose worker has not beaten for this long is dead (the heartbeat beats every 10 s).
+STALE_AFTER_SECONDS = 120
 GUARDIAN_AGE = 14
 
 S = ImportBatch.Status
@@ -62,8 +65,15 @@ def _narrowest_region(user: User | None):
 
 
 @transaction.atomic
-def import_upload(*, actor: User, kind: str, file_name: str, data: bytes, create_houses: bool = False) -> ImportBatch:
-    """Record an uploaded ledger (sealed on disk) as a new batch; nothing is read into the registers yet."""
+def import_upload(
+    *, actor: User, kind: str, file_name: str, data: bytes, create_houses: bool = False, skip_invalid: bool = False
+) -> ImportBatch:
+    """Record an uploaded ledger (sealed on disk) as a new batch; nothing is read into the registers yet.
+
+    The file is inspected before anything parses it (decompressed size, ratio, real rows, used area): a
+    zip bomb is refused here. Large files, and formats whose cost only parsing can tell (.xls, .ods), are read
+    by the job worker, never in the web request.
+    """
     if kind not in IMPORTERS:
         raise DomainError(f"导入类型：“{kind}”无效，可选 {'/'.join(IMPORTERS)}", field="kind")
     action = IMPORTERS[kind][1]
@@ -78,7 +88,8 @@ def import_upload(*, actor: User, kind: str, file_name: str, data: bytes, create
         raise DomainError("文件：只支持 .xlsx、.xls、.ods 或 .csv 文件", field="file")
     digest = hashlib.sha256(data).hexdigest()
     region = _narrowest_region(actor)
-    rows = count_data_rows(data, name)
+    inspection = inspect_upload(data, name)
+    rows = inspection.rows
     batch = ImportBatch.objects.create(
         kind=kind,
         actor=actor,
@@ -89,8 +100,9 @@ def import_upload(*, actor: User, kind: str, file_name: str, data: bytes, create
         file_sha256=digest,
         file_size=len(data),
         create_houses=create_houses,
+        skip_invalid=skip_invalid,
         rows_total=rows,
-        is_job=rows > JOB_THRESHOLD_ROWS,
+        is_job=not inspection.known or rows > JOB_THRESHOLD_ROWS,
     )
     batch.stored_file = storage.store_upload(f"{batch.pk}-{digest[:12]}.bin", data)
     batch.save(update_fields=["stored_file"])
@@ -113,6 +125,7 @@ def _context(batch: ImportBatch, *, commit: bool) -> Context:
         commit=commit,
         batch_id=batch.pk,
         progress=progress.throttled("import", batch.pk),
+        skip_invalid=batch.skip_invalid,
     )
 
 
@@ -132,10 +145,21 @@ def _run(batch: ImportBatch, *, commit: bool):
         "duplicate_columns": table.duplicates,
     }
     report.meta.update(meta)
+    if report.by_row:
+        from linli.dataio.errorfile import build_error_rows
+
+        report.meta["error_file"] = storage.store_upload(
+            f"{batch.pk}-errors.bin", build_error_rows(data, batch.file_name, table, report.by_row)
+        )
+        report.meta["error_rows"] = len(report.by_row)
+    else:
+        report.meta["error_file"] = ""
+        report.meta["error_rows"] = 0
     for text in table.unknown:
         report.warning(None, text, "无法识别的列，已忽略")
     for text in table.ignored:
-        report.warning(None, text, "本系统不导入该列，已忽略")
+        if text != REASON_COLUMN:  # our own problem-rows file coming back
+            report.warning(None, text, "本系统不导入该列，已忽略")
     earlier = (
         ImportBatch.objects.filter(file_sha256=batch.file_sha256, kind=batch.kind, status=S.COMMITTED)
         .exclude(pk=batch.pk)
@@ -168,12 +192,17 @@ def import_validate(*, batch: ImportBatch, actor: User | None = None) -> ImportB
     """The dry run: read, check and compare everything, write nothing; the report says what a commit would do."""
     _move(batch, from_=(S.PENDING, S.VALIDATED, S.FAILED), to=S.VALIDATING, actor=actor)
     try:
-        report = _run(batch, commit=False)
+        with progress.heartbeat("import", batch.pk):
+            report = _run(batch, commit=False)
     except DomainError as exc:
         return _fail(batch, actor, exc.message)
     fields = _report_fields(report)
-    _move(batch, from_=(S.VALIDATING,), to=S.VALIDATED, actor=actor, validated_at=timezone.now(), **fields)
+    try:
+        _move(batch, from_=(S.VALIDATING,), to=S.VALIDATED, actor=actor, validated_at=timezone.now(), **fields)
+    except ConflictError:  # declared dead meanwhile (see import_reap_stale): its failure stands
+        batch.refresh_from_db()
     progress.clear_progress("import", batch.pk)
+    progress.clear_beat("import", batch.pk)
     return batch
 
 
@@ -186,43 +215,148 @@ def _fail(batch: ImportBatch, actor, message: str, report=None) -> ImportBatch:
             "error_count": 1,
         }
     )
+    if batch.status == S.COMMITTING:
+        # Nothing was saved: the counts say so (the report keeps what the rows would have done).
+        fields.update(created=0, updated=0, unchanged=0)
     _move(batch, from_=(batch.status,), to=S.FAILED, actor=actor, note=message[:500], **fields)
     progress.clear_progress("import", batch.pk)
+    progress.clear_beat("import", batch.pk)
     return batch
 
 
-def import_commit(*, batch: ImportBatch, actor: User | None) -> ImportBatch:
-    """Write the batch in one transaction (re-checked against the registers as they are now): all rows or none."""
-    if batch.status == S.VALIDATED and batch.error_count:
-        raise DomainError("该文件还有问题未解决，请修正后重新上传；有问题的文件不会导入任何数据")
+def import_commit(*, batch: ImportBatch, actor: User | None, skip_invalid: bool | None = None) -> ImportBatch:
+    """Write the batch in one transaction (re-checked against the registers as they are now).
+
+    All rows or none by default; with ``skip_invalid`` the rows with problems are left out and the rest are
+    written (the problem rows can be downloaded as a file to fix and upload again).
+    """
     _check_may_act(batch, actor)
+    if skip_invalid is not None and skip_invalid != batch.skip_invalid:
+        ImportBatch.objects.filter(pk=batch.pk).update(skip_invalid=skip_invalid)
+        batch.skip_invalid = skip_invalid
+    if batch.status == S.VALIDATED and batch.error_count and not batch.skip_invalid:
+        raise DomainError(
+            "该文件还有问题未解决：请修正后重新上传，或选择“只导入有效行”；全部或不导入时有问题的文件不会导入任何数据"
+        )
     _move(batch, from_=(S.VALIDATED, S.PENDING), to=S.COMMITTING, actor=actor)
     report = None
     try:
-        with transaction.atomic():
+        with progress.heartbeat("import", batch.pk), transaction.atomic():
             report = _run(batch, commit=True)
-            if not report.ok:
+            if not report.ok and not batch.skip_invalid:
                 raise ImportAborted
+            if not report.ok and not (report.created or report.updated or report.unchanged):
+                raise ImportAborted
+            # The final status is written inside the transaction: if the batch was declared dead meanwhile
+            # (import_reap_stale), this raises ConflictError and every row is rolled back with it.
+            fields = _report_fields(report)
+            _move(batch, from_=(S.COMMITTING,), to=S.COMMITTED, actor=actor, committed_at=timezone.now(), **fields)
+            audit.record(
+                actor=actor or batch.actor,
+                action=AuditLog.Action.IMPORT,
+                target=batch,
+                field="导入",
+                extra={"kind": batch.kind, "file": batch.file_name, "sha256": batch.file_sha256,
+                       "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                       "skipped_rows": report.meta.get("error_rows", 0), "details": dict(report.details)},
+            )  # fmt: skip
     except ImportAborted:
+        if batch.skip_invalid:
+            return _fail(batch, actor, "导入未完成：没有可导入的有效行，没有写入任何数据", report)
         return _fail(batch, actor, "导入未完成：发现问题，已全部撤回，没有写入任何数据", report)
+    except ConflictError:
+        batch.refresh_from_db()
+        return batch
     except DomainError as exc:
         return _fail(batch, actor, exc.message)
     except IntegrityError:
         return _fail(batch, actor, "导入未完成：其他人同时登记了相同的记录，已全部撤回，请重新导入")
-    fields = _report_fields(report)
-    _move(batch, from_=(S.COMMITTING,), to=S.COMMITTED, actor=actor, committed_at=timezone.now(), **fields)
     storage.remove(batch.stored_file)
     ImportBatch.objects.filter(pk=batch.pk).update(stored_file="")
     progress.clear_progress("import", batch.pk)
-    audit.record(
-        actor=actor or batch.actor,
-        action=AuditLog.Action.IMPORT,
-        target=batch,
-        field="导入",
-        extra={"kind": batch.kind, "file": batch.file_name, "sha256": batch.file_sha256, "created": report.created,
-               "updated": report.updated, "unchanged": report.unchanged, "details": dict(report.details)},
-    )  # fmt: skip
+    progress.clear_beat("import", batch.pk)
     return batch
+
+
+DEAD_MESSAGE = (
+    "处理中断：后台处理进程意外停止（超过 {minutes} 分钟没有进展），本批没有写入任何数据。"
+    "可以点击“重新试导入”再次处理。"
+)
+
+
+def _last_sign_of_life(batch: ImportBatch) -> float:
+    beat = progress.last_beat("import", batch.pk) or 0.0
+    moved = batch.transitions.filter(to_status=batch.status).order_by("-at").values_list("at", flat=True).first()
+    return max(beat, moved.timestamp() if moved else batch.created_at.timestamp())
+
+
+def import_reap_stale(*, batch: ImportBatch | None = None, now: float | None = None) -> list[int]:
+    """Mark batches failed whose worker died mid-way (status still validating/committing, no heartbeat).
+
+    A killed process cannot say it failed: its transaction is rolled back by the database, but the status it
+    wrote before (outside that transaction) stays "committing" forever. Its heartbeat stops, though: a batch
+    that has not beaten for ``STALE_AFTER_SECONDS`` is failed here with a Chinese message, so it can be retried.
+    Called when a batch is looked at (page, progress poll, API) and every five minutes by the worker.
+    """
+    now = time.time() if now is None else now
+    qs = ImportBatch.objects.filter(status__in=(S.VALIDATING, S.COMMITTING))
+    if batch is not None:
+        if batch.status not in (S.VALIDATING, S.COMMITTING):
+            return []
+        qs = qs.filter(pk=batch.pk)
+    reaped = []
+    for item in qs:
+        if now - _last_sign_of_life(item) < STALE_AFTER_SECONDS:
+            continue
+        message = DEAD_MESSAGE.format(minutes=max(1, STALE_AFTER_SECONDS // 60))
+        try:
+            _move(
+                item,
+                from_=(item.status,),
+                to=S.FAILED,
+                actor=None,
+                note=message,
+                created=0,
+                updated=0,
+                unchanged=0,
+                error_count=1,
+                report={**(item.report or {}), "errors": [{"row": None, "column": "", "message": message}],
+                        "error_count": 1},
+            )  # fmt: skip
+        except (ConflictError, OperationalError):  # moved meanwhile, or the database is busy: look again later
+            continue
+        progress.clear_progress("import", item.pk)
+        progress.clear_beat("import", item.pk)
+        reaped.append(item.pk)
+    if batch is not None and reaped:
+        batch.refresh_from_db()
+    return reaped
+
+
+def import_error_file(*, batch: ImportBatch, actor: User) -> bytes:
+    """The problem-rows .xlsx of the batch's last run; the download is an audited export of personal data."""
+    relative = (batch.report or {}).get("error_file") or ""
+    if not relative or not storage.absolute(relative).exists():
+        raise DomainError("该批次没有问题行文件（没有问题，或已按保存期限删除）")
+    data = storage.load_upload(relative)
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.EXPORT,
+        target=batch,
+        field="问题行",
+        extra={"rows": (batch.report or {}).get("error_rows", 0), "file": batch.file_name},
+    )
+    return data
+
+
+def import_retry(*, batch: ImportBatch, actor: User) -> ImportBatch:
+    """Check a failed batch again from its stored upload (after a dead worker or a changed register)."""
+    _check_may_act(batch, actor)
+    if batch.status != S.FAILED:
+        raise DomainError("只有失败的批次可以重新试导入")
+    if not batch.stored_file or not storage.absolute(batch.stored_file).exists():
+        raise DomainError("上传的文件已按保存期限删除，请重新上传")
+    return import_start(batch=batch, actor=actor, commit=False)
 
 
 def _check_may_act(batch: ImportBatch, actor: User | None) -> None:
@@ -259,8 +393,13 @@ def import_rollback(*, batch: ImportBatch, actor: User) -> dict:
     return counts
 
 
-def import_start(*, batch: ImportBatch, actor: User | None, commit: bool) -> ImportBatch:
+def import_start(
+    *, batch: ImportBatch, actor: User | None, commit: bool, skip_invalid: bool | None = None
+) -> ImportBatch:
     """Dry-run or commit now, or hand a large file to the worker (the page polls its progress)."""
+    if skip_invalid is not None and skip_invalid != batch.skip_invalid:
+        ImportBatch.objects.filter(pk=batch.pk).update(skip_invalid=skip_invalid)
+        batch.skip_invalid = skip_invalid
     if batch.is_job:
         from linli.dataio.tasks import run_import
 
@@ -606,6 +745,12 @@ def retention_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
                 for batch in ImportBatch.objects.filter(created_at__lt=cutoff).exclude(stored_file=""):
                     storage.remove(batch.stored_file)
                     ImportBatch.objects.filter(pk=batch.pk).update(stored_file="")
+                    n += 1
+                for batch in ImportBatch.objects.filter(created_at__lt=cutoff, report__has_key="error_file"):
+                    if not batch.report.get("error_file"):
+                        continue
+                    storage.remove(batch.report["error_file"])
+                    ImportBatch.objects.filter(pk=batch.pk).update(report={**batch.report, "error_file": ""})
                     n += 1
                 n += ImportTrace.objects.filter(batch__committed_at__lt=cutoff).delete()[0]
                 counts[policy.kind] = n

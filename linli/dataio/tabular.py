@@ -219,7 +219,7 @@ def find_table(data: bytes, file_name: str, spec: ColumnSpec) -> Table:
         text = header_cells[i] if i < len(header_cells) and header_cells[i] not in (None, "") else None
         if text is None or spec.lookup.get(header_key(text)) != key:
             text = upper_cells[i] if i < len(upper_cells) else text
-        text = str(text).strip()
+        text = str(text).strip().strip("*※ ").strip() or spec.columns[key].label  # "姓名*" → "姓名" in messages
         if key in positions:
             duplicates.append(text)
             continue
@@ -267,28 +267,136 @@ def _chain(first: list, rest: Iterator) -> Iterator:
     yield from rest
 
 
-def count_data_rows(data: bytes, file_name: str) -> int:
-    """A cheap estimate of the number of rows, to decide between answering now and a background job."""
+# --- before any parsing: what a file will cost to read -------------------------------------------------------
+
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024  # all members together, decompressed (streamed: costs time, not memory)
+MAX_RATIO = 100  # decompressed : compressed, for files that unpack to more than RATIO_FLOOR
+RATIO_FLOOR = 8 * 1024 * 1024
+MAX_MEMBERS = 2000
+MAX_DATA_ROWS = 200_000
+MAX_CELLS = 2_000_000  # rows × columns of a sheet's used area: calamine holds the area as one dense block
+_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})\d+"')
+_HAS_VALUE = re.compile(rb"<v>[^<]|<v\s[^>]*>[^<]|<is>|<f>|<f\s")
+
+
+@dataclass
+class Inspection:
+    rows: int  # data rows that hold a value (rows of styled but empty cells are not rows)
+    known: bool  # False for formats counted only by parsing (.xls, .ods): those are parsed in the worker
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _too_big(message: str) -> DomainError:
+    return DomainError(f"文件：{message}，请拆分成多个文件或删除多余的空行、空列后再上传", field="file")
+
+
+def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> tuple[int, int, int]:
+    """Stream one worksheet's XML: rows holding a value, the last such row, the widest such column.
+
+    Reads in 1 MB pieces and stops at the budget of decompressed bytes (a member may lie about its size).
+    """
+    rows = last_row = width = number = 0
+    tail = b""
+    with archive.open(info) as fh:
+        while True:
+            piece = fh.read(1 << 20)
+            if not piece:
+                break
+            budget[0] -= len(piece)
+            if budget[0] < 0:
+                raise _too_big(f"解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
+            text = tail + piece
+            # Scan whole rows only; the unfinished one waits for the next piece.
+            end = text.rfind(b"</row>")
+            if end >= 0:
+                stop = end + 6
+            else:
+                start = text.rfind(b"<row")
+                stop = start if start >= 0 else max(len(text) - 64, 0)
+            for m in _ROW.finditer(text, 0, stop):
+                found = _ROW_NUMBER.search(m.group(1))
+                number = int(found.group(1)) if found else number + 1
+                body = m.group(2)
+                if not body or not _HAS_VALUE.search(body):
+                    continue
+                row_width = column = 0
+                last = body.rfind(b"<c ")
+                ref = _CELL_REF.search(body, last) if last >= 0 else None
+                if ref is not None and _HAS_VALUE.search(body, last):
+                    row_width = _column_number(ref.group(1))  # the usual row: its last cell holds a value
+                else:
+                    for c in _CELL.finditer(body):
+                        ref = _CELL_REF.search(c.group(1))
+                        column = _column_number(ref.group(1)) if ref else column + 1
+                        if c.group(2) and _HAS_VALUE.search(c.group(2)):
+                            row_width = column
+                rows += 1
+                last_row = max(last_row, number)
+                width = max(width, row_width)
+            tail = text[stop:]
+            if len(tail) > 32 << 20:
+                raise _too_big("有一行数据超过 32 MB")
+    return rows, last_row, width
+
+
+def inspect_upload(data: bytes, file_name: str) -> Inspection:
+    """Check what reading ``data`` will cost before anything parses it, and count its real data rows.
+
+    .xlsx/.ods are zip archives: a few hundred KB can unpack to gigabytes of XML (a "zip bomb"), and calamine
+    holds a sheet's used area as one dense block, so one value in cell XFD1048576 costs gigabytes. The archive's
+    declared sizes, its ratio and the worksheets' real rows and used area are checked here by streaming, with
+    bounded memory; ``<dimension>`` is not trusted. Raises DomainError with a Chinese message.
+    """
     name = file_name.lower()
     if name.endswith((".csv", ".txt")):
-        return data.count(b"\n")
-    if name.endswith((".xlsx", ".xlsm")):
-        # The <dimension ref="A1:P100002"/> near the start of each sheet: no need to parse the rows.
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                heights = []
-                for member in archive.namelist():
-                    if member.startswith("xl/worksheets/") and member.endswith(".xml"):
-                        with archive.open(member) as fh:
-                            m = re.search(rb'<dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"', fh.read(4096))
-                        if m:
-                            heights.append(int(m.group(1)))
-                if heights:
-                    return max(heights)
-        except (zipfile.BadZipFile, OSError):
-            return 0
+        text = data.decode("utf-8", "ignore") if len(data) < 200 << 20 else ""
+        rows = sum(1 for line in text.splitlines() if line.strip(" \t,;|\"'\ufeff"))
+        if rows - 1 > MAX_DATA_ROWS:
+            raise _too_big(f"超过 {MAX_DATA_ROWS:,} 行")
+        return Inspection(rows=max(rows - 1, 0), known=True)
+    if not name.endswith((".xlsx", ".xlsm", ".ods")):
+        return Inspection(rows=0, known=False)  # .xls: a compound file, not a zip; read only by the worker
     try:
-        sheets = read_sheets(data, file_name)
-    except DomainError:
-        return 0
-    return max((s.height for s in sheets), default=0)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError):
+        raise DomainError("文件：无法读取该表格（不是有效的 .xlsx/.ods 文件），请确认文件未损坏", field="file")
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_MEMBERS:
+            raise _too_big(f"包含 {len(members)} 个部件，异常")
+        unpacked = sum(m.file_size for m in members)
+        packed = sum(m.compress_size for m in members) or 1
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise _too_big(f"解压后约 {unpacked // 1024 // 1024} MB，超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
+        if unpacked > RATIO_FLOOR and unpacked / packed > MAX_RATIO:
+            raise _too_big(f"压缩比异常（{unpacked // packed}:1），疑似“压缩炸弹”")
+        if name.endswith(".ods"):
+            return Inspection(rows=0, known=False)
+        budget = [MAX_UNPACKED_BYTES]
+        best = 0
+        for info in members:
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            rows, last_row, width = _scan_sheet(archive, info, budget)
+            if rows > MAX_DATA_ROWS + HEADER_SCAN_ROWS:
+                raise _too_big(f"工作表有 {rows:,} 行数据，超过 {MAX_DATA_ROWS:,} 行")
+            if width > MAX_COLUMNS:
+                raise _too_big(f"工作表有 {width} 列数据，超过 {MAX_COLUMNS} 列")
+            if last_row * width > MAX_CELLS:
+                raise _too_big(f"工作表的数据区域（{last_row:,} 行 × {width} 列）过大")
+            best = max(best, rows)
+    return Inspection(rows=max(best - 1, 0), known=True)
+
+
+def count_data_rows(data: bytes, file_name: str) -> int:
+    """Data rows that hold a value (the header counts as one row less); 0 when only parsing can tell."""
+    return inspect_upload(data, file_name).rows

@@ -30,3 +30,11 @@ def nightly_retention_purge() -> None:
     from linli.dataio import services
 
     services.retention_purge()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def reap_stale_imports() -> None:
+    """Fail batches whose worker died mid-way (no heartbeat), so their users see it and can retry."""
+    from linli.dataio import services
+
+    services.import_reap_stale()

@@ -91,12 +91,41 @@ def filter_by_address(qs: QuerySet[House], parts: AddressParts) -> QuerySet[Hous
     if prefix:
         # The prefix may name the compound, the community, or a street above it: match on any.
         names = _known_place_names_in(prefix)
+        if unknown_place_text(prefix, names):
+            # "幸福小区1栋" with no 幸福小区 in the register: not a match on some other compound's 1栋.
+            return qs.none()
         if names:
             q = Q()
             for name in names:
                 q |= Q(building__compound__name=name) | Q(building__compound__community__name=name)
             qs = qs.filter(q)
     return qs
+
+
+_PROVINCE_CITY = re.compile(r"^(?:.{1,8}?(?:省|自治区))?(?:.{1,8}?(?:市|自治州|州|盟))?")
+_ROAD_NUMBER = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{1,12}?(?:大道|路|街|巷|道)[0-9]+号(?:院)?")
+_FILLER = re.compile(r"[\s,，、。·/\\()（）\-#]+")
+
+
+def unknown_place_text(prefix: str, known: list[str], regions: set[str] | None = None) -> str:
+    """What is left of an address's text before the building once known places are taken out.
+
+    ``known`` are the compound/community names found in it; region names of any level (区, 街道, 社区, 网格),
+    a leading province/city and a "XX路12号" are taken out too. Anything left names a place the register does
+    not know (an unknown compound), and the address must not match a building of the same number elsewhere.
+    """
+    rest = normalise_text(prefix)
+    names = set(known) | (region_names() if regions is None else regions)
+    for name in sorted((n for n in names if n and n in rest), key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    rest = _PROVINCE_CITY.sub("", rest.strip())
+    rest = _ROAD_NUMBER.sub(" ", rest)
+    return _FILLER.sub("", rest)
+
+
+def region_names() -> set[str]:
+    """Names of every region (区, 街道, 社区, 网格…), to take out of address texts."""
+    return set(Region.objects.values_list("name", flat=True)[:20000])
 
 
 def _known_place_names_in(prefix: str) -> list[str]:

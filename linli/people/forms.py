@@ -1,5 +1,9 @@
+import re
+import unicodedata
+
 from django import forms
 
+from linli.core.errors import DomainError
 from linli.core.forms import RegionChoiceField
 from linli.core.models import Region
 from linli.core.scoping import restrict
@@ -7,11 +11,46 @@ from linli.housing.models import House
 from linli.housing.selectors import houses_at_address
 from linli.people.models import ETHNIC_GROUPS, Person, Residency
 
+# Chinese names, with the middle dot of transliterated minority and foreign names (阿卜杜·热合曼); the dots
+# people type instead of "·" (•, ・, ．, ‧, ∙, ⋅, 。) are read as it.
+_DOTS = re.compile(r"\s*[·•・．.‧∙⋅。]\s*")
+_HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+CHINESE_NAME = re.compile(rf"^{_HAN}+(?:·{_HAN}+)*$")
+LATIN_NAME = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ]+(?:[ '\-.][A-Za-zÀ-ÖØ-öø-ÿ]+)*\.?$")
+NAME_HELP = "中文姓名 2–30 个字，少数民族姓名中间用“·”（如 阿卜杜·热合曼）；外籍人员可填外文姓名"
+
+
+def clean_person_name(value: str) -> str:
+    """A person's name as registers keep it, or a ValidationError in plain Chinese."""
+    name = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value or "")).strip()
+    chinese = _DOTS.sub("·", name)
+    if re.search(_HAN, chinese):
+        if not CHINESE_NAME.match(chinese):
+            raise forms.ValidationError(
+                "姓名：只能是汉字，少数民族姓名中间用“·”隔开（如 阿卜杜·热合曼），不要有数字、空格或其他符号"
+            )
+        if not 2 <= len(chinese) <= 30:
+            raise forms.ValidationError(f"姓名：中文姓名应为 2–30 个字（现在 {len(chinese)} 个字）")
+        return chinese
+    if not LATIN_NAME.match(name):
+        raise forms.ValidationError("姓名：请填写中文姓名；外籍人员可填外文姓名（字母、空格、连字符）")
+    if not 2 <= len(name) <= 50:
+        raise forms.ValidationError(f"姓名：外文姓名应为 2–50 个字符（现在 {len(name)} 个）")
+    return name
+
+
+PERSON_FIELDS = ("name", "id_type", "id_number", "phone", "ethnicity", "hukou_address", "person_type",
+                 "political_status", "workplace", "notes")  # fmt: skip
+
 
 class PersonForm(forms.Form):
-    """Fields typed by a person; sex and birth date are derived from the ID number, never typed."""
+    """Fields typed by a person; sex and birth date are derived from the ID number, never typed.
 
-    name = forms.CharField(label="姓名", max_length=50)
+    Every problem is shown at once: the register's own checks (ID check digit, phone, ethnicity) run in
+    ``clean`` too, not only after the form's own checks have passed.
+    """
+
+    name = forms.CharField(label="姓名", max_length=50, help_text=NAME_HELP)
     id_type = forms.ChoiceField(label="证件类型", choices=Person.IdType.choices, initial=Person.IdType.RESIDENT_ID)
     id_number = forms.CharField(
         label="证件号码", max_length=30, help_text="居民身份证 18 位（末位可为 X），15 位旧号码自动转换"
@@ -22,7 +61,24 @@ class PersonForm(forms.Form):
     person_type = forms.ChoiceField(label="人员类型", choices=Person.PersonType.choices)
     political_status = forms.ChoiceField(label="政治面貌", choices=Person.Political.choices, initial="masses")
     workplace = forms.CharField(label="工作单位", max_length=100, required=False)
-    notes = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=500)
+
+    def clean_name(self) -> str:
+        return clean_person_name(self.cleaned_data.get("name", ""))
+
+    def clean(self):
+        data = super().clean()
+        from linli.people.services import clean_person_data
+
+        values = {k: data.get(k, self.data.get(k, "")) for k in PERSON_FIELDS}
+        values["name"] = values["name"] or "待定"  # an empty name is reported by the field itself
+        try:
+            clean_person_data(**values)
+        except DomainError as exc:
+            for field, message in exc.errors:
+                if field in self.fields and field not in self.errors:
+                    self.add_error(field, message)
+        return data
 
 
 class PersonCreateForm(PersonForm):
@@ -55,8 +111,8 @@ class PersonCreateForm(PersonForm):
                 self.add_error("address", f"住址：“{data['address']}”对应多套房屋，请写上小区名称")
             else:
                 data["house"] = houses[0]
-        if not data.get("house") and not data.get("region") and not self.errors:
-            raise forms.ValidationError("请填写住址，或选择所属网格。")
+        if not data.get("house") and not data.get("region") and "address" not in self.errors:
+            self.add_error(None, "请填写住址，或选择所属网格。")
         return data
 
 

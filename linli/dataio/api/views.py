@@ -1,14 +1,21 @@
 """POST /api/v1/imports/ (multipart) and GET /api/v1/imports/{id}/ to poll a large one."""
 
-from django.http import Http404
+import io
+
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from linli.core.errors import DomainError
+from linli.core.scoping import restrict
 from linli.dataio import selectors, services
 from linli.dataio.api.serializers import ImportBatchSerializer, ImportCreateSerializer
 from linli.dataio.importers import IMPORTERS
+from linli.dataio.models import ImportBatch
 
 
 class ImportViewSet(viewsets.ViewSet):
@@ -34,6 +41,7 @@ class ImportViewSet(viewsets.ViewSet):
             file_name=upload.name,
             data=upload.read(),
             create_houses=data["create_houses"],
+            skip_invalid=data["skip_invalid"],
         )
         services.import_start(batch=batch, actor=request.user, commit=not data["dry_run"])
         batch.refresh_from_db()
@@ -45,10 +53,36 @@ class ImportViewSet(viewsets.ViewSet):
         responses={200: ImportBatchSerializer},
     )
     def retrieve(self, request, pk=None):
+        batch = self._batch(request, pk)
+        services.import_reap_stale(batch=batch)
+        return Response(ImportBatchSerializer(batch).data)
+
+    def _batch(self, request, pk):
         batch = selectors.batches_for(user=request.user).filter(pk=pk).first() if str(pk).isdigit() else None
         if batch is None:
             raise Http404
-        return Response(ImportBatchSerializer(batch).data)
+        return batch
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="导入批次 ID")],
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def errors(self, request, pk=None):
+        """The problem rows as .xlsx: the file's own columns plus 错误原因, ready to fix and upload again."""
+        batch = self._batch(request, pk)
+        may = (
+            request.user.pk == batch.actor_id
+            or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists()
+        )
+        if not may:
+            raise Http404
+        try:
+            data = services.import_error_file(batch=batch, actor=request.user)
+        except DomainError:
+            raise Http404
+        stem = batch.file_name.rsplit(".", 1)[0]
+        return FileResponse(io.BytesIO(data), as_attachment=True, filename=f"{stem}-问题行.xlsx")
 
     @extend_schema(responses={200: ImportBatchSerializer(many=True)})
     def list(self, request):

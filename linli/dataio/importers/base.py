@@ -16,7 +16,7 @@ from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_REGION, role_allows
 from linli.dataio import cells
 from linli.dataio.cells import CellError
 from linli.housing.models import Building, Compound, House, Unit
-from linli.housing.selectors import parse_address
+from linli.housing.selectors import parse_address, region_names, unknown_place_text
 
 MAX_STORED_PROBLEMS = 1000
 MAX_STORED_CHANGES = 300
@@ -39,6 +39,8 @@ class Report:
     details: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     changes: list[dict] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # Every problem of every row, unmasked and uncapped, for the problem-rows file (never stored in the report).
+    by_row: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
     _seen: set = field(default_factory=set)
 
     def error(self, row: int | None, column: str, message: str) -> None:
@@ -47,6 +49,8 @@ class Report:
             return
         self._seen.add(key)
         self.error_count += 1
+        if row is not None:
+            self.by_row[row].append(f"{column}：{message}" if column else message)
         if len(self.errors) < MAX_STORED_PROBLEMS:
             self.errors.append({"row": row, "column": column, "message": cells.redact(message)})
 
@@ -134,6 +138,11 @@ class Context:
     commit: bool = False
     batch_id: int | None = None
     progress: Callable[[int, int], None] = lambda done, total: None
+    skip_invalid: bool = False  # write the valid rows even when others have problems
+
+    def writes(self, report: "Report") -> bool:
+        """Whether this run writes: a commit with no problems, or with problems when only valid rows go in."""
+        return self.commit and (report.ok or self.skip_invalid)
 
     @property
     def request_id(self) -> str:
@@ -237,8 +246,39 @@ def change_rows(
 # --- regions by name ---------------------------------------------------------------------------------------
 
 
+_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ORDINAL = re.compile(r"第?([0-9]+|[零〇一二两三四五六七八九十百]+)号?(?=网格|十联户|联户|片区)")
+
+
+def _cn_number(text: str) -> int:
+    """'3' → 3, '十二' → 12, '二十' → 20, '一百零五' → 105."""
+    if text.isdigit():
+        return int(text)
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGIT[ch]
+    return total + current
+
+
+def region_key(text) -> str:
+    """Grid names as users write them: "第一网格", "一网格", "第1网格", "1号网格" → "1网格"."""
+    return _ORDINAL.sub(lambda m: str(_cn_number(m.group(1))), cells.compact(text))
+
+
 class RegionResolver:
-    """Grid / 十联户 names → regions the user may import into ("第一网格", or "彩虹社区第一网格" when names repeat)."""
+    """Grid / 十联户 names → regions the user may import into.
+
+    Understood as users write them within their community: "第一网格", "一网格", "1网格" or "第1网格" for the grid
+    named "第一网格" or "彩虹社区第一网格" (demo grids carry their community's name); "彩虹社区第一网格" when the
+    short name repeats in the user's scope.
+    """
 
     def __init__(self, user: User | None, action: str):
         prefixes = scope_prefixes(user, action)
@@ -250,14 +290,18 @@ class RegionResolver:
         paths = {r.path[: -Region.steplen] for r in regions if r.depth > 1}
         parents = {p.path: p for p in Region.objects.filter(path__in=paths)}
         for region in regions:
-            self.by_name[cells.compact(region.name)].append(region)
+            keys = {region_key(region.name)}
             parent = parents.get(region.path[: -Region.steplen])
             if parent is not None:
-                self.by_name[cells.compact(parent.name + region.name)].append(region)
+                keys.add(region_key(parent.name + region.name))
+                if region.name.startswith(parent.name) and len(region.name) > len(parent.name):
+                    keys.add(region_key(region.name[len(parent.name) :]))
+            for key in keys:
+                self.by_name[key].append(region)
 
     def resolve(self, value, *, level: str | None = None) -> Region:
         name = cells.compact(value)
-        found = [r for r in self.by_name.get(name, []) if level is None or r.level.code == level]
+        found = [r for r in self.by_name.get(region_key(name), []) if level is None or r.level.code == level]
         if not found:
             raise CellError(f"未找到“{name}”（或不在您的管辖范围内）")
         if len({r.pk for r in found}) > 1:
@@ -354,6 +398,7 @@ class HouseResolver:
                     h["pk"], h["region_path"], 0, "", household_unit_id=h["household_unit_id"], version=h["version"]
                 )
         self.building_by_id = {b.pk: b for b in self.buildings}
+        self.region_names: set[str] | None = None
         self.planned: dict[tuple, dict] = {}
         self.planned_buildings: dict[tuple, dict] = {}
 
@@ -368,7 +413,14 @@ class HouseResolver:
                 candidates = [b for b in candidates if b.compound_id and b.compound.name == compound]
             else:
                 community = next((n for n in self.community_names if n in ref.compound), None)
-                if community is not None:
+                if self.region_names is None:
+                    self.region_names = region_names()
+                if community is not None and unknown_place_text(ref.compound, [community], self.region_names):
+                    # "彩虹社区幸福小区" where the community has no 幸福小区: not some other compound's building.
+                    if not self.ctx.create_houses:
+                        raise CellError(f"未找到小区“{ref.compound}”（或不在您的管辖范围内）")
+                    candidates = []
+                elif community is not None:
                     candidates = [b for b in candidates if b.compound_id and b.compound.community.name == community]
                 elif candidates and not self.ctx.create_houses:
                     raise CellError(f"未找到小区“{ref.compound}”（或不在您的管辖范围内）")

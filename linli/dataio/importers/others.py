@@ -170,7 +170,7 @@ class HousesImporter(_Base):
                 report.unchanged += 1
         report.details["houses_created"] = len(resolver.planned)
         report.details["buildings_created"] = len(resolver.planned_buildings)
-        if ctx.commit and report.ok:
+        if ctx.writes(report):
             traces, changes = Traces(), []
             resolver.create_planned(traces, changes, extra_fields)
             ObjectChange.objects.bulk_create(changes, batch_size=1000)
@@ -360,7 +360,7 @@ class EntitiesImporter(_OrgImporter):
                 + (["联系电话"] if "phone" in diff else []),
             )
             updates.append((obj, diff))
-        if ctx.commit and report.ok:
+        if ctx.writes(report):
             self.finish(creates, updates, batch_id)
         return report
 
@@ -439,6 +439,6 @@ class PlacesImporter(_OrgImporter):
                 [str(Place._meta.get_field(k).verbose_name) if k != "phone" else "联系电话" for k in diff],
             )
             updates.append((obj, diff))
-        if ctx.commit and report.ok:
+        if ctx.writes(report):
             self.finish(creates, updates, batch_id)
         return report

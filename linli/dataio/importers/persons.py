@@ -332,7 +332,7 @@ class PersonsImporter:
         t0 = time.perf_counter()
         self._resolve(rows)
         t1 = time.perf_counter()
-        if self.ctx.commit and report.ok:
+        if self.ctx.writes(report):
             self._apply(rows, batch_id)
         log.info(
             "persons import: %s rows, resolve %.1fs, write %.1fs, peak %s MB", report.rows, t1 - t0,
@@ -453,8 +453,11 @@ class PersonsImporter:
             if ex is not None and row.changes and not self.can_change(ex["region_path"]):
                 self.error(row.number, "id_number", "该人员已登记在您的管辖范围之外，需由原网格或上级办理迁入或修改")
                 row.ok = False
-            if not row.ok:
+        self._household_failures(rows)
+        for row in rows:
+            if row.data is None or not row.ok:
                 continue
+            ex = row.existing
             if ex is None:
                 report.created += 1
             elif row.changes:
@@ -467,6 +470,28 @@ class PersonsImporter:
         if resolver is not None:
             report.details["houses_created"] = len(resolver.planned)
             report.details["buildings_created"] = len(resolver.planned_buildings)
+
+    def _household_failures(self, rows: list[Row]) -> None:
+        """Members of a new household whose householder row has a problem cannot go in without it.
+
+        Matters when only valid rows are imported: the household is not created, so its members are problem
+        rows too (they are in the problem-rows file, to come back with the fixed householder).
+        """
+        for row in rows:
+            household = row.household
+            if not row.ok or not isinstance(household, tuple) or household[0] != "new":
+                continue
+            head = household[1].head
+            if head is not None and head is not row and not head.ok:
+                self.error(row.number, "relation", f"户主（第 {head.number} 行）有问题，本行随该户一并暂不导入")
+                row.ok = False
+        # A registered householder joins a new household only if some member of it goes in.
+        alive = {
+            id(r.household[1]) for r in rows if r.ok and isinstance(r.household, tuple) and r.household[0] == "new"
+        }
+        self.extra_heads = [e for e in getattr(self, "extra_heads", []) if id(e.household[1]) in alive]
+        if "households_created" in self.report.details:
+            self.report.details["households_created"] = len(alive)
 
     def _homeless(self, rows: list[Row], can_import) -> None:
         """A new person with neither address nor grid lives where their household lives, or is a problem."""
@@ -534,6 +559,8 @@ class PersonsImporter:
         last_head: Row | None = None
         for row in rows:
             if row.data is None:
+                if row.relation == R.SELF:
+                    last_head = row  # a householder row with problems: its members wait for it
                 continue
             rel = row.relation
             if row.householder_hash and row.householder_hash == row.hash:
@@ -548,14 +575,29 @@ class PersonsImporter:
                 same_place = last_head is not None and (
                     row.ref is None or last_head.ref is None or row.ref == last_head.ref
                 )
-                if not same_place:
+                if same_place and last_head.data is None:
                     self.error(
-                        row.number, "relation", "填写了与户主关系，但没有户主身份证号或户号，上方也没有同一住址的户主行"
+                        row.number, "relation", f"户主（第 {last_head.number} 行）有问题，本行随该户一并暂不导入"
                     )
                     row.ok = False
                     continue
-                key = last_head.household[1].key if isinstance(last_head.household, tuple) else None
-                if key is None:
+                if same_place:
+                    key = last_head.household[1].key if isinstance(last_head.household, tuple) else None
+                    if key is None:
+                        continue
+                elif row.house is not None and row.house.id is not None:
+                    # 以房找人: no householder in the file, but the address may have one registered household.
+                    key = ("house", row.house.id)
+                elif row.ref is not None:
+                    row.ok = False  # the address itself is the problem, already reported
+                    continue
+                else:
+                    self.error(
+                        row.number,
+                        "relation",
+                        "填写了与户主关系，但没有户主身份证号、户号或住址，上方也没有同一住址的户主行",
+                    )
+                    row.ok = False
                     continue
             else:
                 continue
@@ -588,6 +630,14 @@ class PersonsImporter:
             group.head_pk = ex["pk"] if ex else None
             if group.head_pk:
                 head_pks.append(group.head_pk)
+        by_house: dict[int, list[dict]] = defaultdict(list)
+        house_ids = [g.key[1] for g in groups.values() if g.key[0] == "house"]
+        for start in range(0, len(house_ids), CHUNK):
+            qs = Household.objects.filter(house_id__in=house_ids[start : start + CHUNK])
+            if prefixes is not None:
+                qs = qs.filter(prefix_q(prefixes))
+            for h in qs.order_by("pk").values("pk", "house_id", "number", "householder__name"):
+                by_house[h["house_id"]].append(h)
         by_head: dict[int, int] = {}
         for start in range(0, len(head_pks), CHUNK):
             for h in Household.objects.filter(householder_id__in=head_pks[start : start + CHUNK]).values(
@@ -606,6 +656,23 @@ class PersonsImporter:
                 target = ("existing", by_number[group.number][0])
             elif group.head_pk and group.head_pk in by_head:
                 target = ("existing", by_head[group.head_pk])
+            elif group.key[0] == "house":
+                found = by_house.get(group.key[1], [])
+                if len(found) != 1:
+                    if found:
+                        names = "、".join(
+                            f"{h['householder__name'] or '未定户主'}户"
+                            + (f"（户号 {h['number']}）" if h["number"] else "")
+                            for h in found
+                        )
+                        message = f"该住址已登记 {len(found)} 户：{names}，请填写户主身份证号或户号，指明加入哪一户"
+                    else:
+                        message = "该住址还没有登记的户，本文件中也没有户主行；请加上户主行或填写户主身份证号"
+                    for row in group.rows:
+                        self.error(row.number, "relation", message)
+                        row.ok = False
+                    continue
+                target = ("existing", found[0]["pk"])
             else:
                 if group.head is None and group.head_pk is None:
                     for row in group.rows:

@@ -67,3 +67,24 @@ def test_every_detail_page_shows_its_change_history(world, login):
     for obj in (world.entity_a, world.place_a, world.house_a.building, world.grid_a):
         body = c.get(obj.get_absolute_url()).content.decode()
         assert "变更历史" in body and "新增" in body, obj
+
+
+@pytest.mark.django_db
+def test_an_unknown_compound_is_not_a_match_on_the_same_building_number_elsewhere(world):
+    user = world.users["staff"]
+    for text in ("幸福小区3栋2单元501室", "彩虹社区幸福小区3-2-501"):
+        assert list(houses_at_address(user=user, text=text)) == [], text
+    for text in ("西秀区新安街道彩虹社区3栋2单元501", "贵州省安顺市彩虹花园3栋2单元501室"):
+        assert list(houses_at_address(user=user, text=text)) == [world.house_a], text
+
+
+@pytest.mark.django_db
+def test_import_refuses_an_address_in_an_unknown_compound(world):
+    from linli.dataio import services
+    from linli.dataio.tests.helpers import ids, xlsx
+
+    rows = [["姓名", "身份证号", "住址"], ["某甲", ids(1)[0], "彩虹社区幸福小区3栋2单元501室"]]
+    batch = services.import_upload(actor=world.users["staff"], kind="persons", file_name="a.xlsx", data=xlsx(rows))
+    services.import_validate(batch=batch, actor=world.users["staff"])
+    batch.refresh_from_db()
+    assert batch.report["errors"][0]["message"].startswith("未找到小区“彩虹社区幸福小区”")

@@ -1,7 +1,5 @@
 """One FilterSet per model: serves the console list, the API list and (later) the export."""
 
-import datetime as dt
-
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
@@ -50,20 +48,12 @@ class PersonFilterSet(ScopedFilterSet):
         # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
         return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
 
+    # Ages are counted by birth year (年内满 N 岁): only the year is stored in clear (docs/security.md).
     def filter_age_min(self, qs, name, value):
-        today = timezone.localdate()
-        return qs.filter(birth_date__lte=_years_before(today, int(value)))
+        return qs.filter(birth_year__lte=timezone.localdate().year - int(value))
 
     def filter_age_max(self, qs, name, value):
-        today = timezone.localdate()
-        return qs.filter(birth_date__gt=_years_before(today, int(value) + 1))
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+        return qs.filter(birth_year__gte=timezone.localdate().year - int(value))
 
 
 class HouseholdFilterSet(ScopedFilterSet):

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from treebeard.mp_tree import MP_Node
 
 from linli.core.fields import PathField, PrefixSearchField
@@ -58,9 +59,10 @@ class Person(models.Model):
     id_type = models.CharField("证件类型", max_length=12, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number_enc = models.TextField("证件号码（密文）", editable=False)
     id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
-    id_number_masked = models.CharField("证件号码", max_length=32, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
+    # Only the year is kept in clear (age filters and sorting); the birth date and the mask are derived from the
+    # encrypted ID number on read, so a dump without the keys leaves >= 10^6 candidates per ID (docs/security.md).
+    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True, db_index=True)
     phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField("电话后四位", max_length=4, blank=True, editable=False)
@@ -108,13 +110,39 @@ class Person(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("people:person_detail", args=[self.pk])
 
+    @cached_property
+    def id_number_clear(self) -> str:
+        """The decrypted ID number, for derived values only; never rendered without an unmask record."""
+        from linli.core import crypto
+
+        return crypto.decrypt(self.id_number_enc) if self.id_number_enc else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        from linli.core.masking import mask_id_number
+
+        return mask_id_number(self.id_number_clear)
+
+    @property
+    def birth_date(self):
+        """From the ID number (resident IDs only); shown to the person and after unmasking, never in lists."""
+        from linli.core.identity import id_birth_date
+
+        if self.id_type != self.IdType.RESIDENT_ID or len(self.id_number_clear) != 18:
+            return None
+        return id_birth_date(self.id_number_clear)
+
     @property
     def age(self) -> int | None:
         from django.utils import timezone
 
         from linli.core.identity import age_on
 
-        return age_on(self.birth_date, timezone.localdate()) if self.birth_date else None
+        today = timezone.localdate()
+        birth = self.birth_date
+        if birth is not None:
+            return age_on(birth, today)
+        return today.year - self.birth_year if self.birth_year else None
 
 
 class Household(models.Model):

@@ -13,7 +13,7 @@ class PersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Person
-        fields = ["id", "name", "sex", "birth_date", "age", "id_type", "id_number", "phone", "ethnicity",
+        fields = ["id", "name", "sex", "age", "id_type", "id_number", "phone", "ethnicity",
                   "hukou_address", "person_type", "political_status", "household", "relation", "region",
                   "region_name", "version", "updated_at"]  # fmt: skip
 
@@ -44,6 +44,10 @@ class PersonUpdateSerializer(PersonWriteSerializer):
 class UnmaskSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=[("id_number", "身份证号"), ("phone", "联系电话")])
     reason = serializers.CharField(min_length=2, max_length=200)
+
+
+class SearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, help_text="姓名、拼音首字母、身份证号、手机号或后四位、地址")
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.models import Region
-from linli.core.scoping import max_tag_sensitivity, restrict
-from linli.people.models import Entity, Household, Person, Place, Tag
+from linli.core.scoping import has_action, max_tag_sensitivity, restrict
+from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag
 
 
 def _regions(request):
@@ -48,12 +48,18 @@ class PersonFilterSet(ScopedFilterSet):
         # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
         return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
 
-    # Ages are counted by birth year (年内满 N 岁): only the year is stored in clear (docs/security.md).
+    # Ages are counted by birth year (年内满 N 岁): only the year is stored in clear (docs/security.md). A role
+    # without the unmask right filters by whole age bands, so a filter cannot pin down a birth year either.
+    def _exact(self) -> bool:
+        return self.request is None or has_action(self.request.user, "person.unmask")
+
     def filter_age_min(self, qs, name, value):
-        return qs.filter(birth_year__lte=timezone.localdate().year - int(value))
+        value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND
+        return qs.filter(birth_year__lte=timezone.localdate().year - value)
 
     def filter_age_max(self, qs, name, value):
-        return qs.filter(birth_year__gte=timezone.localdate().year - int(value))
+        value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND + AGE_BAND - 1
+        return qs.filter(birth_year__gte=timezone.localdate().year - value)
 
 
 class HouseholdFilterSet(ScopedFilterSet):

@@ -15,6 +15,11 @@ ETHNIC_GROUPS = (
 ).split()
 
 
+# Roles without ``person.unmask`` see ages in bands of this many years and filter by band edges: with a band,
+# even an attacker who knows the county is left with >= 1.6x10^4 candidates per masked ID (docs/security.md).
+AGE_BAND = 5
+
+
 class Person(models.Model):
     """One person known to the community. ID number and phone are encrypted and found by keyed hash."""
 
@@ -143,6 +148,21 @@ class Person(models.Model):
         if birth is not None:
             return age_on(birth, today)
         return today.year - self.birth_year if self.birth_year else None
+
+    @property
+    def age_band(self) -> str:
+        """The age band, e.g. 30–34 岁: what a role without the unmask right sees (docs/security.md).
+
+        Counted by birth year like the age filters, so that a band shown and a band filtered are the same five
+        birth years: bands from the exact age would cut the year at the current date and, intersected with a
+        filter, narrow a birth date near a band edge to a few weeks.
+        """
+        if not self.birth_year:
+            return ""
+        from django.utils import timezone
+
+        low = (timezone.localdate().year - self.birth_year) // AGE_BAND * AGE_BAND
+        return f"{low}–{low + AGE_BAND - 1} 岁"
 
 
 class Household(models.Model):

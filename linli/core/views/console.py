@@ -102,7 +102,8 @@ def search(request):
         target = result.single_target
         name = "people:person_detail" if target._meta.model_name == "person" else "housing:house_detail"
         return redirect(name, pk=target.pk)
-    return render(request, "core/console/search.html", {"q": q, "result": result})
+    context = {"q": q, "result": result, "exact_age": has_action(request.user, "person.unmask")}
+    return render(request, "core/console/search.html", context)
 
 
 class RegionListView(ObjectListView):

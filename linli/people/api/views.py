@@ -51,7 +51,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = services.person_create(
             actor=request.user, data=services.clean_person_data(**data), house=house, region=region, residency_kind=kind
         )
-        return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        return Response(s.PersonSerializer(person, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PersonUpdateSerializer, responses={200: s.PersonSerializer, 409: None})
     def update(self, request, *args, **kwargs):
@@ -63,7 +63,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = services.person_update(
             actor=request.user, person=person, version=version, data=services.clean_person_data(**data)
         )
-        return Response(s.PersonSerializer(person).data)
+        return Response(s.PersonSerializer(person, context={"request": request}).data)
 
     @extend_schema(request=s.UnmaskSerializer, responses={200: None})
     @action(detail=True, methods=["post"])
@@ -156,7 +156,7 @@ class SearchView(APIView):
             {
                 "kind": result.kind,
                 "message": result.message,
-                "persons": s.PersonSerializer(result.persons, many=True).data,
+                "persons": s.PersonSerializer(result.persons, many=True, context={"request": request}).data,
                 "houses": HouseSerializer(result.houses, many=True).data,
             }
         )

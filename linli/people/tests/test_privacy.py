@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
@@ -12,13 +11,7 @@ from linli.core.models import AuditLog
 from linli.people import services
 from linli.people.models import Person
 from linli.people.selectors import search
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
+from linli.testing import add_person
 
 
 def _number(person: Person) -> str:
@@ -30,9 +23,12 @@ def test_property_staff_see_an_age_never_a_birth_date(world, login, api):
     client = login(world.users["property"])
     page = client.get(reverse("people:person_detail", args=[world.person_a.pk])).content.decode()
     assert "1980-05-17" not in page and "19800517" not in page
-    assert f"{world.person_a.age} 岁" in page
+    assert world.person_a.age_band in page and f">{world.person_a.age} 岁<" not in page
     body = api(world.users["property"]).get(f"/api/v1/persons/{world.person_a.pk}/").json()
-    assert "birth_date" not in body and body["age"] == world.person_a.age
+    assert "birth_date" not in body and body["age"] is None and body["age_band"] == world.person_a.age_band
+    # A role with the unmask right sees the exact age (the birth date only by unmasking the ID).
+    staff = api(world.users["staff"]).get(f"/api/v1/persons/{world.person_a.pk}/").json()
+    assert staff["age"] == world.person_a.age and "birth_date" not in staff
     assert body["id_number"] == _number(world.person_a)[:2] + "*" * 14 + _number(world.person_a)[-2:]
 
 
@@ -60,6 +56,17 @@ def test_age_filters_still_work_by_birth_year(world, login):
     assert "张三" in client.get(url, {"age_min": age, "age_max": age}).content.decode()
     assert "张三" not in client.get(url, {"age_min": age + 1}).content.decode()
     assert "张三" not in client.get(url, {"age_max": age - 1}).content.decode()
+
+
+@pytest.mark.django_db
+def test_roles_without_unmask_filter_ages_by_whole_bands(world, login):
+    this_year = dt.date.today().year
+    younger = add_person(house=world.house_a, name="赵小", birth=dt.date(this_year - 42, 1, 1))  # band 40–44
+    url = reverse("people:person_list")
+    staff = login(world.users["staff"]).get(url, {"age_min": 44, "age_max": 44}).content.decode()
+    assert younger.name not in staff
+    page = login(world.users["property"]).get(url, {"age_min": 44, "age_max": 44}).content.decode()
+    assert younger.name in page and "40–44 岁" in page and "年龄段" in page
 
 
 @pytest.mark.django_db

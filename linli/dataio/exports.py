@@ -247,21 +247,22 @@ def _context(user: User, masked: bool) -> ExportContext:
 
 def _person_rows(queryset, ctx: ExportContext):
     """Rows of the persons export from plain values, related data fetched per chunk: no model instances."""
-    from linli.people.models import Person, Residency, TagAssignment
+    from linli.people.models import Person, Residency, TagAssignment, year_from_index
 
     clear = not ctx.masked
     # The mask and the age come from the decrypted ID number: neither is stored in clear (docs/security.md).
-    fields = ["pk", "name", "id_type", "id_number_enc", "sex", "birth_year", "phone_masked", "ethnicity",
+    fields = ["pk", "name", "id_type", "id_number_enc", "sex", "birth_year_index", "phone_masked", "ethnicity",
               "hukou_address", "person_type", "political_status", "relation", "household_id", "household__number",
               "household__householder_id", "region__name", "region_path", "workplace", "notes"]  # fmt: skip
     if clear:
         fields += ["phone_enc"]
     today = timezone.localdate()
 
-    def age(number: str, id_type: str, birth_year):
+    def age(number: str, id_type: str, year_index: str):
         if id_type == Person.IdType.RESIDENT_ID and len(number) == 18:
             return age_on(id_birth_date(number), today)
-        return today.year - birth_year if birth_year else None
+        year = year_from_index(year_index)
+        return today.year - year if year else None
 
     labels = {
         f: dict(Person._meta.get_field(f).flatchoices)
@@ -307,7 +308,7 @@ def _person_rows(queryset, ctx: ExportContext):
                     labels["id_type"].get(r["id_type"], r["id_type"]),
                     number if show else masking.mask_id_number(number),
                     labels["sex"].get(r["sex"], ""),
-                    age(number, r["id_type"], r["birth_year"]),
+                    age(number, r["id_type"], r["birth_year_index"]),
                     (crypto.decrypt(r["phone_enc"]) if show else r["phone_masked"]),
                     r["ethnicity"],
                     r["hukou_address"],

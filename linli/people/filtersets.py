@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from linli.core.models import Region
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
-from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag
+from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag, birth_year_indexes
 
 
 def _regions(request):
@@ -48,18 +48,19 @@ class PersonFilterSet(ScopedFilterSet):
         # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
         return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
 
-    # Ages are counted by birth year (年内满 N 岁): only the year is stored in clear (docs/security.md). A role
-    # without the unmask right filters by whole age bands, so a filter cannot pin down a birth year either.
+    # Ages are counted by birth year (年内满 N 岁). The year is stored only as a keyed blind index, so a filter
+    # asks for the index of every matching year (docs/security.md). A role without the unmask right filters by
+    # whole age bands, so a filter cannot pin down a birth year either.
     def _exact(self) -> bool:
         return self.request is None or has_action(self.request.user, "person.unmask")
 
     def filter_age_min(self, qs, name, value):
         value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND
-        return qs.filter(birth_year__lte=timezone.localdate().year - value)
+        return qs.filter(birth_year_index__in=birth_year_indexes(0, timezone.localdate().year - value))
 
     def filter_age_max(self, qs, name, value):
         value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND + AGE_BAND - 1
-        return qs.filter(birth_year__gte=timezone.localdate().year - value)
+        return qs.filter(birth_year_index__in=birth_year_indexes(timezone.localdate().year - value, 9999))
 
 
 class HouseholdFilterSet(ScopedFilterSet):

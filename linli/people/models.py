@@ -1,5 +1,7 @@
 """People: persons (实有人口), households (户), residencies (人房关系), tags, organisations and places."""
 
+import functools
+
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -18,6 +20,41 @@ ETHNIC_GROUPS = (
 # Roles without ``person.unmask`` see ages in bands of this many years and filter by band edges: with a band,
 # even an attacker who knows the county is left with >= 1.6x10^4 candidates per masked ID (docs/security.md).
 AGE_BAND = 5
+
+# The birth year is stored only as a keyed blind index (HMAC with the platform's index key, its own purpose so it
+# matches no other index). Filters ask for the indexes of every year that matches: at most OLDEST_AGE + 1 values.
+BIRTH_YEAR_PURPOSE = "birth-year"
+OLDEST_AGE = 130
+
+
+def birth_year_index(year: int | None) -> str:
+    from linli.core import crypto
+
+    return crypto.blind_index(str(year), BIRTH_YEAR_PURPOSE) if year else ""
+
+
+def birth_year_indexes(first: int, last: int) -> list[str]:
+    """The indexes of the birth years ``first``..``last`` (inclusive), within the last OLDEST_AGE years."""
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    return [birth_year_index(y) for y in range(max(first, this_year - OLDEST_AGE), min(last, this_year) + 1)]
+
+
+@functools.lru_cache(maxsize=4)
+def _years_by_index(key: bytes, this_year: int) -> dict[str, int]:
+    return {birth_year_index(y): y for y in range(this_year - OLDEST_AGE, this_year + 1)}
+
+
+def year_from_index(index: str) -> int | None:
+    """The birth year behind an index (one table of ~130 HMACs per key and year, cached)."""
+    if not index:
+        return None
+    from django.utils import timezone
+
+    from linli.core import crypto
+
+    return _years_by_index(crypto.keyring()["index_key"], timezone.localdate().year).get(index)
 
 
 class Person(models.Model):
@@ -65,9 +102,11 @@ class Person(models.Model):
     id_number_enc = models.TextField("证件号码（密文）", editable=False)
     id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
-    # Only the year is kept in clear (age filters and sorting); the birth date and the mask are derived from the
-    # encrypted ID number on read, so a dump without the keys leaves >= 10^6 candidates per ID (docs/security.md).
-    birth_year = models.PositiveSmallIntegerField("出生年份", null=True, blank=True, db_index=True)
+    # No birth date, mask or year in clear: the decade is (coarse grouping) and the year only as a keyed blind
+    # index (exact age filters by IN over the matching years), so a dump without the keys leaves >= 10^6
+    # candidates per ID (docs/security.md). Set both through ``birth_year``.
+    birth_decade = models.PositiveSmallIntegerField("出生年代", null=True, blank=True, editable=False)
+    birth_year_index = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField("电话后四位", max_length=4, blank=True, editable=False)
@@ -127,6 +166,16 @@ class Person(models.Model):
         from linli.core.masking import mask_id_number
 
         return mask_id_number(self.id_number_clear)
+
+    @property
+    def birth_year(self) -> int | None:
+        """The birth year, read back from its blind index (needs the key; never stored in clear)."""
+        return year_from_index(self.birth_year_index)
+
+    @birth_year.setter
+    def birth_year(self, year: int | None) -> None:
+        self.birth_decade = year // 10 * 10 if year else None
+        self.birth_year_index = birth_year_index(year)
 
     @property
     def birth_date(self):

@@ -244,9 +244,9 @@ def person_update(*, actor: User | None, person: Person, version: int, data: Per
     apply_person_data(current, data)
     current.version = version + 1
     fields = [
-        "name", "name_pinyin", "name_initials", "id_type", "id_number_enc", "id_number_hash", "birth_year", "sex",
-        "phone_enc", "phone_hash", "phone_last4", "phone_masked", "ethnicity", "hukou_address",
-        "person_type", "political_status", "workplace", "notes", "version", "updated_at",
+        "name", "name_pinyin", "name_initials", "id_type", "id_number_enc", "id_number_hash", "birth_decade",
+        "birth_year_index", "sex", "phone_enc", "phone_hash", "phone_last4", "phone_masked", "ethnicity",
+        "hukou_address", "person_type", "political_status", "workplace", "notes", "version", "updated_at",
     ]  # fmt: skip
     current.save(update_fields=fields)
     audit.log_change(actor=actor, obj=current, action=ObjectChange.Action.UPDATE, before=before)

@@ -4,10 +4,13 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.core import crypto
-from linli.core.models import AuditLog
+from linli.core.identity import age_on
+from linli.core.models import AuditLog, ObjectChange
 from linli.people import services
 from linli.people.models import Person
 from linli.people.selectors import search
@@ -32,30 +35,82 @@ def test_property_staff_see_an_age_never_a_birth_date(world, login, api):
     assert body["id_number"] == _number(world.person_a)[:2] + "*" * 14 + _number(world.person_a)[-2:]
 
 
+def _raw_row(person: Person) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {Person._meta.db_table} WHERE id = %s", [person.pk])
+        columns = [c[0] for c in cursor.description]
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+# Keyed columns: ciphertexts (*_enc), blind indexes of ID/phone (*_hash) and of the birth year (*_index).
+KEYED = ("_enc", "_hash", "_index")
+
+
 @pytest.mark.django_db
 def test_a_database_dump_holds_no_birth_date_and_no_id_digits_in_clear(world):
     number = _number(world.person_a)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {Person._meta.db_table} WHERE id = %s", [world.person_a.pk])
-        columns = [c[0] for c in cursor.description]
-        row = dict(zip(columns, cursor.fetchone(), strict=True))
-    clear = {k: v for k, v in row.items() if not k.endswith(("_enc", "_hash"))}
+    clear = {k: v for k, v in _raw_row(world.person_a).items() if not k.endswith(KEYED)}
     for key, value in clear.items():
         assert value != dt.date(1980, 5, 17) and str(value) != "1980-05-17", key
         if isinstance(value, str):
             for piece in (number[:4], number[6:14], number[14:], number[-4:]):
                 assert piece not in value, (key, value)
-    assert clear["birth_year"] == 1980
 
 
 @pytest.mark.django_db
-def test_age_filters_still_work_by_birth_year(world, login):
+def test_a_dump_cannot_tell_birth_years_of_one_decade_apart(world):
+    """County (hukou_address) and sex are in clear, so the decade must leave 3,650 days x 100 x 5 >= 10^6."""
+    first = add_person(house=world.house_a, name="钱一", phone="", birth=dt.date(1981, 5, 17))
+    second = add_person(house=world.house_a, name="钱一", phone="", birth=dt.date(1988, 5, 17))
+    rows = [_raw_row(first), _raw_row(second)]
+    same = {"id", "created_at", "updated_at"}
+    clear = [{k: v for k, v in row.items() if not k.endswith(KEYED) and k not in same} for row in rows]
+    assert clear[0] == clear[1] and clear[0]["birth_decade"] == 1980
+    for row in clear:
+        assert all(str(value) not in ("1981", "1988") for value in row.values()), row
+    # The year index is keyed and of its own purpose: it matches neither a plain hash nor the ID index.
+    index = rows[0]["birth_year_index"]
+    assert index and index != rows[1]["birth_year_index"]
+    assert index not in {
+        crypto.blind_index("1981", "id"),
+        crypto.blind_index("1981", "phone"),
+        rows[0]["id_number_hash"],
+    }
+    assert 10 * 365 * 100 * 5 >= 10**6
+    # The change log keeps no clear year either; the person still shows the right age.
+    changes = ObjectChange.objects.filter(target_id=str(first.pk))
+    assert changes.exists() and not any("1981" in str(c.after) or "1981" in str(c.before) for c in changes)
+    assert Person.objects.get(pk=first.pk).age == age_on(dt.date(1981, 5, 17), timezone.localdate())
+
+
+@pytest.mark.django_db
+def test_age_filters_are_exact_by_birth_year(world, login):
+    this_year = timezone.localdate().year
+    sixty = add_person(house=world.house_a, name="孙六十", birth=dt.date(this_year - 60, 12, 31))
+    fifty_nine = add_person(house=world.house_a, name="孙五九", birth=dt.date(this_year - 59, 1, 1))
     client = login(world.users["staff"])
-    age = dt.date.today().year - 1980
     url = reverse("people:person_list")
+    page = client.get(url, {"age_min": 60}).content.decode()
+    assert sixty.name in page and fifty_nine.name not in page
+    page = client.get(url, {"age_max": 59}).content.decode()
+    assert sixty.name not in page and fifty_nine.name in page
+    age = this_year - 1980
     assert "张三" in client.get(url, {"age_min": age, "age_max": age}).content.decode()
     assert "张三" not in client.get(url, {"age_min": age + 1}).content.decode()
     assert "张三" not in client.get(url, {"age_max": age - 1}).content.decode()
+    assert "张三" not in client.get(url, {"age_min": 200}).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_age_filter_adds_no_query_to_the_person_list(world, login):
+    client = login(world.users["staff"])
+    url = reverse("people:person_list")
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as plain:
+        client.get(url)
+    with CaptureQueriesContext(connection) as filtered:
+        assert "张三" in client.get(url, {"age_min": 18, "age_max": 90}).content.decode()
+    assert len(filtered.captured_queries) == len(plain.captured_queries)
 
 
 @pytest.mark.django_db

@@ -306,3 +306,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
 }
 FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
+# Lookups by a full ID number or phone (search box, API): per user and window, audited (docs/security.md).
+LINLI_EXACT_SEARCH_LIMIT = int(os.environ.get("LINLI_EXACT_SEARCH_LIMIT", "20"))
+LINLI_EXACT_SEARCH_WINDOW = int(os.environ.get("LINLI_EXACT_SEARCH_WINDOW", "600"))

@@ -12,7 +12,10 @@ from linli.core.models import AuditLog, ObjectChange, User
 
 # Never copied into the change log: ciphertexts and keyed hashes are not for human eyes.
 SECRET_SUFFIXES = ("_enc", "_hash")
-SKIPPED_FIELDS = {"password", "path", "region_path", "version", "depth", "numchild", "name_pinyin", "name_initials"}
+SKIPPED_FIELDS = {
+    "password", "path", "region_path", "version", "depth", "numchild", "name_pinyin", "name_initials",
+    "birth_year_index",  # a keyed hash like the *_hash fields
+}  # fmt: skip
 
 
 def _value(value):

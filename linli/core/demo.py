@@ -1635,7 +1635,7 @@ class DemoBuilder:
                         ),
                     )
                     if spec.id_type != Person.IdType.RESIDENT_ID:
-                        person.birth_date, person.sex = spec.birth, spec.sex
+                        person.birth_year, person.sex = spec.birth.year, spec.sex
                     persons.append(person)
             sizes = [len(members) for _, members in batch]
             if self.copy:

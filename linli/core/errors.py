@@ -24,3 +24,10 @@ class ConflictError(DomainError):
 
     def __init__(self, message: str = "该记录已被他人修改，请刷新后重试。"):
         super().__init__(message, code="conflict")
+
+
+class RateLimitedError(DomainError):
+    """Too many attempts in a window; the API answers 429."""
+
+    def __init__(self, message: str):
+        super().__init__(message, code="rate_limited")

@@ -197,6 +197,7 @@ class AuditLog(models.Model):
         EXPORT = "export", "导出"
         IMPORT = "import", "导入"
         VIEW_SENSITIVE = "view_sensitive", "查看敏感信息"
+        SEARCH = "search", "精确查询"
         LOGIN = "login", "登录"
         LOGIN_FAILED = "login_failed", "登录失败"
         GRANT = "grant", "授权变更"

@@ -25,8 +25,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from linli.core import audit, crypto, scoping
+from linli.core import audit, crypto, masking, scoping
 from linli.core.errors import DomainError
+from linli.core.identity import age_on, id_birth_date
 from linli.core.models import AuditLog, User
 from linli.dataio import bulk, storage
 from linli.dataio.importers.base import path_checker
@@ -124,7 +125,7 @@ PERSON_COLUMNS = [
     Col("证件类型", _attr("id_type"), 10),
     Col("身份证号", _secret("id_number_masked", "id_number_enc"), 21),
     Col("性别", _attr("sex"), 6),
-    Col("出生日期", lambda o, c: o.birth_date, 12),
+    Col("年龄", lambda o, c: o.age, 6),
     Col("联系电话", _secret("phone_masked", "phone_enc"), 14),
     Col("民族", _attr("ethnicity"), 8),
     Col("户籍地", _attr("hukou_address"), 24),
@@ -246,14 +247,23 @@ def _context(user: User, masked: bool) -> ExportContext:
 
 def _person_rows(queryset, ctx: ExportContext):
     """Rows of the persons export from plain values, related data fetched per chunk: no model instances."""
-    from linli.people.models import Person, Residency, TagAssignment
+    from linli.people.models import Person, Residency, TagAssignment, year_from_index
 
     clear = not ctx.masked
-    fields = ["pk", "name", "id_type", "id_number_masked", "sex", "birth_date", "phone_masked", "ethnicity",
+    # The mask and the age come from the decrypted ID number: neither is stored in clear (docs/security.md).
+    fields = ["pk", "name", "id_type", "id_number_enc", "sex", "birth_year_index", "phone_masked", "ethnicity",
               "hukou_address", "person_type", "political_status", "relation", "household_id", "household__number",
               "household__householder_id", "region__name", "region_path", "workplace", "notes"]  # fmt: skip
     if clear:
-        fields += ["id_number_enc", "phone_enc"]
+        fields += ["phone_enc"]
+    today = timezone.localdate()
+
+    def age(number: str, id_type: str, year_index: str):
+        if id_type == Person.IdType.RESIDENT_ID and len(number) == 18:
+            return age_on(id_birth_date(number), today)
+        year = year_from_index(year_index)
+        return today.year - year if year else None
+
     labels = {
         f: dict(Person._meta.get_field(f).flatchoices)
         for f in ("id_type", "sex", "person_type", "political_status", "relation")
@@ -265,10 +275,7 @@ def _person_rows(queryset, ctx: ExportContext):
         ids = [r["pk"] for r in buffer]
         heads = {r["household__householder_id"] for r in buffer if r["household__householder_id"]}
         head_values = {
-            h["pk"]: h
-            for h in Person.objects.filter(pk__in=heads).values(
-                "pk", "id_number_masked", "id_number_enc", "region_path"
-            )
+            h["pk"]: h for h in Person.objects.filter(pk__in=heads).values("pk", "id_number_enc", "region_path")
         }
         homes: dict[int, list] = {}
         for h in (
@@ -291,6 +298,7 @@ def _person_rows(queryset, ctx: ExportContext):
             tags.setdefault(t["person_id"], []).append(t["tag__name"])
         for r in buffer:
             show = clear and ctx.can_unmask(r["region_path"] or "")
+            number = crypto.decrypt(r["id_number_enc"])
             head = head_values.get(r["household__householder_id"])
             mine = homes.get(r["pk"], [])
             yield (
@@ -298,16 +306,16 @@ def _person_rows(queryset, ctx: ExportContext):
                 [
                     r["name"],
                     labels["id_type"].get(r["id_type"], r["id_type"]),
-                    crypto.decrypt(r["id_number_enc"]) if show else r["id_number_masked"],
+                    number if show else masking.mask_id_number(number),
                     labels["sex"].get(r["sex"], ""),
-                    r["birth_date"],
+                    age(number, r["id_type"], r["birth_year_index"]),
                     (crypto.decrypt(r["phone_enc"]) if show else r["phone_masked"]),
                     r["ethnicity"],
                     r["hukou_address"],
                     labels["person_type"].get(r["person_type"], r["person_type"]),
                     labels["political_status"].get(r["political_status"], r["political_status"]),
                     labels["relation"].get(r["relation"], ""),
-                    (crypto.decrypt(head["id_number_enc"]) if show else head["id_number_masked"]) if head else "",
+                    _head_id(head["id_number_enc"], show) if head else "",
                     r["household__number"] or "",
                     mine[0][1] if mine else "",
                     mine[0][0] if mine else "",
@@ -326,6 +334,11 @@ def _person_rows(queryset, ctx: ExportContext):
             buffer = []
     if buffer:
         yield from flush()
+
+
+def _head_id(token: str, show: bool) -> str:
+    number = crypto.decrypt(token)
+    return number if show else masking.mask_id_number(number)
 
 
 def write(*, job: ExportJob, queryset, view_columns, target, progress: Callable[[int], None] | None = None) -> int:
@@ -485,15 +498,19 @@ def export_build(*, job_id: int) -> ExportJob:
         return job
     try:
         queryset, columns, _ = rebuild(job)
-        name = f"{job.pk}-{secrets.token_hex(8)}.xlsx"
+        # Sealed at rest like uploads (storage.seal_file): the clear workbook only ever lives in memory or in an
+        # unnamed temporary file that disappears when closed.
+        name = f"{job.pk}-{secrets.token_hex(8)}.xlsx.sealed"
         target = storage.folder("exports") / name
         tmp = target.with_suffix(".part")
 
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
 
-        count = write(job=job, queryset=queryset, view_columns=columns, target=str(tmp), progress=progress)
-        tmp.chmod(0o600)
+        with tempfile.SpooledTemporaryFile(max_size=32 << 20) as clear:
+            count = write(job=job, queryset=queryset, view_columns=columns, target=clear, progress=progress)
+            clear.seek(0)
+            storage.seal_file(clear, tmp)
         tmp.replace(target)
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(

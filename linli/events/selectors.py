@@ -228,7 +228,8 @@ def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
     if event is not None:
         community = routing.community_of(event.region)
         paths = routing.ancestor_paths(community.path)
-        grid_q = Q(region__path__startswith=community.path)
+        # Only grid workers whose grid covers the event: the others could not open it (services._check_handler).
+        grid_q = Q(region__path__in=routing.ancestor_paths(event.region_path))
         org_q = Q(region__path__in=paths) | Q(region__path__startswith=community.path)
     else:
         # Bulk dispatch from a queue: the grid workers and organisations of the dispatcher's own area.

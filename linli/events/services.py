@@ -723,7 +723,49 @@ def _handler_fields(kind: str, org: Organisation | None, user: User | None) -> d
     return {"handler_kind": kind, "handler_org": org, "handler_user": user}
 
 
+# Who may be named as the handler of an event: a holder of a region role whose region covers the event (so they can
+# open it), or the staff of an organisation that serves the event's community, dispatched with that organisation.
+HANDLER_REGION_ROLES = (Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.STREET_STAFF)
+HANDLER_ORG_ROLES = (Role.DEPT_STAFF, Role.PROPERTY_STAFF)
+
+
+def _serving_paths(event: Event) -> tuple[str, list[str]]:
+    """(community path, paths above it) of the event: the area its handlers must work in."""
+    community = routing.community_of(event.region) if event.region_id else None
+    base = community.path if community is not None else event.region_path
+    return base, routing.ancestor_paths(base)
+
+
+def _check_handler(event: Event, org: Organisation | None, user: User | None) -> None:
+    """Refuse a handler outside the event's area: a resident, a worker of another grid, a foreign organisation."""
+    base, above = _serving_paths(event)
+
+    def serves(path: str) -> bool:
+        return path.startswith(base) or path in above
+
+    if org is not None and not serves(org.region_path or org.region.path):
+        raise DomainError(f"处置方：“{org.name}”不服务本事件所在社区，不能派遣给它", field="handler")
+    if user is None:
+        return
+    if not user.is_active:
+        raise DomainError("处置方：该处置人不存在", field="handler")
+    grants = user.active_grants()
+    # A region grant must cover the event's place (so the handler can open it); an organisation's staff only
+    # together with that organisation (the event is then theirs through the organisation).
+    by_region = any(
+        g.role in HANDLER_REGION_ROLES and g.region_id and event.region_path.startswith(g.region.path) for g in grants
+    )
+    by_org = org is not None and any(g.role in HANDLER_ORG_ROLES and g.organisation_id == org.pk for g in grants)
+    if not (by_region or by_org):
+        raise DomainError(
+            f"处置方：{user.display_name} 不负责本事件所在的网格或社区，不能派遣给他/她（请选择属地网格员或处置机构）",
+            field="handler",
+        )
+
+
 def _resolve_handler(event: Event, kind: str | None, org: Organisation | None, user: User | None) -> dict:
+    if org is not None or user is not None:
+        _check_handler(event, org, user)
     if kind is None and org is None and user is None:
         choice = routing.suggest_handler(event)
         if choice is None or not choice.is_concrete:
@@ -1247,13 +1289,18 @@ def _notify_handlers(pk: int, what: str) -> None:
     if event is None:
         return
     due = timezone.localtime(event.due_at).strftime("%m-%d %H:%M") if event.due_at else "—"
-    users = routing.handlers_for(event)
+    # Only those who can open the event get its title (a handler named before this rule existed may not).
+    users = [u for u in routing.handlers_for(event) if _can_open(u, event)]
     notify.inbox(users, event=event, kind="task", title=f"{what}：{event.number} {event.title}",
                  body=f"处置时限 {due}", url=event.get_absolute_url())  # fmt: skip
     if what in ("派遣", "改派"):
         for user in users:
             notify.sms(phone_enc=user.phone_enc, template="event_dispatched",
                        params={"number": event.number, "title": event.title, "due": due}, recipient=user, event=event)  # fmt: skip
+
+
+def _can_open(user: User, event: Event) -> bool:
+    return user.is_active and restrict(user, "event.view", Event.objects.filter(pk=event.pk)).exists()
 
 
 def _notify_tasks(pk: int) -> None:

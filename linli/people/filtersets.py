@@ -1,15 +1,13 @@
 """One FilterSet per model: serves the console list, the API list and (later) the export."""
 
-import datetime as dt
-
 import django_filters
 from django.db.models import Q
 from django.forms import DateInput, Select
 from django.utils import timezone
 
 from linli.core.models import Region
-from linli.core.scoping import max_tag_sensitivity, restrict
-from linli.people.models import Entity, Household, Person, Place, Tag, Visit
+from linli.core.scoping import has_action, max_tag_sensitivity, restrict
+from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag, Visit, birth_year_indexes
 
 
 def _regions(request):
@@ -51,20 +49,19 @@ class PersonFilterSet(ScopedFilterSet):
         # Ask only for the tags the user may see (the choices already are), as a subquery: no duplicates.
         return qs.filter(pk__in=value.assignments.values("person_id")) if value else qs
 
+    # Ages are counted by birth year (年内满 N 岁). The year is stored only as a keyed blind index, so a filter
+    # asks for the index of every matching year (docs/security.md). A role without the unmask right filters by
+    # whole age bands, so a filter cannot pin down a birth year either.
+    def _exact(self) -> bool:
+        return self.request is None or has_action(self.request.user, "person.unmask")
+
     def filter_age_min(self, qs, name, value):
-        today = timezone.localdate()
-        return qs.filter(birth_date__lte=_years_before(today, int(value)))
+        value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND
+        return qs.filter(birth_year_index__in=birth_year_indexes(0, timezone.localdate().year - value))
 
     def filter_age_max(self, qs, name, value):
-        today = timezone.localdate()
-        return qs.filter(birth_date__gt=_years_before(today, int(value) + 1))
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
+        value = int(value) if self._exact() else int(value) // AGE_BAND * AGE_BAND + AGE_BAND - 1
+        return qs.filter(birth_year_index__in=birth_year_indexes(timezone.localdate().year - value, 9999))
 
 
 class HouseholdFilterSet(ScopedFilterSet):

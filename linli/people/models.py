@@ -1,7 +1,10 @@
 """People: persons (实有人口), households (户), residencies (人房关系), tags, organisations and places."""
 
+import functools
+
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import cached_property
 from treebeard.mp_tree import MP_Node
 
 from linli.core.fields import PathField, PrefixSearchField
@@ -12,6 +15,46 @@ ETHNIC_GROUPS = (
     "毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 "
     "独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族"
 ).split()
+
+
+# Roles without ``person.unmask`` see ages in bands of this many years and filter by band edges: with a band,
+# even an attacker who knows the county is left with >= 1.6x10^4 candidates per masked ID (docs/security.md).
+AGE_BAND = 5
+
+# The birth year is stored only as a keyed blind index (HMAC with the platform's index key, its own purpose so it
+# matches no other index). Filters ask for the indexes of every year that matches: at most OLDEST_AGE + 1 values.
+BIRTH_YEAR_PURPOSE = "birth-year"
+OLDEST_AGE = 130
+
+
+def birth_year_index(year: int | None) -> str:
+    from linli.core import crypto
+
+    return crypto.blind_index(str(year), BIRTH_YEAR_PURPOSE) if year else ""
+
+
+def birth_year_indexes(first: int, last: int) -> list[str]:
+    """The indexes of the birth years ``first``..``last`` (inclusive), within the last OLDEST_AGE years."""
+    from django.utils import timezone
+
+    this_year = timezone.localdate().year
+    return [birth_year_index(y) for y in range(max(first, this_year - OLDEST_AGE), min(last, this_year) + 1)]
+
+
+@functools.lru_cache(maxsize=4)
+def _years_by_index(key: bytes, this_year: int) -> dict[str, int]:
+    return {birth_year_index(y): y for y in range(this_year - OLDEST_AGE, this_year + 1)}
+
+
+def year_from_index(index: str) -> int | None:
+    """The birth year behind an index (one table of ~130 HMACs per key and year, cached)."""
+    if not index:
+        return None
+    from django.utils import timezone
+
+    from linli.core import crypto
+
+    return _years_by_index(crypto.keyring()["index_key"], timezone.localdate().year).get(index)
 
 
 class Person(models.Model):
@@ -58,9 +101,12 @@ class Person(models.Model):
     id_type = models.CharField("证件类型", max_length=12, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number_enc = models.TextField("证件号码（密文）", editable=False)
     id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
-    id_number_masked = models.CharField("证件号码", max_length=32, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True, db_index=True)
+    # No birth date, mask or year in clear: the decade is (coarse grouping) and the year only as a keyed blind
+    # index (exact age filters by IN over the matching years), so a dump without the keys leaves >= 10^6
+    # candidates per ID (docs/security.md). Set both through ``birth_year``.
+    birth_decade = models.PositiveSmallIntegerField("出生年代", null=True, blank=True, editable=False)
+    birth_year_index = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField("电话后四位", max_length=4, blank=True, editable=False)
@@ -108,13 +154,64 @@ class Person(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("people:person_detail", args=[self.pk])
 
+    @cached_property
+    def id_number_clear(self) -> str:
+        """The decrypted ID number, for derived values only; never rendered without an unmask record."""
+        from linli.core import crypto
+
+        return crypto.decrypt(self.id_number_enc) if self.id_number_enc else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        from linli.core.masking import mask_id_number
+
+        return mask_id_number(self.id_number_clear)
+
+    @property
+    def birth_year(self) -> int | None:
+        """The birth year, read back from its blind index (needs the key; never stored in clear)."""
+        return year_from_index(self.birth_year_index)
+
+    @birth_year.setter
+    def birth_year(self, year: int | None) -> None:
+        self.birth_decade = year // 10 * 10 if year else None
+        self.birth_year_index = birth_year_index(year)
+
+    @property
+    def birth_date(self):
+        """From the ID number (resident IDs only); shown to the person and after unmasking, never in lists."""
+        from linli.core.identity import id_birth_date
+
+        if self.id_type != self.IdType.RESIDENT_ID or len(self.id_number_clear) != 18:
+            return None
+        return id_birth_date(self.id_number_clear)
+
     @property
     def age(self) -> int | None:
         from django.utils import timezone
 
         from linli.core.identity import age_on
 
-        return age_on(self.birth_date, timezone.localdate()) if self.birth_date else None
+        today = timezone.localdate()
+        birth = self.birth_date
+        if birth is not None:
+            return age_on(birth, today)
+        return today.year - self.birth_year if self.birth_year else None
+
+    @property
+    def age_band(self) -> str:
+        """The age band, e.g. 30–34 岁: what a role without the unmask right sees (docs/security.md).
+
+        Counted by birth year like the age filters, so that a band shown and a band filtered are the same five
+        birth years: bands from the exact age would cut the year at the current date and, intersected with a
+        filter, narrow a birth date near a band edge to a few weeks.
+        """
+        if not self.birth_year:
+            return ""
+        from django.utils import timezone
+
+        low = (timezone.localdate().year - self.birth_year) // AGE_BAND * AGE_BAND
+        return f"{low}–{low + AGE_BAND - 1} 岁"
 
 
 class Household(models.Model):

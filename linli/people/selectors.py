@@ -14,7 +14,7 @@ from linli.core.scoping import max_tag_sensitivity, restrict
 from linli.housing.models import House, natural
 from linli.housing.selectors import houses_at_address, parse_address
 from linli.people.models import Person, Residency, TagAssignment
-from linli.people.services import id_hash
+from linli.people.services import id_hash, record_exact_search
 
 SEARCH_LIMIT = 50
 
@@ -80,7 +80,10 @@ def classify_query(q: str) -> str:
 
 
 def search(*, user, q: str) -> SearchResult:
-    """以房找人、以人找房: one box for a name, pinyin initials, an ID, a phone or its last 4, an address."""
+    """以房找人、以人找房: one box for a name, pinyin initials, an ID, a phone or its last 4, an address.
+
+    A lookup by a full ID number or phone is audited and rate-limited per user (``RateLimitedError``).
+    """
     kind = classify_query(q)
     text = normalise_text(q)
     result = SearchResult(query=text, kind=kind)
@@ -101,14 +104,18 @@ def search(*, user, q: str) -> SearchResult:
         except DomainError as exc:
             result.message = exc.message
             return result
-        result.persons = list(persons.filter(id_number_hash=id_hash(Person.IdType.RESIDENT_ID, number))[:SEARCH_LIMIT])
+        digest = id_hash(Person.IdType.RESIDENT_ID, number)
+        record_exact_search(actor=user, kind=kind, digest=digest)
+        result.persons = list(persons.filter(id_number_hash=digest)[:SEARCH_LIMIT])
     elif kind == "phone":
         try:
             phone = parse_phone(text)
         except DomainError as exc:
             result.message = exc.message
             return result
-        result.persons = list(persons.filter(phone_hash=crypto.blind_index(phone, "phone"))[:SEARCH_LIMIT])
+        digest = crypto.blind_index(phone, "phone")
+        record_exact_search(actor=user, kind=kind, digest=digest)
+        result.persons = list(persons.filter(phone_hash=digest)[:SEARCH_LIMIT])
     elif kind == "phone_last4":
         # Orderings follow the (key, region_path) indexes so a million-row scope stops after 50 rows.
         result.persons = list(persons.filter(phone_last4=text).order_by("region_path", "pk")[:SEARCH_LIMIT])

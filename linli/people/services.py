@@ -8,12 +8,13 @@ and leaves a change-log row.
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from pypinyin import Style, lazy_pinyin
 
 from linli.core import audit, crypto, masking
-from linli.core.errors import ConflictError, DomainError
+from linli.core.errors import ConflictError, DomainError, RateLimitedError
 from linli.core.identity import id_birth_date, id_sex, normalise_text, parse_credit_code, parse_id_number, parse_phone
 from linli.core.models import AuditLog, ObjectChange, Region, User
 from linli.core.scoping import require_in_region, restrict
@@ -144,9 +145,9 @@ def apply_person_data(person: Person, data: PersonData) -> None:
     person.id_type = data.id_type
     person.id_number_enc = crypto.encrypt(data.id_number)
     person.id_number_hash = id_hash(data.id_type, data.id_number)
-    person.id_number_masked = masking.mask_id_number(data.id_number)
+    person.__dict__.pop("id_number_clear", None)  # the cached decryption of the previous number
     if data.id_type == Person.IdType.RESIDENT_ID:
-        person.birth_date = id_birth_date(data.id_number)
+        person.birth_year = id_birth_date(data.id_number).year
         person.sex = id_sex(data.id_number)
     set_phone(person, data.phone)
     person.ethnicity = data.ethnicity
@@ -164,7 +165,26 @@ def set_phone(person: Person, phone: str) -> None:
     person.phone_masked = masking.mask_phone(phone) if phone else ""
 
 
-@transaction.atomic
+DUPLICATE_ELSEWHERE = "身份证号：该身份证号已在本平台登记，请联系社区工作人员处理"
+
+
+def _refuse_duplicate(actor: User | None, data: PersonData) -> None:
+    """Refuse a number that is registered already, saying no more than the actor may know.
+
+    Inside the actor's scope the record can be found, so they are told to edit it. Outside it the answer names no
+    grid, house or person (``DUPLICATE_ELSEWHERE``); and since even "registered" confirms a guessed number, such a
+    hit is audited (keyed hash only) and counts towards the same per-user limit as exact searches.
+    """
+    digest = id_hash(data.id_type, data.id_number)
+    existing = Person.objects.filter(id_number_hash=digest).values_list("pk", flat=True).first()
+    if existing is None:
+        return
+    if actor is None or restrict(actor, "person.view").filter(pk=existing).exists():
+        raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
+    record_exact_search(actor=actor, kind="id_number", digest=digest, what="duplicate")
+    raise DomainError(DUPLICATE_ELSEWHERE, field="id_number", code="duplicate")
+
+
 def person_create(
     *,
     actor: User | None,
@@ -176,20 +196,40 @@ def person_create(
     relation: str = "",
     start: dt.date | None = None,
 ) -> Person:
-    """Register a person, living at ``house`` (or filed under ``region`` when homeless in the records)."""
+    """Register a person, living at ``house`` (or filed under ``region`` when homeless in the records).
+
+    The duplicate check runs before the transaction, so a refused duplicate stays in the access log.
+    """
+    _refuse_duplicate(actor, data)
+    return _person_create(actor=actor, data=data, house=house, residency_kind=residency_kind, region=region,
+                          household=household, relation=relation, start=start)  # fmt: skip
+
+
+@transaction.atomic
+def _person_create(
+    *,
+    actor: User | None,
+    data: PersonData,
+    house: House | None,
+    residency_kind: str,
+    region: Region | None,
+    household: Household | None,
+    relation: str,
+    start: dt.date | None,
+) -> Person:
     if house is None and region is None:
         raise DomainError("住址：请选择房屋或所属网格", field="house")
     place_region = _house_region(house) if house is not None else region
     require_in_region(actor, "person.add", place_region, "住址")
     if Person.objects.filter(id_number_hash=id_hash(data.id_type, data.id_number)).exists():
-        raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
+        raise DomainError(DUPLICATE_ELSEWHERE, field="id_number", code="duplicate")  # a race: say the least
     person = Person(region=place_region, region_path=place_region.path, household=household, relation=relation)
     apply_person_data(person, data)
     try:
         with transaction.atomic():
             person.save()
     except IntegrityError:
-        raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
+        raise DomainError(DUPLICATE_ELSEWHERE, field="id_number", code="duplicate")
     audit.log_change(actor=actor, obj=person, action=ObjectChange.Action.CREATE, before=None)
     if house is not None:
         residency_start(actor=actor, person=person, house=house, kind=residency_kind, start=start)
@@ -215,13 +255,43 @@ def person_update(*, actor: User | None, person: Person, version: int, data: Per
     apply_person_data(current, data)
     current.version = version + 1
     fields = [
-        "name", "name_pinyin", "name_initials", "id_type", "id_number_enc", "id_number_hash", "id_number_masked",
-        "birth_date", "sex", "phone_enc", "phone_hash", "phone_last4", "phone_masked", "ethnicity", "hukou_address",
-        "person_type", "political_status", "workplace", "notes", "version", "updated_at",
+        "name", "name_pinyin", "name_initials", "id_type", "id_number_enc", "id_number_hash", "birth_decade",
+        "birth_year_index", "sex", "phone_enc", "phone_hash", "phone_last4", "phone_masked", "ethnicity",
+        "hukou_address", "person_type", "political_status", "workplace", "notes", "version", "updated_at",
     ]  # fmt: skip
     current.save(update_fields=fields)
     audit.log_change(actor=actor, obj=current, action=ObjectChange.Action.UPDATE, before=before)
     return current
+
+
+EXACT_SEARCH_LABELS = {"id_number": "身份证号", "phone": "联系电话"}
+
+
+def record_exact_search(*, actor: User, kind: str, digest: str, what: str = "search") -> None:
+    """Count and audit one lookup by a full ID number or phone: the keyed hash is recorded, never the term.
+
+    Confirming candidates one by one (an ID rebuilt from its mask and an age) needs thousands of exact lookups;
+    a per-user limit (``LINLI_EXACT_SEARCH_LIMIT`` per ``LINLI_EXACT_SEARCH_WINDOW`` seconds) makes that infeasible,
+    and the audit row says who looked for whom. Not one transaction: a refused lookup stays recorded.
+    """
+    limit, window = settings.LINLI_EXACT_SEARCH_LIMIT, settings.LINLI_EXACT_SEARCH_WINDOW
+    # Counted from the access log itself (a sliding window): exact in every web process, no cache needed.
+    since = timezone.now() - dt.timedelta(seconds=window)
+    used = AuditLog.objects.filter(actor=actor, action=AuditLog.Action.SEARCH, result="ok", created_at__gte=since)
+    allowed = used.count() < limit
+    audit.record(
+        actor=actor,
+        action=AuditLog.Action.SEARCH,
+        field=EXACT_SEARCH_LABELS[kind],
+        result="ok" if allowed else "throttled",
+        extra={"hash": digest, "kind": kind, "via": what},
+    )
+    if not allowed:
+        minutes = max(window // 60, 1)
+        raise RateLimitedError(
+            f"查询过于频繁：按完整身份证号或手机号查询每 {minutes} 分钟最多 {limit} 次，请稍后再试。"
+            "本次查询已记入访问记录。"
+        )
 
 
 UNMASKABLE = {"id_number": ("id_number_enc", "身份证号"), "phone": ("phone_enc", "联系电话")}

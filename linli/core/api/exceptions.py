@@ -4,12 +4,12 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
-from linli.core.errors import ConflictError, DomainError
+from linli.core.errors import ConflictError, DomainError, RateLimitedError
 
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        status = 409 if isinstance(exc, ConflictError) else 400
+        status = 409 if isinstance(exc, ConflictError) else 429 if isinstance(exc, RateLimitedError) else 400
         body = exc.as_dict()
         body["detail"] = exc.message
         return Response(body, status=status)

@@ -125,7 +125,7 @@ def test_default_demo(settings):
         number = parse_id_number(crypto.decrypt(p.id_number_enc))
         assert p.birth_date == id_birth_date(number)
         assert p.sex == ("M" if int(number[16]) % 2 else "F")
-        assert p.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+        assert p.id_number_masked == number[:2] + "*" * 14 + number[-2:]
         if p.phone_enc:
             phone = crypto.decrypt(p.phone_enc)
             assert parse_phone(phone) == phone and p.phone_last4 == phone[-4:]

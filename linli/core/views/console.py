@@ -9,6 +9,7 @@ from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from linli.core.errors import DomainError
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.home import home_cards
 from linli.core.models import AuditLog, ObjectChange, Region
@@ -104,13 +105,18 @@ def _home_figures(user, regions: list[Region]) -> dict:
 def search(request):
     from linli.people.selectors import search as people_search
 
-    q = request.GET.get("q", "")
-    result = people_search(user=request.user, q=q) if q else None
+    # The forms POST the term, so it stays out of URLs, browser history, Referer headers and access logs.
+    q = (request.POST if request.method == "POST" else request.GET).get("q", "")
+    try:
+        result = people_search(user=request.user, q=q) if q else None
+    except DomainError as exc:
+        return render(request, "core/console/search.html", {"q": q, "error": exc.message}, status=429)
     if result is not None and result.single_target is not None and not request.htmx:
         target = result.single_target
         name = "people:person_detail" if target._meta.model_name == "person" else "housing:house_detail"
         return redirect(name, pk=target.pk)
-    return render(request, "core/console/search.html", {"q": q, "result": result})
+    context = {"q": q, "result": result, "exact_age": has_action(request.user, "person.unmask")}
+    return render(request, "core/console/search.html", context)
 
 
 class RegionListView(ObjectListView):

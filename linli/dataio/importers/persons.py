@@ -440,7 +440,10 @@ class PersonsImporter:
                         from linli.dataio.services import require_consent_for_tag
 
                         try:
-                            require_consent_for_tag(person=Person(pk=ex["pk"], birth_date=ex["birth_date"]), tag=tag)
+                            require_consent_for_tag(
+                                person=Person(pk=ex["pk"], id_type=ex["id_type"], id_number_enc=ex["id_number_enc"]),
+                                tag=tag,
+                            )
                         except DomainError as exc:
                             self.error(row.number, "tags", strip_label(exc.message))
                             row.ok = False
@@ -535,7 +538,7 @@ class PersonsImporter:
         out = {}
         fields = ["pk", "version", "region_id", "region_path", "name", "id_type", "phone_hash", "ethnicity",
                   "hukou_address", "person_type", "political_status", "workplace", "notes", "household_id",
-                  "relation", "birth_date", "id_number_hash"]  # fmt: skip
+                  "relation", "id_number_enc", "id_number_hash"]  # fmt: skip
         for start in range(0, len(hashes), CHUNK):
             for p in Person.objects.filter(id_number_hash__in=hashes[start : start + CHUNK]).values(*fields):
                 out[p["id_number_hash"]] = p

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
@@ -402,15 +403,23 @@ def export_download(request, pk):
     job = get_object_or_404(selectors.exports_for(user=request.user), pk=pk)
     if job.status != ExportJob.Status.DONE or not job.file or job.is_expired:
         raise Http404("文件不存在或已过期。")
-    from linli.dataio.storage import absolute
+    from linli.dataio.storage import absolute, open_sealed
 
     path = absolute(job.file)
     if not path.exists():
         raise Http404("文件不存在或已过期。")
     ExportJob.objects.filter(pk=job.pk).update(downloads=job.downloads + 1)
     suffix = "" if job.masked else "-明文"
+    # Files are sealed at rest; older ones (written before sealing) are plain xlsx and are served as they are.
     stamp = f"{timezone.localtime(job.created_at):%Y%m%d-%H%M}"  # the name says when in local time, like the file
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{job.title}-{stamp}{suffix}.xlsx")
+    filename = f"{job.title}-{stamp}{suffix}.xlsx"
+    if not path.name.endswith(".sealed"):
+        return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+    response = FileResponse(
+        open_sealed(path), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 # --- auditor: who touched whose data ----------------------------------------------------------------------

@@ -338,7 +338,13 @@ def _create(request, fmt):
         from linli.housing.models import Building
 
         if address_id.isdigit():
-            building = Building.objects.select_related("compound").order_by().filter(pk=address_id).first()
+            # Only buildings in the key's region: another region's building answers "not found", like a missing one.
+            building = (
+                Building.objects.select_related("compound")
+                .order_by()
+                .filter(pk=address_id, region_path__startswith=api_key.region.path)
+                .first()
+            )
         if building is None and not (lat and lng) and not address:
             raise Open311Error(400, f"address_id not found: {address_id}")
     media = (params.get("media_url") or "").strip()

@@ -2,20 +2,28 @@
 
 from rest_framework import serializers
 
+from linli.core.scoping import has_action
 from linli.people.models import Entity, Household, Person, Place, Residency, Tag
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    age = serializers.IntegerField(read_only=True)
+    age = serializers.SerializerMethodField(help_text="周岁；没有查看明文权限的角色为 null，只见 age_band")
+    age_band = serializers.CharField(read_only=True, help_text="年龄段，如“30–34 岁”")
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True, default=None)
 
     class Meta:
         model = Person
-        fields = ["id", "name", "sex", "birth_date", "age", "id_type", "id_number", "phone", "ethnicity",
+        fields = ["id", "name", "sex", "age", "age_band", "id_type", "id_number", "phone", "ethnicity",
                   "hukou_address", "person_type", "political_status", "household", "relation", "region",
                   "region_name", "version", "updated_at"]  # fmt: skip
+
+    def get_age(self, obj) -> int | None:
+        request = self.context.get("request")
+        if request is None or not has_action(request.user, "person.unmask"):
+            return None
+        return obj.age
 
 
 class PersonWriteSerializer(serializers.Serializer):
@@ -44,6 +52,10 @@ class PersonUpdateSerializer(PersonWriteSerializer):
 class UnmaskSerializer(serializers.Serializer):
     field = serializers.ChoiceField(choices=[("id_number", "身份证号"), ("phone", "联系电话")])
     reason = serializers.CharField(min_length=2, max_length=200)
+
+
+class SearchSerializer(serializers.Serializer):
+    q = serializers.CharField(max_length=200, help_text="姓名、拼音首字母、身份证号、手机号或后四位、地址")
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

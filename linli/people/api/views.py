@@ -51,7 +51,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = services.person_create(
             actor=request.user, data=services.clean_person_data(**data), house=house, region=region, residency_kind=kind
         )
-        return Response(s.PersonSerializer(person).data, status=status.HTTP_201_CREATED)
+        return Response(s.PersonSerializer(person, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PersonUpdateSerializer, responses={200: s.PersonSerializer, 409: None})
     def update(self, request, *args, **kwargs):
@@ -63,7 +63,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         person = services.person_update(
             actor=request.user, person=person, version=version, data=services.clean_person_data(**data)
         )
-        return Response(s.PersonSerializer(person).data)
+        return Response(s.PersonSerializer(person, context={"request": request}).data)
 
     @extend_schema(request=s.UnmaskSerializer, responses={200: None})
     @action(detail=True, methods=["post"])
@@ -136,9 +136,19 @@ class PlaceViewSet(ScopedReadOnlyViewSet):
 class SearchView(APIView):
     """以房找人、以人找房: name, pinyin initials, ID number, phone or its last 4, or an address."""
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None, 429: None})
     def get(self, request):
-        q = request.query_params.get("q", "")
+        """Kept for old clients; prefer POST, which keeps the term out of URLs."""
+        return self._search(request, request.query_params.get("q", ""))
+
+    @extend_schema(request=s.SearchSerializer, responses={200: None, 429: None})
+    def post(self, request):
+        """The term in the body. A full ID number or phone is audited and limited per user (429 when over)."""
+        form = s.SearchSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._search(request, form.validated_data["q"])
+
+    def _search(self, request, q: str):
         if not q.strip():
             raise NotFound("请输入搜索内容。")
         result = selectors.search(user=request.user, q=q)
@@ -146,7 +156,7 @@ class SearchView(APIView):
             {
                 "kind": result.kind,
                 "message": result.message,
-                "persons": s.PersonSerializer(result.persons, many=True).data,
+                "persons": s.PersonSerializer(result.persons, many=True, context={"request": request}).data,
                 "houses": HouseSerializer(result.houses, many=True).data,
             }
         )

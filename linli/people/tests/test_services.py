@@ -24,7 +24,7 @@ def test_person_gets_sex_birth_date_pinyin_and_masks_from_the_id(world):
     person = services.person_create(actor=world.users["grid1"], data=data(id_number=number), house=world.house_a)
     assert person.sex == "F" and person.birth_date == dt.date(1990, 3, 8)
     assert (person.name_pinyin, person.name_initials) == ("zhaoliu", "zl")
-    assert person.id_number_masked == number[:4] + "*" * 10 + number[-4:]
+    assert person.id_number_masked == number[:2] + "*" * 14 + number[-2:]
     assert person.phone_masked == "139****1234" and person.phone_last4 == "1234"
     assert number not in person.id_number_enc and crypto.decrypt(person.id_number_enc) == number
     assert person.region == world.unit_a1

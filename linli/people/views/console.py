@@ -37,6 +37,12 @@ class PersonListView(ObjectListView):
     def base_queryset(self):
         return Person.objects.select_related("region")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not has_action(self.request.user, "person.unmask"):
+            context["columns"] = [Column("年龄段", "age_band") if c.accessor == "age" else c for c in self.columns]
+        return context
+
 
 class PersonDetailView(ObjectDetailView):
     kind = "person"
@@ -200,6 +206,7 @@ class HouseholdDetailView(ObjectDetailView):
             self.request.user, "person.view", Person.objects.filter(household=self.object)
         ).order_by("pk")
         context["can_add_visit"] = has_action(self.request.user, "visit.add")
+        context["exact_age"] = has_action(self.request.user, "person.unmask")
         return context
 
 

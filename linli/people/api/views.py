@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -133,10 +133,17 @@ class PlaceViewSet(ScopedReadOnlyViewSet):
         return Place.objects.order_by("pk")
 
 
+class SearchResultSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="id_number / phone / phone_last4 / pinyin / name / address / empty")
+    message = serializers.CharField()
+    persons = s.PersonSerializer(many=True)
+    houses = HouseSerializer(many=True)
+
+
 class SearchView(APIView):
     """以房找人、以人找房: name, pinyin initials, ID number, phone or its last 4, or an address."""
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None})
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: SearchResultSerializer})
     def get(self, request):
         q = request.query_params.get("q", "")
         if not q.strip():

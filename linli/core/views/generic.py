@@ -106,7 +106,7 @@ class ObjectListView(ScopedMixin, ListView):
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
             if self.filterset.is_bound and not self.filterset.is_valid():
                 # An invalid filter (年龄≥ 100000) shows nothing rather than everything, and says why.
-                self.filter_errors = [e for errors in self.filterset.errors.values() for e in errors]
+                self.filter_errors = _labelled(self.filterset.form)
                 return qs.none()
             qs = self.filterset.qs
         return qs
@@ -138,6 +138,15 @@ class ObjectListView(ScopedMixin, ListView):
             can_export=has_action(self.request.user, f"{self.kind}.export"),
         )
         return context
+
+
+def _labelled(form) -> list[str]:
+    """Each error of a form, prefixed with its field's label unless the message already names it."""
+    out = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        out += [e if not label or e.startswith(f"{label}：") else f"{label}：{e}" for e in errors]
+    return out
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

@@ -225,3 +225,14 @@ def test_resolve_with_a_photo_still_works(world, open_event):
     e = _in_hand(world, open_event(photos=[png()]))
     e = services.event_resolve(event=e, actor=u["grid1"], result="已清运", photos=[png("after.png")])
     assert e.photos.filter(kind="result").get().image.name.endswith(".png")
+
+
+def test_categorise_without_a_category_is_a_400_in_chinese(world, open_event, api):
+    e = open_event()
+    response = api(world.users["staff"]).post(f"/api/v1/events/{e.pk}/categorise/", {"category": ""}, format="json")
+    assert response.status_code == 400 and response.json()["category"] == ["分类：请选择小类"]
+
+
+def test_console_event_list_with_an_impossible_date_says_which_filter(world, login):
+    response = login(world.users["staff"]).get("/console/events/", {"created_after": "2026-02-30"})
+    assert response.status_code == 400 and "筛选条件有误：上报起：" in response.content.decode()

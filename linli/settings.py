@@ -38,6 +38,10 @@ ALLOWED_HOSTS = allowed_hosts_from(os.environ)
 if DEMO_MODE and (_refusal := demo_refusal(https=HTTPS, allowed_hosts=ALLOWED_HOSTS)):
     raise ImproperlyConfigured(_refusal)
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LINLI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the header is ignored and the
+# client is REMOTE_ADDR. N: the client is the N-th entry from the right (the entries left of it are the
+# client's own, forgeable). Audit rows, django-axes and DRF's throttles all count the same way.
+LINLI_TRUSTED_PROXIES = int(os.environ.get("LINLI_TRUSTED_PROXIES", "0"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "linli.core.middleware.RejectNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -168,6 +173,7 @@ AXES_LOCKOUT_CALLABLE = "linli.core.auth.lockout_response"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "linli.core.http.client_ip"
 
 # Sessions: absolute 12 hours for everyone, idle 30 minutes for staff (SessionPolicyMiddleware).
 SESSION_COOKIE_AGE = 12 * 3600
@@ -264,6 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "linli.core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"login": "10/min"},
+    "NUM_PROXIES": LINLI_TRUSTED_PROXIES,
 }
 # API tokens (django-rest-knox): only a SHA-512 digest is stored; each token expires. Staff tokens are short
 # (a working day), residents' longer (the resident app stays signed in). Changing the password or the TOTP

@@ -1,6 +1,19 @@
 import django_filters
+from django import forms
 
 from linli.core.models import AuditLog, ObjectChange, Region
+
+
+class BoundedIntegerFilter(django_filters.NumberFilter):
+    """A whole number between ``min_value`` and ``max_value``; anything else is a form error in Chinese (a 400
+    from the API), never a value that reaches date arithmetic or the database out of range."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, min_value: int, max_value: int, label: str, **kwargs):
+        message = f"{label}：请填写 {min_value}–{max_value} 之间的整数"
+        errors = {"invalid": message, "min_value": message, "max_value": message}
+        super().__init__(*args, min_value=min_value, max_value=max_value, label=label, error_messages=errors, **kwargs)
 
 
 class RegionFilterSet(django_filters.FilterSet):

@@ -1,24 +1,22 @@
-"""Request context for audit rows, and the session rules (staff idle timeout, second factor)."""
+"""Request context for audit rows, the session rules (staff idle timeout, second factor), and the refusal of
+NUL characters in any input."""
 
+import json
 import time
 import uuid
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from linli.core import context
+from linli.core.http import client_ip
 
 OTP_FREE_PREFIXES = ("/accounts/", "/static/", "/api/", "/open311/", "/m/", "/i18n/", "/favicon")
-
-
-def client_ip(request) -> str | None:
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 class RequestContextMiddleware:
@@ -55,11 +53,80 @@ class SessionPolicyMiddleware:
                 last = request.session.get("last_seen", now)
                 if now - last > settings.STAFF_IDLE_TIMEOUT.total_seconds():
                     logout(request)
-                    return redirect(f"{reverse('core:login')}?expired=1&next={request.path}")
+                    return redirect(f"{reverse('core:login')}?{urlencode({'expired': 1, 'next': request.path})}")
                 if otp_required(user) and not user.is_verified() and not request.path.startswith(OTP_FREE_PREFIXES):
-                    return redirect(f"{reverse('core:otp_verify')}?next={request.path}")
+                    return redirect(f"{reverse('core:otp_verify')}?{urlencode({'next': request.path})}")
             if user.password_must_change and not request.path.startswith(OTP_FREE_PREFIXES):
                 return redirect(reverse("core:password_change"))
             if now - request.session.get("last_seen", 0) >= 30:  # do not write the session on every hit
                 request.session["last_seen"] = now
         return self.get_response(request)
+
+
+NUL_MESSAGE = "请求中含有不允许的空字符（\\x00），请删除后重试。"
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _json_body_has_nul(request) -> bool:
+    if "json" not in request.content_type:
+        return False
+    body = request.body
+    if b"\x00" in body:
+        return True
+    if b"\\u0000" not in body:  # the cheap test first: most bodies cannot hold an escaped NUL at all
+        return False
+    try:
+        return _has_nul(json.loads(body))
+    except ValueError:
+        return False  # not JSON: the view's parser answers that
+
+
+def bad_request(request, message: str) -> HttpResponse:
+    """A 400 in the interface's own shape: JSON for the API, the GeoReport error list for Open311, else a page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    if request.path.startswith("/open311/"):
+        rows = [{"code": 400, "description": message}]
+        if request.path.endswith(".json"):
+            return JsonResponse(rows, safe=False, status=400, json_dumps_params={"ensure_ascii": False})
+        body = f'<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>400</code><description>{escape(message)}'
+        return HttpResponse(
+            body + "</description></error></errors>", status=400, content_type="text/xml; charset=utf-8"
+        )
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+class RejectNulMiddleware:
+    """Refuse a NUL character anywhere in the path, query, form fields or a JSON body: 400.
+
+    PostgreSQL cannot store NUL in text and raised a server error wherever such a value reached a query (search,
+    Open311, filters); no real input needs one, so it is refused once here instead of in every view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            return bad_request(request, NUL_MESSAGE)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+            for key, values in params.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return True
+        # Uploaded file names need no check: Django's multipart parser drops non-printable characters from them.
+        return request.method in ("POST", "PUT", "PATCH") and _json_body_has_nul(request)

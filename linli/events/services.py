@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils import timezone
 from linli.core import audit, crypto, masking
 from linli.core.errors import ConflictError, DomainError
 from linli.core.identity import parse_phone
+from linli.core.images import CleanImage, clean_image
 from linli.core.models import ObjectChange, Organisation, Region, User
 from linli.core.roles import Role
 from linli.core.scoping import allows_in_region, has_action, restrict
@@ -44,8 +46,6 @@ from linli.housing.models import Building, House
 
 S = EventStatus
 MAX_PHOTOS = 9
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 DUPLICATE_HOURS = 72
 DUPLICATE_METRES = 200
 DUPLICATE_SIMILARITY = 0.3
@@ -178,40 +178,22 @@ def home_region_of(user: User | None) -> Region | None:
 # --- photos -----------------------------------------------------------------------------------------
 
 
-def validate_photo(upload: UploadedFile) -> str:
-    """Check size and that the bytes are a real JPEG/PNG/WebP/GIF image; return its content type."""
-    from PIL import Image, UnidentifiedImageError
-
-    name = getattr(upload, "name", "照片")
-    if upload.size > MAX_PHOTO_BYTES:
-        raise DomainError(f"照片：“{name}”超过 10 MB", field="photos")
-    try:
-        upload.seek(0)
-        with Image.open(upload) as img:
-            fmt = img.format
-            img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise DomainError(f"照片：“{name}”不是有效的图片（支持 JPG、PNG、WebP、GIF）", field="photos")
-    finally:
-        upload.seek(0)
-    if fmt not in PHOTO_FORMATS:
-        raise DomainError(f"照片：“{name}”格式 {fmt} 不支持（支持 JPG、PNG、WebP、GIF）", field="photos")
-    return PHOTO_FORMATS[fmt]
-
-
-def _check_photos(photos: Iterable[UploadedFile], *, existing: int = 0) -> list[tuple[UploadedFile, str]]:
+def _check_photos(photos: Iterable[UploadedFile], *, existing: int = 0) -> list[CleanImage]:
+    """Refuse too many or anything that is not an image; return the photos re-encoded (no EXIF/GPS, upright)."""
     photos = [p for p in photos if p]
     if len(photos) + existing > MAX_PHOTOS:
         raise DomainError(f"照片：最多 {MAX_PHOTOS} 张", field="photos")
-    return [(p, validate_photo(p)) for p in photos]
+    return [clean_image(p, label="照片", field="photos") for p in photos]
 
 
-def _store_photos(checked, *, kind: str, actor: User | None) -> list[EventPhoto]:
-    """Write the files to storage (before any row is locked); the rows are inserted by ``_insert_photos``."""
+def _store_photos(checked: list[CleanImage], *, kind: str, actor: User | None) -> list[EventPhoto]:
+    """Write the files to storage (before any row is locked); the rows are inserted by ``_insert_photos``.
+
+    The name is generated (``photo_path``) with the extension of the re-encoded content, never the uploader's."""
     photos = []
-    for upload, content_type in checked:
-        photo = EventPhoto(kind=kind, content_type=content_type, size=upload.size, uploaded_by=_user(actor))
-        photo.image.save(upload.name or "photo.jpg", upload, save=False)
+    for image in checked:
+        photo = EventPhoto(kind=kind, content_type=image.content_type, size=image.size, uploaded_by=_user(actor))
+        photo.image.save(f"photo.{image.extension}", ContentFile(image.content), save=False)
         photos.append(photo)
     return photos
 
@@ -1077,6 +1059,8 @@ def event_set_category(
 ) -> Event:
     """Correct the category (one click on a suggestion); the correction is kept as training feedback."""
     category = _category(category_code)
+    if category is None:
+        raise DomainError("分类：请选择小类", field="category")
     _check(event, "categorise", actor)
     old = event.category.code if event.category_id else ""
     if old == category.code:

@@ -5,9 +5,12 @@ from django.db.models import Q
 from django.forms import DateInput, Select
 from django.utils import timezone
 
+from linli.core.filtersets import BoundedIntegerFilter
 from linli.core.models import Region
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag, Visit, birth_year_indexes
+
+MAX_AGE = 150  # older than anyone alive; keeps the birth-date arithmetic inside the calendar
 
 
 def _regions(request):
@@ -35,8 +38,8 @@ class PersonFilterSet(ScopedFilterSet):
     political_status = django_filters.ChoiceFilter(choices=Person.Political.choices, label="政治面貌")
     sex = django_filters.ChoiceFilter(choices=Person.Sex.choices, label="性别")
     tag = django_filters.ModelChoiceFilter(queryset=_tags, method="filter_tag", label="标签")
-    age_min = django_filters.NumberFilter(method="filter_age_min", label="年龄≥")
-    age_max = django_filters.NumberFilter(method="filter_age_max", label="年龄≤")
+    age_min = BoundedIntegerFilter(method="filter_age_min", label="年龄≥", min_value=0, max_value=MAX_AGE)
+    age_max = BoundedIntegerFilter(method="filter_age_max", label="年龄≤", min_value=0, max_value=MAX_AGE)
 
     class Meta:
         model = Person

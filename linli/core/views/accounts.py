@@ -2,6 +2,7 @@
 
 import base64
 import io
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -10,7 +11,6 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,15 +18,17 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from linli.core import audit, selectors, services
 from linli.core.errors import DomainError
 from linli.core.forms import LoginForm, OTPReplaceForm, OTPTokenForm
+from linli.core.http import safe_next
 from linli.core.middleware import otp_required
 from linli.core.models import AuditLog
 
 
 def _next_url(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    return safe_next(request, default)
+
+
+def _with_next(name: str, request) -> str:
+    return f"{_resolve(name)}?{urlencode({'next': _next_url(request, '/')})}"
 
 
 def login_view(request):
@@ -40,7 +42,7 @@ def login_view(request):
         if otp_required(user):
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = "core:otp_verify" if has_device else "core:otp_setup"
-            return redirect(f"{_resolve(target)}?next={_next_url(request, '/')}")
+            return redirect(_with_next(target, request))
         return redirect(_next_url(request, "/"))
     context = {"form": form, "expired": request.GET.get("expired")}
     template = "core/resident/login.html" if request.GET.get("next", "").startswith("/m/") else "core/login.html"
@@ -98,7 +100,7 @@ def otp_setup(request):
 def otp_verify(request):
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
-        return redirect(f"{_resolve('core:otp_setup')}?next={_next_url(request, '/')}")
+        return redirect(_with_next("core:otp_setup", request))
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in devices:

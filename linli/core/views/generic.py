@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
@@ -77,6 +78,7 @@ class ObjectListView(ScopedMixin, ListView):
     paginator_class = CappedPaginator
     title = ""
     add_url_name: str | None = None
+    filter_errors: list[str] = []
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
@@ -92,15 +94,29 @@ class ObjectListView(ScopedMixin, ListView):
             raise PermissionDenied("没有导出权限。")
         self.action = "export"
         qs = self.get_queryset()
+        if self.filter_errors:
+            return render(self.request, "400.html", {"message": "；".join(self.filter_errors)}, status=400)
         return export_response(request=self.request, title=self.title, columns=self.columns, queryset=qs)
 
     def get_queryset(self):
         qs = super().get_queryset()
         self.filterset = None
+        self.filter_errors = []
         if self.filterset_class is not None:
             self.filterset = self.filterset_class(self.request.GET or None, queryset=qs, request=self.request)
+            if self.filterset.is_bound and not self.filterset.is_valid():
+                # An invalid filter (年龄≥ 100000) shows nothing rather than everything, and says why.
+                self.filter_errors = _labelled(self.filterset.form)
+                return qs.none()
             qs = self.filterset.qs
         return qs
+
+    def render_to_response(self, context, **kwargs):
+        # A 400 tells a scanner or a script that the query was refused; htmx swaps only 2xx answers, so the
+        # partial that shows the same message keeps 200.
+        if self.filter_errors and not getattr(self.request, "htmx", False):
+            kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **kwargs)
 
     def get_template_names(self):
         if getattr(self.request, "htmx", False) and not self.request.htmx.boosted:
@@ -115,12 +131,22 @@ class ObjectListView(ScopedMixin, ListView):
             title=self.title,
             columns=self.columns,
             filterset=self.filterset,
+            filter_errors=self.filter_errors,
             querystring=query.urlencode(),
             can_add=bool(self.add_url_name) and has_action(self.request.user, f"{self.kind}.add"),
             add_url_name=self.add_url_name,
             can_export=has_action(self.request.user, f"{self.kind}.export"),
         )
         return context
+
+
+def _labelled(form) -> list[str]:
+    """Each error of a form, prefixed with its field's label unless the message already names it."""
+    out = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        out += [e if not label or e.startswith(f"{label}：") else f"{label}：{e}" for e in errors]
+    return out
 
 
 class ObjectDetailView(ScopedMixin, DetailView):

@@ -10,7 +10,7 @@ from linli.events.models import Category, Event, EventPhoto, EventTask, EventTra
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Category
@@ -52,8 +52,8 @@ class BuiltFieldsOnce:
 
 
 class EventSerializer(BuiltFieldsOnce, serializers.ModelSerializer):
-    category_code = serializers.CharField(source="category.code", read_only=True, default=None)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_code = serializers.CharField(source="category.code", read_only=True, allow_null=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     channel_label = serializers.CharField(source="get_channel_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -178,6 +178,27 @@ class ActionSerializer(serializers.Serializer):
 
 class ClassifyRequestSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000)
+
+
+K_MESSAGE = "k：请填写 1–10 之间的整数（返回的建议条数）"
+
+
+class ClassifyQuerySerializer(serializers.Serializer):
+    k = serializers.IntegerField(
+        min_value=1, max_value=10, default=3, help_text="返回的建议条数（1–10，默认 3）",
+        error_messages={"invalid": K_MESSAGE, "min_value": K_MESSAGE, "max_value": K_MESSAGE,
+                        "max_string_length": K_MESSAGE},
+    )  # fmt: skip
+
+
+class SuggestionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class ClassifyResponseSerializer(serializers.Serializer):
+    suggestions = SuggestionSerializer(many=True)
 
 
 class NotificationSerializer(serializers.ModelSerializer):

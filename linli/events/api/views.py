@@ -211,15 +211,20 @@ class ClassifyView(APIView):
     def required_action(self, request):
         return "event.add"
 
-    @extend_schema(request=s.ClassifyRequestSerializer, responses={200: None})
+    @extend_schema(
+        request=s.ClassifyRequestSerializer, parameters=[s.ClassifyQuerySerializer],
+        responses={200: s.ClassifyResponseSerializer},
+    )  # fmt: skip
     def post(self, request):
+        query = s.ClassifyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         form = s.ClassifyRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
             from linli.events.classifier import suggest
         except ImportError:
             raise NotFound("分类建议：分类模型尚未安装。")
-        rows = suggest(form.validated_data["text"], k=min(int(request.query_params.get("k", 3) or 3), 10))
+        rows = suggest(form.validated_data["text"], k=query.validated_data["k"])
         out = [{"code": r["code"], "name": r["name"], "confidence": round(float(r["confidence"]), 4)} for r in rows]
         return Response({"suggestions": out})
 

@@ -206,12 +206,17 @@ def _request_row(e: Event) -> dict:
 
 
 def _parse_date(value: str, name: str) -> dt.datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
-    if parsed is None:
-        try:
+    """A W3C datetime that exists in the calendar (not 2026-02-30) and lies in 1900–9998, so that the default
+    window arithmetic (end − 90 days) stays inside the calendar too."""
+    invalid = Open311Error(400, f"{name} 不是有效的日期时间（W3C 格式，如 2026-11-21T08:00:00+08:00）：{value}")
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+        if parsed is None:
             parsed = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise Open311Error(400, f"{name} is not a W3C datetime: {value}")
+    except ValueError:  # malformed, or well-formed but not a real date (parse_datetime raises for those)
+        raise invalid
+    if not 1900 <= parsed.year <= 9998:
+        raise Open311Error(400, f"{name} 超出范围（1900–9998 年）：{value}")
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
     return parsed
@@ -221,8 +226,8 @@ def _int_param(params, name: str, default: int, lo: int, hi: int) -> int:
     raw = params.get(name) or ""
     if not raw:
         return default
-    if not raw.isdigit():
-        raise Open311Error(400, f"{name} must be a positive integer")
+    if not (raw.isascii() and raw.isdigit()):  # "²".isdigit() is true, and int("²") fails
+        raise Open311Error(400, f"{name} 必须是正整数")
     return max(lo, min(hi, int(raw)))
 
 
@@ -337,7 +342,7 @@ def _create(request, fmt):
     if address_id:
         from linli.housing.models import Building
 
-        if address_id.isdigit():
+        if address_id.isascii() and address_id.isdigit():
             # Only buildings in the key's region: another region's building answers "not found", like a missing one.
             building = (
                 Building.objects.select_related("compound")

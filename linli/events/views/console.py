@@ -10,11 +10,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
+from linli.core.http import safe_next
 from linli.core.models import Organisation
 from linli.core.permissions import requires
 from linli.core.scoping import has_action, restrict
@@ -352,7 +354,7 @@ def bulk_dispatch(request):
         messages.error(request, line)
     if not events:
         messages.warning(request, "请先勾选要派遣的事件。")
-    return redirect(request.POST.get("next") or "events:event_queue")
+    return redirect(safe_next(request, reverse("events:event_queue")))
 
 
 @login_required
@@ -541,10 +543,7 @@ def inbox_read(request, pk=None):
     if pk is not None:
         qs = qs.filter(pk=pk)
     qs.update(read_at=timezone.now())
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not target.startswith("/"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request, "/", candidates=(request.META.get("HTTP_REFERER"),)))
 
 
 @login_required

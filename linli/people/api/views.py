@@ -1,5 +1,5 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -133,15 +133,24 @@ class PlaceViewSet(ScopedReadOnlyViewSet):
         return Place.objects.order_by("pk")
 
 
+class SearchResultSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="id_number / phone / phone_last4 / pinyin / name / address / empty")
+    message = serializers.CharField()
+    persons = s.PersonSerializer(many=True)
+    houses = HouseSerializer(many=True)
+
+
 class SearchView(APIView):
     """以房找人、以人找房: name, pinyin initials, ID number, phone or its last 4, or an address."""
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: None, 429: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)], responses={200: SearchResultSerializer, 429: None}
+    )
     def get(self, request):
         """Kept for old clients; prefer POST, which keeps the term out of URLs."""
         return self._search(request, request.query_params.get("q", ""))
 
-    @extend_schema(request=s.SearchSerializer, responses={200: None, 429: None})
+    @extend_schema(request=s.SearchSerializer, responses={200: SearchResultSerializer, 429: None})
     def post(self, request):
         """The term in the body. A full ID number or phone is audited and limited per user (429 when over)."""
         form = s.SearchSerializer(data=request.data)

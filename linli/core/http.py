@@ -1,0 +1,38 @@
+"""Small HTTP helpers every interface shares: where a ``next`` may lead, and who the client is behind proxies."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def safe_next(request: HttpRequest, default: str, *, candidates: tuple[str | None, ...] = ()) -> str:
+    """The first of ``next`` (POST, then GET) and ``candidates`` that stays on this site, else ``default``.
+
+    Only same-host URLs pass (Django's ``url_has_allowed_host_and_scheme``): ``//evil.example``,
+    ``https://evil.example`` and ``/\\evil.example`` (which browsers read as ``//evil.example``) are refused.
+    """
+    options = (request.POST.get("next"), request.GET.get("next"), *candidates)
+    for target in options:
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return target
+    return default
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or with ``LINLI_TRUSTED_PROXIES`` = N, the N-th X-Forwarded-For entry
+    counted from the right.
+
+    Each trusted proxy appends the address it received the connection from, so the rightmost N entries were
+    written by our proxies and everything to their left is whatever the client chose to send. Audit rows,
+    django-axes (``AXES_CLIENT_IP_CALLABLE``) and DRF's throttles (``NUM_PROXIES``) all use this count.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.LINLI_TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if not forwarded:
+        return remote
+    return forwarded[-min(proxies, len(forwarded))]

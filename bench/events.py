@@ -139,7 +139,9 @@ def build_places(n_communities: int):
                                       lat=round(lat + 0.0004 + (b // 5) * 0.0015, 6),
                                       lng=round(lng + 0.0004 + (b % 5) * 0.0007, 6)))  # fmt: skip
     Building.objects.bulk_create(buildings)
-    ApiKey.objects.create(name="基准 Open311 客户端", key=OPEN311_KEY, region=world.community)
+    bench_key = ApiKey(name="基准 Open311 客户端", region=world.community)
+    bench_key.set_key(OPEN311_KEY)
+    bench_key.save()
     print(f"places: {Region.objects.count()} regions, {len(grids)} grids, {Building.objects.count()} buildings "
           f"({time.perf_counter() - t:.1f}s)")  # fmt: skip
     return world, grids
@@ -544,7 +546,9 @@ def main():
     qpc = queries_per_create(house.pk, token, grids)
     print(f"queries     : {qpc['api']} per create through the API, {qpc['open311']} through Open311 (in-process, "
           f"counting BEGIN/COMMIT/SAVEPOINT)")  # fmt: skip
-    env = dict(os.environ, DATABASE_URL=args.db, LINLI_VAR_DIR=var_dir, LINLI_DEMO="1")
+    # The load comes from one address: lift the per-address Open311 limits for the measurement.
+    env = dict(os.environ, DATABASE_URL=args.db, LINLI_VAR_DIR=var_dir, LINLI_DEMO="1",
+               LINLI_OPEN311_READ_RATE="1000000/s", LINLI_OPEN311_WRITE_RATE="1000000/s")  # fmt: skip
     env.pop("LINLI_TESTING", None)
     proc = start_gunicorn(args.port, env)
     try:

@@ -298,6 +298,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Open311 -------------------------------------------------------------------------------------------
+# What the public Open311 feed shows of a resident's own words: "reviewed" (default) publishes a description only
+# after a staff member has reviewed its redacted text on the console; "redacted" publishes the automatically
+# redacted text at once. ID numbers, phones and plates are masked in every public field either way.
+OPEN311_PUBLISH = os.environ.get("LINLI_OPEN311_PUBLISH", "reviewed").strip().lower()
+if OPEN311_PUBLISH not in ("reviewed", "redacted"):
+    raise ValueError("LINLI_OPEN311_PUBLISH must be reviewed or redacted")
+# Per client address (DRF rate syntax: N/s, N/min, N/hour, N/day). "bad_key": wrong api_key values before every
+# POST from that address answers 429 until the window passes.
+# The test suite sends every request from one address; the throttle tests set their own low rates.
+OPEN311_RATES = {
+    "read": os.environ.get("LINLI_OPEN311_READ_RATE", "100000/min" if TESTING else "120/min"),
+    "write": os.environ.get("LINLI_OPEN311_WRITE_RATE", "100000/min" if TESTING else "30/min"),
+    "bad_key": os.environ.get("LINLI_OPEN311_BAD_KEY_RATE", "100000/hour" if TESTING else "10/hour"),
+}
+
 # --- personal data -------------------------------------------------------------------------------------
 # Field-encryption keys (AES-256-GCM) and the blind-index key; generated into var/keys.json when not given.
 LINLI_KEYS_FILE = VAR_DIR / "keys.json"

@@ -118,13 +118,50 @@ class EventAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are generated here and shown once; the database keeps only their SHA-256 and a prefix."""
+
+    list_display = ["name", "prefix", "region", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "prefix"]
+    fields = ["name", "region", "active", "prefix", "created_at"]
+    readonly_fields = ["prefix", "created_at"]
+    raw_id_fields = ["region"]
+    actions = ["regenerate"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            key = ApiKey.generate()
+            obj.set_key(key)
+            super().save_model(request, obj, form, change)
+            self._show_once(request, obj, key)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description="重新生成所选密钥（旧密钥立即失效）")
+    def regenerate(self, request, queryset):
+        for obj in queryset:
+            key = ApiKey.generate()
+            obj.set_key(key)
+            obj.save(update_fields=["key_hash", "prefix"])
+            self._show_once(request, obj, key)
+
+    @staticmethod
+    def _show_once(request, obj, key):
+        messages.warning(
+            request,
+            f"“{obj.name}”的接口密钥：{key} —— 只显示这一次，请立即复制并安全地交给对方系统；"
+            "系统只保存它的摘要，之后无法再查看，遗失只能重新生成。",
+        )
+
+
 for model, fields in (
     (EventPhoto, ["event", "kind", "content_type", "size", "created_at"]),
     (EventTask, ["event", "organisation", "role", "status", "due_at"]),
     (Notification, ["recipient", "kind", "title", "read_at", "created_at"]),
     (OutboundMessage, ["channel", "backend", "to_masked", "template", "status", "created_at"]),
     (ClassificationFeedback, ["suggested_code", "chosen_code", "actor", "created_at"]),
-    (ApiKey, ["name", "region", "active", "created_at"]),
     (EventCounter, ["day", "last"]),
     (EventTransition, ["event", "action_label", "from_status", "to_status", "actor_name", "public", "created_at"]),
 ):

@@ -80,8 +80,10 @@ def _first_user(role: str, paths: list[str] | None = None, org: Organisation | N
 
 def ensure_demo_key(community: Region) -> ApiKey:
     key, _ = ApiKey.objects.get_or_create(
-        key=DEMO_OPEN311_KEY, defaults={"name": "演示 Open311 客户端（FixMyStreet 等）", "region": community}
-    )
+        key_hash=ApiKey.hash(DEMO_OPEN311_KEY),
+        defaults={"name": "演示 Open311 客户端（FixMyStreet 等）", "region": community,
+                  "prefix": DEMO_OPEN311_KEY[: ApiKey.PREFIX_LENGTH]},
+    )  # fmt: skip
     return key
 
 

@@ -1,5 +1,7 @@
 """Events (事件/工单): taxonomy, dispatch rules, holiday calendar, the event and its workflow records."""
 
+import hashlib
+import secrets
 import uuid
 
 from django.conf import settings
@@ -394,6 +396,13 @@ class Event(models.Model):
         db_index=False,
     )
     media_url = models.URLField("外部图片链接", max_length=500, blank=True, help_text="Open311 客户端提交的 media_url")
+    # What Open311 publishes of the resident's text: written by a staff member who reviewed it (see open311/).
+    public_description = models.TextField("对外公开描述", max_length=4000, blank=True)
+    public_reviewed_at = models.DateTimeField("公开内容审核时间", null=True, blank=True)
+    public_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="公开内容审核人",
+    )  # fmt: skip
     external_source = models.CharField("外部来源", max_length=20, blank=True)
     external_id = models.CharField("外部编号", max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -725,10 +734,17 @@ class ClassificationFeedback(models.Model):
 
 
 class ApiKey(models.Model):
-    """An Open311 / hotline API key issued to a client system (FixMyStreet, a 12345 platform…)."""
+    """An Open311 / hotline API key issued to a client system (FixMyStreet, a 12345 platform…).
+
+    Only the SHA-256 of the key is stored (the key is 32 random bytes, so a plain hash cannot be reversed), with
+    its first characters for recognising it in lists. The key itself is shown once, when it is generated.
+    """
+
+    PREFIX_LENGTH = 8
 
     name = models.CharField("名称", max_length=100)
-    key = models.CharField("密钥", max_length=64, unique=True)
+    key_hash = models.CharField("密钥摘要（SHA-256）", max_length=64, unique=True, editable=False)
+    prefix = models.CharField("密钥前缀", max_length=16, editable=False)
     region = models.ForeignKey(
         "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="受理区域",
         help_text="没有位置或位置不在网格内的请求进入该区域的待分拨队列",
@@ -741,4 +757,23 @@ class ApiKey(models.Model):
         verbose_name_plural = "接口密钥"
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name}（{self.prefix}…）"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def generate(cls) -> str:
+        return secrets.token_urlsafe(32)
+
+    def set_key(self, key: str) -> None:
+        self.key_hash = self.hash(key)
+        self.prefix = key[: self.PREFIX_LENGTH]
+
+    @classmethod
+    def lookup(cls, key: str) -> "ApiKey | None":
+        """The active key matching ``key``, or None."""
+        if not key:
+            return None
+        return cls.objects.filter(key_hash=cls.hash(key), active=True).select_related("region").first()

@@ -30,6 +30,7 @@ urlpatterns = [
     path("console/events/<int:pk>/", console.event_detail, name="event_detail"),
     path("console/events/<int:pk>/act/<slug:action>/", console.event_act, name="event_act"),
     path("console/events/<int:pk>/reporter-phone/", console.reveal_reporter_phone, name="reveal_reporter_phone"),
+    path("console/events/<int:pk>/public-text/", console.event_public_text, name="event_public_text"),
     path("console/events/task/<int:pk>/<slug:action>/", console.task_act, name="task_act"),
     path("events/photos/<int:pk>/", console.photo, name="photo"),
     path("m/events/", resident.my_events, name="my_events"),

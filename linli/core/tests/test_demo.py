@@ -119,7 +119,7 @@ def test_default_demo(settings):
     assert not House.objects.exclude(household_unit__isnull=False).exists()
     for h in House.objects.select_related("household_unit", "building__grid")[:300]:
         assert h.region_path == h.household_unit.path and h.region_path.startswith(h.building.grid.path)
-    # A random sample of resident-ID holders (foreigners' passports have no check digit or birth date to test).
+    # Only resident ID cards carry birth date and sex: the few foreign tenants hold passports.
     for p in people.filter(id_type=Person.IdType.RESIDENT_ID).select_related("region").order_by("?")[:300]:
         assert p.region.path == p.region_path and p.region.level.code == "unit"
         number = parse_id_number(crypto.decrypt(p.id_number_enc))

@@ -4,6 +4,11 @@ tokens and the servicerequestupdates extension, in XML and JSON, with errors exa
 What is public: the list and detail of requests show only requests that arrived through Open311 (never the
 community's other events), and never sensitive categories. Wire status is open/closed; the workflow state
 is in ``status_notes`` and the extension field ``linli_status``.
+
+What residents typed is never published as typed: every public text passes ``linli.core.redaction.redact`` (ID
+numbers, phones, plates), and with ``OPEN311_PUBLISH = "reviewed"`` (the default) a request's description and
+media_url stay empty until a staff member has reviewed the public text on the console. Every endpoint is rate
+limited per client address; wrong API keys are counted per address and answer 429 once too many were tried.
 """
 
 import datetime as dt
@@ -18,8 +23,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from linli.core.errors import DomainError
+from linli.core.redaction import contains_personal_data, redact
 from linli.events import caches, services
 from linli.events.models import ApiKey, Category, Channel, Event, EventStatus, EventTransition
+from linli.events.open311 import throttles
 
 CLOSED = (EventStatus.CLOSED, EventStatus.REJECTED, EventStatus.MERGED)
 # Never published, whatever channel they came through (minors, mental health, corrections, vice tips).
@@ -33,8 +40,8 @@ def jurisdiction() -> str:
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
-        self.status, self.description = status, description
+    def __init__(self, status: int, description: str, retry_after: int | None = None):
+        self.status, self.description, self.retry_after = status, description, retry_after
 
 
 # --- rendering ------------------------------------------------------------------------------------------
@@ -72,9 +79,16 @@ def render(fmt: str, data, *, root: str, item: str | None = None, status: int = 
     )
 
 
-def error(fmt: str, status: int, description: str) -> HttpResponse:
+def error(fmt: str, status: int, description: str, retry_after: int | None = None) -> HttpResponse:
     rows = [{"code": status, "description": description}]
-    return render(fmt if fmt in ("json", "xml") else "xml", rows, root="errors", item="error", status=status)
+    response = render(fmt if fmt in ("json", "xml") else "xml", rows, root="errors", item="error", status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def too_many(wait: int) -> Open311Error:
+    return Open311Error(429, f"too many requests from this address; retry after {wait} seconds", retry_after=wait)
 
 
 def endpoint(view):
@@ -88,9 +102,12 @@ def endpoint(view):
         if jid and jid != jurisdiction():
             return error(fmt, 404, f"jurisdiction_id not found: {jid}")
         try:
+            wait = throttles.check(request, "write" if request.method == "POST" else "read")
+            if wait:
+                raise too_many(wait)
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:
-            return error(fmt, exc.status, exc.description)
+            return error(fmt, exc.status, exc.description, exc.retry_after)
         except DomainError as exc:
             return error(fmt, 400, exc.message)
 
@@ -174,6 +191,24 @@ def _public_events():
     )
 
 
+def published(e: Event) -> bool:
+    """Whether the request's own text (description, media_url) may be public: reviewed, or redacted mode."""
+    return e.public_reviewed_at is not None or settings.OPEN311_PUBLISH == "redacted"
+
+
+def public_description(e: Event) -> str:
+    """The reviewed text once reviewed; before that, the redacted text in redacted mode and nothing otherwise."""
+    if e.public_reviewed_at is not None:
+        return redact(e.public_description)
+    return redact(e.description) if settings.OPEN311_PUBLISH == "redacted" else ""
+
+
+def public_media_url(e: Event) -> str:
+    if not e.media_url or not published(e) or contains_personal_data(e.media_url):
+        return ""
+    return e.media_url
+
+
 def _request_row(e: Event) -> dict:
     closed = e.status in CLOSED
     notes = e.get_status_display()
@@ -186,22 +221,22 @@ def _request_row(e: Event) -> dict:
     return {
         "service_request_id": e.number,
         "status": "closed" if closed else "open",
-        "status_notes": notes,
+        "status_notes": redact(notes),
         "linli_status": e.status,
         "service_name": e.category.name if e.category_id else "",
         "service_code": e.category.code if e.category_id else "",
-        "description": e.description,
+        "description": public_description(e),
         "agency_responsible": e.handler_org.name if e.handler_org_id else e.region.name,
         "service_notice": e.category.emergency_hint if e.category_id else "",
         "requested_datetime": iso(e.created_at),
         "updated_datetime": iso(e.updated_at),
         "expected_datetime": iso(e.due_at),
-        "address": e.address or e.location_label,
+        "address": redact(e.address or e.location_label),
         "address_id": str(e.building_id or ""),
         "zipcode": "",
         "lat": float(e.lat) if e.lat is not None else None,
         "long": float(e.lng) if e.lng is not None else None,
-        "media_url": e.media_url,
+        "media_url": public_media_url(e),
     }
 
 
@@ -309,7 +344,7 @@ def updates_view(request, fmt):
             "linli_status": t.to_status,
             "updated_datetime": iso(t.created_at),
             "description": t.action_label
-            + (f"：{t.note}" if t.action in ("resolve", "reject", "close") and t.note else ""),
+            + (f"：{redact(t.note)}" if t.action in ("resolve", "reject", "close") and t.note else ""),
             "media_url": "",
         }
         for t in rows
@@ -320,8 +355,13 @@ def updates_view(request, fmt):
 def _create(request, fmt):
     params = request.POST
     key = (params.get("api_key") or "").strip()
-    api_key = ApiKey.objects.filter(key=key, active=True).select_related("region").first() if key else None
+    wait = throttles.bad_key_wait(request)
+    if wait:
+        raise too_many(wait)
+    api_key = ApiKey.lookup(key)
     if api_key is None:
+        if key:
+            throttles.record_bad_key(request)
         raise Open311Error(403, "api_key missing or invalid")
     code = (params.get("service_code") or "").strip()
     if not code:

@@ -209,6 +209,8 @@ def event_detail(request, pk):
         "can_reveal_phone": has_action(user, "event.unmask_reporter"),
         "my_org_ids": [g.organisation_id for g in user.active_grants() if g.organisation_id],
     }
+    if event.channel == "open311":
+        context["public_text"] = _public_text_context(event, user)
     if is_dispatcher:
         context["suggestions"] = selectors.suggestions(f"{event.title}\n{event.description}")
         top = context["suggestions"][0]["code"] if context["suggestions"] else ""
@@ -216,6 +218,44 @@ def event_detail(request, pk):
         context["suggested_handler"] = selectors.suggested_handler_value(event)
         context["category_groups"] = category_choices()[1:]
     return render(request, "events/console/event_detail.html", context)
+
+
+def _public_text_context(event: Event, user) -> dict:
+    """The Open311 review card: what the public feed shows now, and the redacted text proposed for review."""
+    from django.conf import settings
+
+    from linli.core.redaction import redact
+    from linli.events.open311.views import public_description, public_media_url
+
+    reviewed = event.public_reviewed_at is not None
+    return {
+        "reviewable": services.public_text_reviewable(event, user),
+        "reviewed": reviewed,
+        "reviewer": event.public_reviewed_by.display_name if reviewed and event.public_reviewed_by_id else "",
+        "mode": settings.OPEN311_PUBLISH,
+        "shown": public_description(event),
+        "proposed": event.public_description if reviewed else redact(event.description),
+        "media_shown": public_media_url(event),
+    }
+
+
+@login_required
+@require_POST
+def event_public_text(request, pk):
+    """Review the text Open311 publishes for the event (redacted again when stored)."""
+    event = _scoped_event(request.user, pk)
+    try:
+        version = int(request.POST.get("version", event.version))
+    except ValueError:
+        version = event.version
+    try:
+        services.event_review_public_text(event=event, actor=request.user, text=request.POST.get("text", ""),
+                                          version=version)  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已审核：Open311 公开数据现在显示审核后的描述。")
+    return redirect(event)
 
 
 def _map_data(event: Event) -> dict:

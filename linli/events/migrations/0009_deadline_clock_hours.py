@@ -20,7 +20,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0006_queue_indexes"),
+        ("events", "0008_apikey_hashed"),
     ]
 
     operations = [

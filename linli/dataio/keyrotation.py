@@ -18,13 +18,21 @@ from django.db import transaction
 
 from linli.core import crypto
 
-TARGETS = [
-    ("people.Person", ["id_number_enc", "phone_enc"]),
-    ("core.User", ["phone_enc"]),
-    ("people.Entity", ["phone_enc"]),
-    ("people.Place", ["phone_enc"]),
-    ("dataio.CorrectionRequest", ["requested_enc"]),
-]
+
+def targets() -> list[tuple[str, list[str]]]:
+    """Every model's ciphertext columns, found by the platform's naming rule (``*_enc``), never from a hand list.
+
+    A hand list missed ``Event.contact_phone_enc`` once, leaving event phones under the old key; any app's new
+    encrypted column is rotated without editing this file.
+    """
+    out = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        fields = [f.name for f in model._meta.concrete_fields if f.name.endswith("_enc")]
+        if fields:
+            out.append((model._meta.label, fields))
+    return sorted(out)
 
 
 def _next_id(keys: dict) -> str:
@@ -59,7 +67,7 @@ def env_keyring_with_new_key() -> tuple[str, str]:
 
 def status() -> dict[str, Counter]:
     out = {}
-    for label, fields in TARGETS:
+    for label, fields in targets():
         model = apps.get_model(label)
         counts: Counter = Counter()
         for field in fields:
@@ -75,7 +83,7 @@ def reencrypt(*, batch_size: int = 1000, log=lambda msg: None) -> int:
     current = crypto.keyring()["current"]
     prefix = f"{current}:"
     changed = 0
-    for label, fields in TARGETS:
+    for label, fields in targets():
         model = apps.get_model(label)
         last = 0
         while True:

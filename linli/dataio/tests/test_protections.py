@@ -211,6 +211,37 @@ def test_rotate_keys_reencrypts_everything_and_old_values_stay_readable(world, s
         crypto.keyring.cache_clear()
 
 
+def test_rotate_keys_reencrypts_the_phone_an_event_reporter_left(world, settings, tmp_path):
+    """The hand list of encrypted columns once forgot events: every ``*_enc`` column of every app is rotated."""
+    from django.core.management import call_command
+
+    from linli.dataio import keyrotation
+    from linli.events.models import Event
+    from linli.events.services import event_open
+
+    ring = crypto.keyring()
+    keys = {"current": ring["current"], "index_key": _b64(ring["index_key"]),
+            "keys": {k: _b64(v) for k, v in ring["keys"].items()}}  # fmt: skip
+    path = tmp_path / "keys.json"
+    path.write_text(json.dumps(keys))
+    settings.LINLI_KEYS_FILE = path
+    crypto.keyring.cache_clear()
+    try:
+        assert ("events.Event", ["contact_phone_enc"]) in keyrotation.targets()
+        event = event_open(channel="app", category_code="0201", text="3栋楼下垃圾没人清运", house=world.house_a,
+                           reporter=world.users["resident"], actor=world.users["resident"], contact_phone="13912345678")  # fmt: skip
+        assert event.contact_phone_enc
+        call_command("rotate_keys")
+        current = crypto.keyring()["current"]
+        assert current != keys["current"]
+        event = Event.objects.get(pk=event.pk)
+        assert event.contact_phone_enc.startswith(current + ":")
+        assert crypto.decrypt(event.contact_phone_enc) == "13912345678"
+        assert set(keyrotation.status()["events.Event"]) == {current}
+    finally:
+        crypto.keyring.cache_clear()
+
+
 def _b64(raw: bytes) -> str:
     import base64
 

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -274,12 +275,19 @@ MAX_RATIO = 100  # decompressed : compressed, for files that unpack to more than
 RATIO_FLOOR = 8 * 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_DATA_ROWS = 200_000
-MAX_CELLS = 2_000_000  # rows × columns of a sheet's used area: calamine holds the area as one dense block
+MAX_CELLS = 1_500_000  # rows × columns of the used areas of all sheets: calamine holds each area as a dense block
+# The text every cell will hold once parsed, in bytes: a cell that refers to a shared string gets its own copy of
+# it, so a 40 KB file whose one 30,000-character shared string is used by 10,000 cells costs ~900 MB. Measured
+# (bench/import_memory.py): memory ≈ 75 MB + ~100 B per cell + ~1.8 × this text, which these caps hold under 300 MB.
+MAX_TEXT_BYTES = 40 * 1024 * 1024
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})\d+"')
 _HAS_VALUE = re.compile(rb"<v>[^<]|<v\s[^>]*>[^<]|<is>|<f>|<f\s")
+_SHARED_REF = re.compile(rb'<c\b[^>]*?\bt="s"[^>]*>\s*<v>\s*(\d+)\s*</v>')
+_SHARED_ITEM = re.compile(rb"<si\b[^>]*?(?:/>|>(.*?)</si>)", re.S)
+_TAGS = re.compile(rb"<[^>]*>")
 
 
 @dataclass
@@ -299,10 +307,41 @@ def _too_big(message: str) -> DomainError:
     return DomainError(f"文件：{message}，请拆分成多个文件或删除多余的空行、空列后再上传", field="file")
 
 
-def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> tuple[int, int, int]:
+def _shared_lengths(archive: zipfile.ZipFile, budget: list[int]) -> array:
+    """The length in bytes of each shared string's text, streamed (a cell that refers to one holds a copy of it)."""
+    lengths = array("Q")
+    try:
+        info = archive.getinfo("xl/sharedStrings.xml")
+    except KeyError:
+        return lengths
+    tail = b""
+    with archive.open(info) as fh:
+        while True:
+            piece = fh.read(1 << 20)
+            if not piece:
+                break
+            budget[0] -= len(piece)
+            if budget[0] < 0:
+                raise _too_big(f"解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
+            text = tail + piece
+            end = text.rfind(b"</si>")
+            stop = end + 5 if end >= 0 else 0
+            for m in _SHARED_ITEM.finditer(text, 0, stop):
+                lengths.append(len(_TAGS.sub(b"", m.group(1) or b"")))
+            tail = text[stop:]
+            if len(tail) > 32 << 20:
+                raise _too_big("有一个文本超过 32 MB")
+    return lengths
+
+
+def _scan_sheet(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int], shared: array, text_budget: list[int]
+) -> tuple[int, int, int]:
     """Stream one worksheet's XML: rows holding a value, the last such row, the widest such column.
 
-    Reads in 1 MB pieces and stops at the budget of decompressed bytes (a member may lie about its size).
+    Reads in 1 MB pieces and stops at the budget of decompressed bytes (a member may lie about its size). The
+    text the cells will hold is charged to ``text_budget``: the row's own text (inline strings and numbers, its
+    XML without tags) plus every shared string it refers to.
     """
     rows = last_row = width = number = 0
     tail = b""
@@ -328,6 +367,13 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[in
                 body = m.group(2)
                 if not body or not _HAS_VALUE.search(body):
                     continue
+                text_budget[0] -= len(_TAGS.sub(b"", body))
+                if shared and b't="s"' in body:
+                    for ref in _SHARED_REF.finditer(body):
+                        index = int(ref.group(1))
+                        text_budget[0] -= shared[index] if index < len(shared) else 0
+                if text_budget[0] < 0:
+                    raise _too_big(f"单元格中的文字合计超过 {MAX_TEXT_BYTES // 1024 // 1024} MB")
                 row_width = column = 0
                 last = body.rfind(b"<c ")
                 ref = _CELL_REF.search(body, last) if last >= 0 else None
@@ -382,17 +428,21 @@ def inspect_upload(data: bytes, file_name: str) -> Inspection:
         if name.endswith(".ods"):
             return Inspection(rows=0, known=False)
         budget = [MAX_UNPACKED_BYTES]
-        best = 0
+        text_budget = [MAX_TEXT_BYTES]
+        shared = _shared_lengths(archive, budget)
+        best = cells = 0
         for info in members:
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
                 continue
-            rows, last_row, width = _scan_sheet(archive, info, budget)
+            rows, last_row, width = _scan_sheet(archive, info, budget, shared, text_budget)
             if rows > MAX_DATA_ROWS + HEADER_SCAN_ROWS:
                 raise _too_big(f"工作表有 {rows:,} 行数据，超过 {MAX_DATA_ROWS:,} 行")
             if width > MAX_COLUMNS:
                 raise _too_big(f"工作表有 {width} 列数据，超过 {MAX_COLUMNS} 列")
-            if last_row * width > MAX_CELLS:
-                raise _too_big(f"工作表的数据区域（{last_row:,} 行 × {width} 列）过大")
+            # Every sheet is loaded to find the header, so the areas of all sheets add up.
+            cells += last_row * width
+            if cells > MAX_CELLS:
+                raise _too_big(f"工作表的数据区域合计（{cells:,} 个单元格）超过 {MAX_CELLS:,} 个")
             best = max(best, rows)
     return Inspection(rows=max(best - 1, 0), known=True)
 

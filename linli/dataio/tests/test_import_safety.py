@@ -78,6 +78,47 @@ def test_a_tiny_xlsx_that_unpacks_to_hundreds_of_mb_is_refused_before_parsing(wo
     assert not ImportBatch.objects.exists()
 
 
+def test_a_shared_string_used_by_thousands_of_cells_is_refused_before_parsing(world):
+    """40 KB that would cost ~900 MB: every cell that refers to a shared string is parsed into its own copy."""
+
+    def write(fh):
+        fh.write(b'<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>')
+        for r in range(2, 1_900):  # under the 2,000 rows that a web request still parses itself
+            fh.write(f'<row r="{r}"><c r="A{r}" t="s"><v>2</v></c><c r="B{r}" t="s"><v>2</v></c></row>'.encode())
+
+    buf = io.BytesIO(_xlsx_with_sheet(write))
+    with zipfile.ZipFile(buf, "a", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("xl/sharedStrings.xml", "<sst><si><t>姓名</t></si><si><t>身份证号</t></si>"
+                   "<si><t>" + "邻" * 30_000 + "</t></si></sst>")  # fmt: skip
+    data = buf.getvalue()
+    assert len(data) < 100_000
+    started = time.perf_counter()
+    with pytest.raises(DomainError, match="文字合计超过"):
+        services.import_upload(actor=world.users["grid1"], kind="persons", file_name="人口.xlsx", data=data)
+    assert time.perf_counter() - started < 2.0
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_areas_of_all_sheets_add_up(world):
+    """Every sheet is loaded to find the header, so ten sheets just under the cap each are ten times the cap."""
+    from linli.dataio import tabular
+
+    row = b"".join(b'<c r="%s%%d"><v>1</v></c>' % bytes([65 + c]) for c in range(10))
+
+    def sheet_xml(rows: int) -> bytes:
+        body = b"".join(b"<row r=\"%d\">" % r + (row.replace(b"%d", str(r).encode())) + b"</row>"
+                        for r in range(1, rows + 1))  # fmt: skip
+        return b"<worksheet><sheetData>" + body + b"</sheetData></worksheet>"
+
+    rows = tabular.MAX_CELLS // 10 // 3 + 1  # a third of the cap per sheet
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in range(1, 4):
+            z.writestr(f"xl/worksheets/sheet{n}.xml", sheet_xml(rows))
+    with pytest.raises(DomainError, match="数据区域合计"):
+        tabular.inspect_upload(buf.getvalue(), "三张表.xlsx")
+
+
 def test_one_value_in_a_far_corner_is_refused_rather_than_read_as_a_huge_block(world):
     def write(fh):
         fh.write(b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row>')

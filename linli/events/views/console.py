@@ -484,7 +484,10 @@ def classify_partial(request):
     if not has_action(request.user, "event.add"):
         raise Http404
     text = request.POST.get("text", "")[:4000]
-    return render(request, "events/partials/suggestions.html", {"suggestions": selectors.suggestions(text)})
+    if not text.strip():
+        selectors.warm_classifier()  # the form's first (empty) request loads the model while the caller talks
+    context = {"suggestions": selectors.suggestions(text), "typed": bool(text.strip())}
+    return render(request, "events/partials/suggestions.html", context)
 
 
 @login_required

@@ -356,8 +356,8 @@ def event_act(request, pk, action):
         messages.error(request, exc.message)
     else:
         label = services.ACTIONS.get(action, ("操作",))[0]
-        messages.success(request, f"已{label}。")
-    return redirect(event)
+        messages.success(request, f"已{label}：{event.number}。")
+    return redirect(safe_next(request, event.get_absolute_url()))  # 今日工作 signs in place and stays there
 
 
 def _int(value) -> int:

@@ -65,7 +65,7 @@ class CorrectionHandleForm(forms.Form):
 class ConsentForm(forms.Form):
     person = forms.IntegerField(label="人员 ID", help_text="在人员详情页地址中可见")
     purpose = forms.ChoiceField(label="用途", choices=ConsentPurpose.choices)
-    tag = forms.ModelChoiceField(label="标签（可选）", queryset=None, required=False)
+    tag = forms.ModelChoiceField(label="标签（可选）", queryset=None, required=False, empty_label="不指定标签")
     granted = forms.ChoiceField(label="类型", choices=[("grant", "同意"), ("withdraw", "撤回同意")])
     guardian = forms.IntegerField(label="监护人人员 ID（未满十四周岁时必填）", required=False)
     evidence = forms.CharField(

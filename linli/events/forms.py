@@ -18,6 +18,10 @@ def category_choices(blank: str = "请选择（可先让系统建议）") -> lis
 
 
 class BuildingChoiceField(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", "不选楼栋")
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, obj):
         return str(obj)
 

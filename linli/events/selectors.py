@@ -211,6 +211,20 @@ def suggestions(text: str, k: int = 3) -> list[dict]:
         return []
 
 
+def warm_classifier() -> None:
+    """Load the classifier now (a few seconds the first time in a process), so the first suggestion is quick."""
+    try:
+        from linli.events.classifier import get_model
+    except ImportError:
+        return
+    try:
+        get_model()
+    except Exception:  # a broken model must never stop an intake
+        import logging
+
+        logging.getLogger(__name__).exception("classifier failed")
+
+
 def training_feedback() -> Iterable[tuple[str, str]]:
     """(text, code) pairs from dispatchers' corrections, for the classifier's retrain job."""
     active = set(Category.objects.filter(active=True, parent__isnull=False).values_list("code", flat=True))
@@ -416,6 +430,16 @@ def home_cards(user) -> list:
     def shown(n: int) -> str | int:
         return f"{COUNT_CAP}+" if n > COUNT_CAP else n
 
+    if has_action(user, "event.dispatch"):
+        queue = restrict(user, "event.dispatch", Event.objects.all())
+        waiting = capped_counts(
+            {"pending": queue.filter(status=S.PENDING), "check": queue.filter(status__in=[S.RESOLVED, S.VERIFIED])},
+            COUNT_CAP,
+        )
+        queue_url = reverse("events:event_queue")
+        cards.append(HomeCard("待受理", shown(waiting["pending"]), f"{queue_url}?status={S.PENDING}",
+                              "居民、热线和巡查报来，等社区受理", "warning" if waiting["pending"] else ""))  # fmt: skip
+        cards.append(HomeCard("待核查、结案", shown(waiting["check"]), queue_url, "已办结或已核查，等社区核查结案"))
     if has_action(user, "event.handle"):
         tasks = my_tasks(user=user)
         counts = capped_counts({"open": tasks, "overdue": tasks.filter(due_at__lt=now)}, COUNT_CAP)
@@ -464,6 +488,6 @@ def home_cards(user) -> list:
         cards.append(HomeCard("办结率", "—" if closure is None else f"{closure}%", stats_url, "近30天已结案 / 已受理"))
         cards.append(
             HomeCard("满意度", "—" if satisfaction is None else f"{satisfaction}%", stats_url,
-                     f"近30天评价 {figures['rated']} 条中满意与基本满意")
+                     f"近30天评价 {figures['rated']} 条中满意与基本满意" if figures["rated"] else "近30天暂无评价")
         )  # fmt: skip
     return cards

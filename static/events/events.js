@@ -85,11 +85,16 @@
   if (chartEl && chartData && window.echarts) {
     var c = JSON.parse(chartData.textContent);
     var chart = echarts.init(chartEl);
+    // On a phone the group names stand upright, smaller and shortened, so they do not run into each other.
+    var narrow = chartEl.clientWidth < 576;
     chart.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", confine: true },
       legend: { data: ["事件数", "按时办结率%", "满意率%"] },
-      grid: { left: 48, right: 48, bottom: 80 },
-      xAxis: { type: "category", data: c.labels, axisLabel: { rotate: 30, interval: 0 } },
+      grid: { left: narrow ? 36 : 48, right: narrow ? 36 : 48, bottom: narrow ? 96 : 80 },
+      xAxis: { type: "category", data: c.labels, axisLabel: narrow ? {
+        rotate: 90, interval: 0, fontSize: 10,
+        formatter: function (v) { return v.length > 6 ? v.slice(0, 6) + "…" : v; }
+      } : { rotate: 30, interval: 0 } },
       yAxis: [{ type: "value", name: "件" }, { type: "value", name: "%", max: 100 }],
       series: [
         { name: "事件数", type: "bar", data: c.total, itemStyle: { color: "#206bc4" } },

@@ -34,3 +34,26 @@ document.addEventListener("htmx:configRequest", function (event) {
     }
   });
 })();
+
+// On a phone a list's filter form folds behind one button (unless a filter is set), so the rows come first.
+(function () {
+  if (!window.matchMedia || !window.matchMedia("(max-width: 575.98px)").matches) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("form.linli-filters"), function (form) {
+    var fields = form.querySelectorAll("input:not([type=hidden]), select");
+    var active = Array.prototype.some.call(fields, function (f) {
+      return f.tagName === "SELECT" ? f.selectedIndex > 0 : !!f.value;  // a select's first option is 全部
+    });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-secondary w-100 mb-3";
+    button.setAttribute("data-testid", "filters-toggle");
+    function show(open) {
+      form.classList.toggle("d-none", !open);
+      button.textContent = open ? "收起筛选条件" : "筛选条件";
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    button.addEventListener("click", function () { show(form.classList.contains("d-none")); });
+    form.parentNode.insertBefore(button, form);
+    show(active);
+  });
+})();

@@ -2,6 +2,12 @@
 // LinliMap.create(el, {base: url of a GeoJSON base, interactive}) -> {map, toMap([lat,lng]), fromMap(latlng), ready}
 // Data is WGS-84; with GCJ-02 tiles (高德) everything drawn is shifted onto them and taps are shifted back.
 (function () {
+  // Leaflet's own words, in Chinese (the zoom buttons' tooltips are read out by screen readers too).
+  if (window.L) {
+    L.Control.Zoom.prototype.options.zoomInTitle = "放大";
+    L.Control.Zoom.prototype.options.zoomOutTitle = "缩小";
+  }
+
   function config() {
     var el = document.getElementById("linli-map-config");
     return el ? JSON.parse(el.textContent) : { kind: "none", crs: "wgs84", layers: [] };

@@ -180,6 +180,27 @@ def test_department_landing_shows_its_tasks_overdue_and_satisfaction(world, logi
     assert re.search(r'data-testid="home-list".*href="/console/events/\d+/"', body, re.S)
 
 
+def test_dispatcher_landing_shows_what_waits_for_the_community(world, login):
+    from linli.events import demo
+    from linli.events.models import Event
+
+    demo.build(2026, count=60)
+    from linli.core.scoping import restrict
+
+    pending = restrict(world.users["staff"], "event.dispatch", Event.objects.filter(status="pending")).count()
+    assert pending
+    body = _text(login(world.users["staff"]).get("/console/"))
+    card = re.search(r'href="/console/events/queue/\?status=pending".*?</a>', body, re.S)
+    assert card and "待受理" in card.group(0) and f">{pending}<" in card.group(0)
+    assert "待核查、结案" in body
+    assert "待受理" not in _text(login(world.users["dept"]).get("/console/"))
+
+
+def test_landing_without_ratings_says_so(world, login):
+    body = _text(login(world.users["dept"]).get("/console/"))
+    assert "近30天暂无评价" in body and "评价 0 条" not in body
+
+
 def test_leader_landing_shows_the_areas_event_figures(world, login):
     body = _text(login(world.users["leader"]).get("/console/"))
     for label in ("近30天事件", "超时未办", "办结率", "满意度"):

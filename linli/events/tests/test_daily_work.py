@@ -22,6 +22,17 @@ def test_classify_takes_a_490_character_call_note_by_post(world, login):
     assert c.get(reverse("events:classify_partial"), {"text": "路灯坏了"}).status_code == 405
 
 
+def test_classify_before_typing_invites_and_loads_the_model(world, login, monkeypatch):
+    from linli.events import classifier
+
+    monkeypatch.setattr(classifier, "_model", None)
+    monkeypatch.setattr(classifier, "_pinned", False)
+    c = login(world.users["staff"])
+    body = c.post(reverse("events:classify_partial"), {"text": ""}).content.decode()
+    assert "输入反映内容后显示" in body and "暂无建议" not in body
+    assert classifier._model is not None  # loaded on the page's first (empty) request, not on the first note
+
+
 def test_intake_asks_for_suggestions_by_post_on_typing_and_on_paste(world, login):
     page = login(world.users["staff"]).get(reverse("events:event_intake")).content.decode()
     assert 'hx-post="/console/events/classify/"' in page and "paste" in page and "hx-get" not in page

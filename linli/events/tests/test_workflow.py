@@ -309,3 +309,17 @@ def test_the_handler_cannot_verify_their_own_work(world, open_event):
     with pytest.raises(DomainError) as exc:
         services.event_verify(event=e, actor=world.users["grid1"])
     assert "不能核查自己" in exc.value.message
+
+
+def test_signing_from_todays_work_stays_on_todays_work(world, open_event, login):
+    e = _dispatched(world, open_event)
+    c = login(world.users["grid1"])
+    page = c.get("/console/m/").content.decode()
+    assert 'name="next" value="/console/m/"' in page
+    response = c.post(f"/console/events/{e.pk}/act/sign/", {"version": e.version, "next": "/console/m/"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/console/m/"
+    assert f"已签收：{e.number}" in response.content.decode()
+    e.refresh_from_db()
+    assert e.status == "processing"
+    outside = c.post(f"/console/events/{e.pk}/act/suspend/", {"version": e.version, "next": "https://evil.example/"})
+    assert outside.url == e.get_absolute_url()

@@ -356,8 +356,8 @@ def event_act(request, pk, action):
         messages.error(request, exc.message)
     else:
         label = services.ACTIONS.get(action, ("操作",))[0]
-        messages.success(request, f"已{label}。")
-    return redirect(event)
+        messages.success(request, f"已{label}：{event.number}。")
+    return redirect(safe_next(request, event.get_absolute_url()))  # 今日工作 signs in place and stays there
 
 
 def _int(value) -> int:
@@ -484,7 +484,10 @@ def classify_partial(request):
     if not has_action(request.user, "event.add"):
         raise Http404
     text = request.POST.get("text", "")[:4000]
-    return render(request, "events/partials/suggestions.html", {"suggestions": selectors.suggestions(text)})
+    if not text.strip():
+        selectors.warm_classifier()  # the form's first (empty) request loads the model while the caller talks
+    context = {"suggestions": selectors.suggestions(text), "typed": bool(text.strip())}
+    return render(request, "events/partials/suggestions.html", context)
 
 
 @login_required

@@ -194,3 +194,38 @@ def test_registering_an_id_already_in_scope_says_where_to_edit(world):
     with pytest.raises(services.DomainError) as exc:
         services.person_create(actor=world.users["grid1"], data=data, house=world.house_a)
     assert "请搜索后修改原记录" in exc.value.message
+
+
+@pytest.mark.django_db
+def test_changing_an_id_to_one_of_another_grid_names_nothing_and_is_audited(world, settings):
+    """Editing one's own person to a guessed number must not be a free, silent oracle for other grids' IDs."""
+    settings.LINLI_EXACT_SEARCH_LIMIT = 2
+    grid2 = world.users["grid2"]
+    number = _number(world.person_a)  # lives in grid A, outside grid2's scope
+    for attempt in range(3):
+        person = Person.objects.get(pk=world.person_b.pk)
+        with pytest.raises(services.DomainError) as exc:
+            services.person_update(
+                actor=grid2,
+                person=person,
+                version=person.version,
+                data=services.clean_person_data(name="李四", id_number=number),
+            )
+        if attempt < 2:
+            assert exc.value.message == services.DUPLICATE_ELSEWHERE
+        else:
+            assert "查询过于频繁" in exc.value.message
+    rows = AuditLog.objects.filter(action=AuditLog.Action.SEARCH, actor=grid2).order_by("pk")
+    assert [r.result for r in rows] == ["ok", "ok", "throttled"]
+    assert rows[0].extra["hash"] == world.person_a.id_number_hash and rows[0].extra["via"] == "duplicate"
+    # Within one's own scope the answer still says where to look.
+    person = Person.objects.get(pk=world.person_b.pk)
+    staff_target = Person.objects.get(pk=world.person_a.pk)
+    with pytest.raises(services.DomainError) as exc:
+        services.person_update(
+            actor=world.users["staff"],
+            person=person,
+            version=person.version,
+            data=services.clean_person_data(name="李四", id_number=_number(staff_target)),
+        )
+    assert "另一条记录" in exc.value.message

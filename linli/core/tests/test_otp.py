@@ -116,3 +116,13 @@ def test_password_alone_does_not_open_the_resident_app_to_staff(world, client, e
 def test_residents_use_the_resident_app_with_their_password(world, client):
     client.post("/accounts/login/", {"username": "resident", "password": PASSWORD})
     assert client.get("/m/home/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_never_shows_a_users_totp_secret(world, enrolled, login):
+    """Reading the secret would let an administrator (or a stolen admin session) clone the second factor silently."""
+    c = login(world.users["admin"])
+    assert c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/config/").status_code == 403
+    assert c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/qrcode/").status_code == 403
+    page = c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/change/").content.decode()
+    assert enrolled.key not in page and enrolled.key.upper() not in page

@@ -195,6 +195,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 OTP_TOTP_ISSUER = "Linli 邻里"
+# The admin never shows a device's secret (key, QR code, config page): it would clone the second factor silently.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- maps -------------------------------------------------------------------------------------------
 # The base layer of every map. "none" (default): no tile server; the map is drawn from the platform's own geometry

@@ -36,3 +36,16 @@ def client_ip(request: HttpRequest) -> str | None:
     if not forwarded:
         return remote
     return forwarded[-min(proxies, len(forwarded))]
+
+
+MAX_PK = 2**63 - 1  # the largest primary key any database here stores (bigint)
+
+
+def parse_pk(value) -> int | None:
+    """A primary key from user input, or None: ASCII digits only (``"²".isdigit()`` is true and ``int("²")`` fails)
+    and within a bigint, so that a filter never turns into a server error."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_PK else None

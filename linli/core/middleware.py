@@ -16,7 +16,10 @@ from django.urls import reverse
 from linli.core import context
 from linli.core.http import client_ip
 
-OTP_FREE_PREFIXES = ("/accounts/", "/static/", "/api/", "/open311/", "/m/", "/i18n/", "/favicon")
+# Paths a staff session may reach before its second factor. Not /m/: the resident app shows whatever the account's
+# scope holds (a grid worker's 我的家 lists every residency of the grid). /api/ checks the factor itself
+# (``ScopedPermission``); /open311/ is public.
+OTP_FREE_PREFIXES = ("/accounts/", "/static/", "/api/", "/open311/", "/i18n/", "/favicon")
 
 
 class RequestContextMiddleware:

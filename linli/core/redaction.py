@@ -15,7 +15,11 @@ PLATE_MASK = "[车牌号已隐去]"
 EMAIL_MASK = "[邮箱已隐去]"
 NUMBER_MASK = "[号码已隐去]"
 
-_SEP = r"[ \-\u00a0\u3000－]?"  # one optional space (also no-break / ideographic) or dash between digits
+# Up to three separators between digits: spaces (also no-break / ideographic), dashes, dots, slashes,
+# underscores, middle dots ("138 - 1234 - 5678", "138.1234.5678", "520402/1980/0517/3890").
+_SEP = r"[ \-\u00a0\u3000－.．/／_·•]{0,3}"
+# Invisible characters a writer can slip between digits; removed before anything is judged.
+_INVISIBLE = re.compile(r"[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 _X = "Xx×Ｘｘ"
 _NOT_BEFORE = r"(?<![\dA-Za-zＡ-Ｚａ-ｚ])"
 _NOT_AFTER = r"(?![\dA-Za-zＡ-Ｚａ-ｚ])"
@@ -30,7 +34,7 @@ _RUN = re.compile(
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 _ALNUM = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"
 _PLATE = re.compile(
-    r"[" + _PROVINCES + r"][A-Za-zＡ-Ｚａ-ｚ][ ·•・.．\-]?(?=[" + _ALNUM + r"]{0,5}[0-9０-９])"
+    r"[" + _PROVINCES + r"][ \u3000]?[A-Za-zＡ-Ｚａ-ｚ][ \u3000·•・.．\-]?(?=[" + _ALNUM + r"]{0,5}[0-9０-９])"
     + r"(?:[" + _ALNUM + r"]{4}[挂学警港澳领]|[" + _ALNUM + r"]{5,6}[挂学警港澳领]?)" + _NOT_AFTER
 )  # fmt: skip
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
@@ -67,6 +71,7 @@ def redact(text: str | None) -> str:
     """``text`` with ID numbers, phones, plates, e-mail addresses and long numbers replaced by masks."""
     if not text:
         return ""
+    text = _INVISIBLE.sub("", text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _PLATE.sub(PLATE_MASK, text)
     return _RUN.sub(_judge, text)

@@ -70,12 +70,17 @@ def person_trail(*, person_ids: list[int], actor: str = "", since=None, until=No
     return accesses.order_by("-created_at", "-pk"), changes.order_by("-created_at", "-pk")
 
 
-def find_persons(*, text: str, limit: int = 20):
-    """For the auditor: persons by full ID number (blind index) or by name prefix; masked values only."""
+def find_persons(*, text: str, limit: int = 20, actor=None):
+    """For the auditor: persons by full ID number (blind index) or by name prefix; masked values only.
+
+    A lookup by full ID number is an exact lookup like the console search: audited (hash only) and counted
+    towards the per-user limit (``record_exact_search`` raises ``RateLimitedError`` over it), since the auditor
+    sees every grid and a name with a masked number would otherwise confirm guessed numbers for free.
+    """
     from linli.core.errors import DomainError
     from linli.core.identity import normalise_text, parse_id_number
     from linli.people.models import Person
-    from linli.people.services import id_hash
+    from linli.people.services import id_hash, record_exact_search
 
     text = normalise_text(text)
     if not text:
@@ -85,5 +90,8 @@ def find_persons(*, text: str, limit: int = 20):
             number = parse_id_number(text)
         except DomainError:
             return Person.objects.none()
-        return Person.objects.filter(id_number_hash=id_hash(Person.IdType.RESIDENT_ID, number))
+        digest = id_hash(Person.IdType.RESIDENT_ID, number)
+        if actor is not None:
+            record_exact_search(actor=actor, kind="id_number", digest=digest, what="audit")
+        return Person.objects.filter(id_number_hash=digest)
     return Person.objects.filter(name__startswith=text).order_by("name", "pk").select_related("region")[:limit]

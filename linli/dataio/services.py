@@ -102,7 +102,7 @@ def import_upload(
         create_houses=create_houses,
         skip_invalid=skip_invalid,
         rows_total=rows,
-        is_job=not inspection.known or rows > JOB_THRESHOLD_ROWS,
+        is_job=not inspection.known or inspection.heavy or rows > JOB_THRESHOLD_ROWS,
     )
     batch.stored_file = storage.store_upload(f"{batch.pk}-{digest[:12]}.bin", data)
     batch.save(update_fields=["stored_file"])

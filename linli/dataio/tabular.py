@@ -280,6 +280,12 @@ MAX_CELLS = 1_500_000  # rows × columns of the used areas of all sheets: calami
 # it, so a 40 KB file whose one 30,000-character shared string is used by 10,000 cells costs ~900 MB. Measured
 # (bench/import_memory.py): memory ≈ 75 MB + ~100 B per cell + ~1.8 × this text, which these caps hold under 300 MB.
 MAX_TEXT_BYTES = 40 * 1024 * 1024
+# Parts outside the worksheets that the parser loads whole (sharedStrings.xml, styles.xml…): calamine keeps every
+# shared string in memory, ~1 byte of RSS per byte of XML. A 6 MB file (ratio 62:1) with 1 row and 374 MB of shared
+# strings peaked at 475 MB in the web request. Over PARSED_PARTS_WEB_BYTES the worker reads the file; over
+# MAX_PARSED_PARTS_BYTES it is refused.
+MAX_PARSED_PARTS_BYTES = 64 * 1024 * 1024
+PARSED_PARTS_WEB_BYTES = 8 * 1024 * 1024
 _ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
@@ -294,6 +300,7 @@ _TAGS = re.compile(rb"<[^>]*>")
 class Inspection:
     rows: int  # data rows that hold a value (rows of styled but empty cells are not rows)
     known: bool  # False for formats counted only by parsing (.xls, .ods): those are parsed in the worker
+    heavy: bool = False  # large shared strings or styles: parsed in the worker whatever the row count
 
 
 def _column_number(letters: bytes) -> int:
@@ -427,6 +434,15 @@ def inspect_upload(data: bytes, file_name: str) -> Inspection:
             raise _too_big(f"压缩比异常（{unpacked // packed}:1），疑似“压缩炸弹”")
         if name.endswith(".ods"):
             return Inspection(rows=0, known=False)
+        parts = sum(
+            m.file_size
+            for m in members
+            if m.filename.lower().endswith((".xml", ".rels")) and not m.filename.startswith("xl/worksheets/")
+        )
+        if parts > MAX_PARSED_PARTS_BYTES:
+            raise _too_big(
+                f"共享字符串等部件解压后约 {parts // 1024 // 1024} MB，超过 {MAX_PARSED_PARTS_BYTES // 1024 // 1024} MB"
+            )
         budget = [MAX_UNPACKED_BYTES]
         text_budget = [MAX_TEXT_BYTES]
         shared = _shared_lengths(archive, budget)
@@ -444,7 +460,7 @@ def inspect_upload(data: bytes, file_name: str) -> Inspection:
             if cells > MAX_CELLS:
                 raise _too_big(f"工作表的数据区域合计（{cells:,} 个单元格）超过 {MAX_CELLS:,} 个")
             best = max(best, rows)
-    return Inspection(rows=max(best - 1, 0), known=True)
+    return Inspection(rows=max(best - 1, 0), known=True, heavy=parts > PARSED_PARTS_WEB_BYTES)
 
 
 def count_data_rows(data: bytes, file_name: str) -> int:

@@ -275,15 +275,16 @@ def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
 def parse_handler(value: str) -> dict:
     """'user:3' / 'org:2' / 'kind:grid' → keyword arguments for the dispatch services."""
     from linli.core.errors import DomainError
+    from linli.core.http import parse_pk
 
     kind, _, ident = (value or "").partition(":")
     if kind == "user" and ident.isdigit():
-        target = User.objects.filter(pk=int(ident), is_active=True).first()
+        target = User.objects.filter(pk=parse_pk(ident) or 0, is_active=True).first()
         if target is None:
             raise DomainError("处置方：该处置人不存在", field="handler")
         return {"handler_user": target, "handler_kind": "grid"}
     if kind == "org" and ident.isdigit():
-        org = Organisation.objects.filter(pk=int(ident)).first()
+        org = Organisation.objects.filter(pk=parse_pk(ident) or 0).first()
         if org is None:
             raise DomainError("处置方：该机构不存在", field="handler")
         return {"handler_org": org}

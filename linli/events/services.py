@@ -995,6 +995,7 @@ def event_escalate(
     for org in [lead, *assists]:
         if org.kind != "department":
             raise DomainError(f"吹哨报到：“{org.name}”不是职能部门", field="lead")
+        _check_handler(event, org, None)  # a department of another street or community gets no task, no title
     cal = deadlines.calendar()
     now = timezone.now()
     if days:

@@ -282,6 +282,21 @@ class Residency(models.Model):
     def is_current(self) -> bool:
         return self.end is None
 
+    def start_for(self, *, exact: bool):
+        """The start date as a role sees it (docs/security.md, 个人信息).
+
+        A child registered where the family lives starts on (or within weeks of) their birth date, so for roles
+        without the unmask right (``exact=False``) a start within the person's first year of life is not shown:
+        it would be the birth date the age band hides. Later starts say nothing about the birth date.
+        """
+        if exact or self.start is None:
+            return self.start
+        birth = self.person.birth_date
+        if birth is not None:
+            return None if (self.start - birth).days < 366 else self.start
+        year = self.person.birth_year  # no resident ID: the birth year only
+        return None if year and self.start.year <= year + 1 else self.start
+
 
 class Tag(MP_Node):
     """A configurable tag tree (重点人群…); sensitivity decides which roles see it."""

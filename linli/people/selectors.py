@@ -10,7 +10,7 @@ from django.db.models.functions import Length
 from linli.core import crypto
 from linli.core.errors import DomainError
 from linli.core.identity import MOBILE_RE, normalise_text, parse_id_number, parse_phone
-from linli.core.scoping import max_tag_sensitivity, restrict
+from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.housing.models import House, natural
 from linli.housing.selectors import houses_at_address, parse_address
 from linli.people.models import Person, Residency, TagAssignment
@@ -33,13 +33,22 @@ def person_houses(*, user, person: Person) -> tuple[list[Residency], list[Reside
     """(current, past) residencies of a person, limited to houses the user may see."""
     houses = restrict(user, "house.view", House.objects.all()).values("pk")
     rows = list(person.residencies.filter(house__in=houses).select_related("house__building__compound", "house__unit"))
+    _shown_starts(user, rows)
     return [r for r in rows if r.end is None], [r for r in rows if r.end is not None]
+
+
+def _shown_starts(user, rows: list[Residency]) -> None:
+    """Set ``shown_start`` on each row: the start date the user may see (``Residency.start_for``)."""
+    exact = has_action(user, "person.unmask")
+    for row in rows:
+        row.shown_start = row.start_for(exact=exact)
 
 
 def house_people(*, user, house: House) -> tuple[list[Residency], list[Residency]]:
     """(now, before) residents of a house, limited to persons the user may see."""
     persons = restrict(user, "person.view", Person.objects.all()).values("pk")
     rows = list(house.residencies.filter(person__in=persons).select_related("person").order_by("end", "-start"))
+    _shown_starts(user, rows)
     return [r for r in rows if r.end is None], [r for r in rows if r.end is not None]
 
 

@@ -168,7 +168,7 @@ def set_phone(person: Person, phone: str) -> None:
 DUPLICATE_ELSEWHERE = "身份证号：该身份证号已在本平台登记，请联系社区工作人员处理"
 
 
-def _refuse_duplicate(actor: User | None, data: PersonData) -> None:
+def _refuse_duplicate(actor: User | None, data: PersonData, person: Person | None = None) -> None:
     """Refuse a number that is registered already, saying no more than the actor may know.
 
     Inside the actor's scope the record can be found, so they are told to edit it. Outside it the answer names no
@@ -176,10 +176,15 @@ def _refuse_duplicate(actor: User | None, data: PersonData) -> None:
     hit is audited (keyed hash only) and counts towards the same per-user limit as exact searches.
     """
     digest = id_hash(data.id_type, data.id_number)
-    existing = Person.objects.filter(id_number_hash=digest).values_list("pk", flat=True).first()
+    others = Person.objects.filter(id_number_hash=digest)
+    if person is not None:
+        others = others.exclude(pk=person.pk)  # editing: the person's own number is no duplicate
+    existing = others.values_list("pk", flat=True).first()
     if existing is None:
         return
     if actor is None or restrict(actor, "person.view").filter(pk=existing).exists():
+        if person is not None:
+            raise DomainError("身份证号：该证件号码已登记在另一条记录上", field="id_number", code="duplicate")
         raise DomainError("身份证号：该证件号码已登记，请搜索后修改原记录", field="id_number", code="duplicate")
     record_exact_search(actor=actor, kind="id_number", digest=digest, what="duplicate")
     raise DomainError(DUPLICATE_ELSEWHERE, field="id_number", code="duplicate")
@@ -240,14 +245,24 @@ def _house_region(house: House) -> Region:
     return house.household_unit if house.household_unit_id else house.building.grid
 
 
-@transaction.atomic
 def person_update(*, actor: User | None, person: Person, version: int, data: PersonData) -> Person:
-    """Change a person's details; the second of two concurrent edits gets a conflict, not an overwrite."""
+    """Change a person's details; the second of two concurrent edits gets a conflict, not an overwrite.
+
+    A number registered on another record is refused like at registration (``_refuse_duplicate``): outside the
+    actor's scope the answer names nothing and counts as an exact lookup, so editing a record to one guessed
+    number after another is no free oracle. Checked before the transaction, so the access-log row stays.
+    """
     if actor is not None and not restrict(actor, "person.change").filter(pk=person.pk).exists():
         raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
+    _refuse_duplicate(actor, data, person=person)
+    return _person_update(actor=actor, person=person, version=version, data=data)
+
+
+@transaction.atomic
+def _person_update(*, actor: User | None, person: Person, version: int, data: PersonData) -> Person:
     new_hash = id_hash(data.id_type, data.id_number)
     if Person.objects.filter(id_number_hash=new_hash).exclude(pk=person.pk).exists():
-        raise DomainError("身份证号：该证件号码已登记在另一条记录上", field="id_number", code="duplicate")
+        raise DomainError(DUPLICATE_ELSEWHERE, field="id_number", code="duplicate")  # a race: say the least
     before = audit.snapshot(person)
     current = Person.objects.select_for_update().get(pk=person.pk)
     if current.version != version:

@@ -99,3 +99,30 @@ def test_devices_cannot_be_deleted_silently_in_the_admin(world, enrolled, login)
     r = c.post(f"/admin/otp_totp/totpdevice/{enrolled.pk}/delete/", {"post": "yes"})
     assert r.status_code in (403, 404)
     assert TOTPDevice.objects.filter(pk=enrolled.pk).exists()
+
+
+@pytest.mark.django_db
+def test_password_alone_does_not_open_the_resident_app_to_staff(world, client, enrolled):
+    """/m/ was exempt from the second factor: a grid worker's /m/home/ lists every residency in their scope."""
+    client.post("/accounts/login/", {"username": "grid1", "password": PASSWORD})
+    for url in ("/m/", "/m/home/", "/m/me/", "/m/inbox/", "/m/events/", "/m/events/new/", "/m/account/"):
+        r = client.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/accounts/otp/"), url
+    assert client.post("/accounts/otp/", {"token": code_for(enrolled)}).status_code == 302
+    assert client.get("/m/home/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_residents_use_the_resident_app_with_their_password(world, client):
+    client.post("/accounts/login/", {"username": "resident", "password": PASSWORD})
+    assert client.get("/m/home/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_never_shows_a_users_totp_secret(world, enrolled, login):
+    """Reading the secret would let an administrator (or a stolen admin session) clone the second factor silently."""
+    c = login(world.users["admin"])
+    assert c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/config/").status_code == 403
+    assert c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/qrcode/").status_code == 403
+    page = c.get(f"/admin/otp_totp/totpdevice/{enrolled.pk}/change/").content.decode()
+    assert enrolled.key not in page and enrolled.key.upper() not in page

@@ -45,3 +45,23 @@ def test_ordinary_text_is_left_alone():
 def test_bank_card_like_numbers_and_mixed_text():
     out = redact("卡号 6222 0212 3456 7890 123，身份证520402199001011234，电话13812345678，车贵G12345")
     assert out == f"卡号 {NUMBER_MASK}，身份证{ID_MASK}，电话{PHONE_MASK}，车{PLATE_MASK}"
+
+
+@pytest.mark.parametrize(
+    "typed, mask",
+    [
+        ("身份证520402.19800517.3890", "ID"),
+        ("身份证 520402/1980/0517/3890", "ID"),
+        ("电话138.1234.5678", "PHONE"),
+        ("电话138/1234/5678", "PHONE"),
+        ("电话138_1234_5678", "PHONE"),
+        ("电话 138 - 1234 - 5678", "PHONE"),
+        ("电话138\u200b1234\u200b5678", "PHONE"),  # zero-width spaces between the groups
+        ("身份证5204\u200d0219\u200d8005\u200d173890", "ID"),
+        ("车牌 贵 G 12345", "PLATE"),
+    ],
+)
+def test_other_separators_and_invisible_characters_do_not_hide_a_number(typed, mask):
+    out = redact(typed)
+    assert {"ID": ID_MASK, "PHONE": PHONE_MASK, "PLATE": PLATE_MASK}[mask] in out
+    assert not any(ch.isdigit() for ch in out), out

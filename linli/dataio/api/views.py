@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from linli.core.errors import DomainError
+from linli.core.http import parse_pk
 from linli.core.scoping import restrict
 from linli.dataio import selectors, services
 from linli.dataio.api.serializers import ImportBatchSerializer, ImportCreateSerializer
@@ -58,7 +59,8 @@ class ImportViewSet(viewsets.ViewSet):
         return Response(ImportBatchSerializer(batch).data)
 
     def _batch(self, request, pk):
-        batch = selectors.batches_for(user=request.user).filter(pk=pk).first() if str(pk).isdigit() else None
+        number = parse_pk(pk)
+        batch = selectors.batches_for(user=request.user).filter(pk=number).first() if number is not None else None
         if batch is None:
             raise Http404
         return batch

@@ -449,6 +449,7 @@ class PersonsImporter:
                             row.ok = False
         self._households(rows, existing)
         self._homeless(rows, can_import)
+        self._record_lookups_outside_scope(rows)
         for row in rows:
             if row.data is None:
                 continue
@@ -533,6 +534,42 @@ class PersonsImporter:
             row.house = hit
             row.region_id, row.region_path = hit.region_id, hit.region_path
             row.new_residencies.append((hit, row.residency_kind or Residency.Kind.FAMILY, row.start))
+
+    def _record_lookups_outside_scope(self, rows: list[Row]) -> None:
+        """A dry run tells whether each number in the file is registered outside the importer's scope, so each
+        such hit is an exact lookup: one access-log row per person (``search``, ``via: import``, keyed hash only,
+        the person as target, so the person-centred audit shows it). Recorded once, at validation; it counts
+        towards the user's exact-lookup limit for searches but never blocks the import (docs/security.md)."""
+        user = self.ctx.user
+        if user is None or self.ctx.commit:
+            return
+        from linli.core.models import AuditLog
+        from linli.core.scoping import restrict
+
+        pks = {r.existing["pk"]: r.existing["id_number_hash"] for r in rows if r.existing is not None}
+        if not pks:
+            return
+        ids_, visible = list(pks), set()
+        for start in range(0, len(ids_), CHUNK):
+            chunk = Person.objects.filter(pk__in=ids_[start : start + CHUNK])
+            visible.update(restrict(user, "person.view", chunk).values_list("pk", flat=True))
+        outside = [(pk, digest) for pk, digest in pks.items() if pk not in visible]
+        if not outside:
+            return
+        from django.contrib.contenttypes.models import ContentType
+
+        from linli.core import context
+
+        ct, ip = ContentType.objects.get_for_model(Person), context.current().get("ip")
+        AuditLog.objects.bulk_create(
+            [
+                AuditLog(actor=user, actor_name=str(user), action=AuditLog.Action.SEARCH, target_type=ct,
+                         target_id=str(pk), target_repr="（范围外人员）", field="身份证号", result="ok", ip=ip,
+                         extra={"hash": digest, "kind": "id_number", "via": "import", "batch": self.ctx.batch_id})
+                for pk, digest in outside
+            ],
+            batch_size=500,
+        )  # fmt: skip
 
     def _existing(self, hashes: list[str]) -> dict[str, dict]:
         out = {}

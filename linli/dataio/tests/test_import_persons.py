@@ -435,3 +435,23 @@ def test_grid2_cannot_see_or_roll_back_a_batch_of_grid1(world, login):
     assert client.post(f"/console/imports/{batch.pk}/rollback/").status_code == 404
     client = login(world.users["staff"])  # community staff see their grid workers' batches
     assert client.get(f"/console/imports/{batch.pk}/").status_code == 200
+
+
+def test_a_dry_run_that_finds_numbers_of_other_grids_records_each_as_an_exact_lookup(world):
+    """The dry run says which numbers in a file are registered outside one's scope: a lookup, so it is audited."""
+    from linli.core import crypto
+
+    number = crypto.decrypt(world.person_b.id_number_enc)  # registered in grid B
+    rows = [
+        ["姓名", "身份证号", "楼栋", "单元", "房号"],
+        ["猜测", number, "3", "2", "501"],
+        ["林三", ids(1)[0], "3", "2", "501"],
+    ]
+    batch = run(world.users["grid1"], xlsx(rows))
+    assert problems(batch) == ["第 2 行 · 身份证号：该人员已登记在您的管辖范围之外，需由原网格或上级办理迁入或修改"]
+    row = AuditLog.objects.get(action=AuditLog.Action.SEARCH, actor=world.users["grid1"])
+    assert row.extra["hash"] == world.person_b.id_number_hash and row.extra["via"] == "import"
+    assert row.target_id == str(world.person_b.pk)
+    # A number inside one's own scope is no lookup: nothing more is recorded.
+    run(world.users["grid1"], xlsx([rows[0], ["张三", crypto.decrypt(world.person_a.id_number_enc), "3", "2", "501"]]))
+    assert AuditLog.objects.filter(action=AuditLog.Action.SEARCH).count() == 1

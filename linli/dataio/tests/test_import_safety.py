@@ -221,3 +221,43 @@ def test_a_long_thin_block_beyond_the_cell_cap_is_refused(world):
         services.import_upload(
             actor=world.users["grid1"], kind="persons", file_name="a.xlsx", data=_xlsx_with_sheet(write)
         )
+
+
+def _with_shared_strings(data: bytes, megabytes: int) -> bytes:
+    """``data`` plus an xl/sharedStrings.xml of about ``megabytes`` MB that deflates only ~60:1 (under the ratio
+    limit): long runs broken by random hex, like text that does not repeat."""
+    import os
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info.filename))
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as fh:
+            fh.write(b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            for _ in range(megabytes * 500):
+                fh.write(b"<si><t>" + b"a" * 2000 + os.urandom(24).hex().encode() + b"</t></si>")
+            fh.write(b"</sst>")
+    return out.getvalue()
+
+
+def _one_row(fh):
+    fh.write('<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c></row>'.encode())
+    fh.write('<row r="2"><c r="A2" t="inlineStr"><is><t>张三</t></is></c></row>'.encode())
+
+
+def test_a_shared_strings_part_too_large_to_hold_is_refused_before_parsing(world):
+    """One row and 70 MB of shared strings at ~60:1: every earlier check passed, and the web request parsed it
+    (a 6 MB file with 374 MB of strings peaked at 475 MB)."""
+    data = _with_shared_strings(_xlsx_with_sheet(_one_row), 70)
+    assert len(data) < 3_000_000
+    with pytest.raises(DomainError, match="共享字符串") as caught:
+        services.import_upload(actor=world.users["grid1"], kind="persons", file_name="人口.xlsx", data=data)
+    assert "请拆分" in caught.value.message
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_file_with_large_shared_strings_is_read_by_the_worker_not_the_web_request(world):
+    data = _with_shared_strings(_xlsx_with_sheet(_one_row), 10)
+    batch = services.import_upload(actor=world.users["grid1"], kind="persons", file_name="人口.xlsx", data=data)
+    assert batch.rows_total == 1 and batch.is_job

@@ -259,3 +259,19 @@ def test_consent_form_refuses_a_guardian_outside_the_users_scope(world, health_t
     )  # fmt: skip
     assert r.status_code == 200 and "监护人：不存在或不在您的管辖范围内" in r.content.decode()
     assert not ConsentRecord.objects.exists()
+
+
+def test_auditor_lookup_by_id_number_is_posted_audited_and_limited(world, login, settings):
+    """The auditor sees every grid: a lookup by full ID number must not be a free, silent oracle nor sit in a URL."""
+    settings.LINLI_EXACT_SEARCH_LIMIT = 2
+    auditor = login(world.users["auditor"])
+    number = crypto.decrypt(world.person_a.id_number_enc)
+    page = auditor.get("/console/privacy/audit/").content.decode()
+    assert 'method="post"' in page
+    r = auditor.post("/console/privacy/audit/", {"q": number, "action": "unmask"})
+    assert r.status_code == 302 and r["Location"] == f"/console/privacy/audit/?person={world.person_a.pk}&action=unmask"
+    row = AuditLog.objects.get(action=AuditLog.Action.SEARCH, actor=world.users["auditor"])
+    assert row.extra["hash"] == world.person_a.id_number_hash and row.extra["via"] == "audit"
+    assert auditor.post("/console/privacy/audit/", {"q": "110101199003070011"}).status_code == 200  # a miss counts
+    r = auditor.post("/console/privacy/audit/", {"q": number})
+    assert r.status_code == 429 and "查询过于频繁" in r.content.decode()

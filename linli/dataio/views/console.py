@@ -1,6 +1,7 @@
 """Console pages: import (upload, dry-run report, commit, rollback, templates), exports, privacy pages."""
 
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -430,8 +431,10 @@ def audit_person(request):
     """Person-centred audit: pick a person (by ID number or name), see every access, export, import and change."""
     if not has_action(request.user, "audit.view"):
         raise PermissionDenied("没有权限访问该页面。")
-    form = PersonAuditForm(request.GET or None)
-    candidates, person, accesses, changes = [], None, None, None
+    # The term (a full ID number, or a name) is POSTed, so it stays out of URLs, history and logs; a single hit
+    # redirects to the person's trail by id. Old links with ?q= still work (and are counted like the form).
+    form = PersonAuditForm(request.POST if request.method == "POST" else (request.GET or None))
+    candidates, person, accesses, changes, status = [], None, None, None, 200
     if form.is_valid():
         data = form.cleaned_data
         from linli.people.models import Person
@@ -439,7 +442,14 @@ def audit_person(request):
         if data.get("person"):
             person = Person.objects.filter(pk=data["person"]).select_related("region").first()
         elif data.get("q"):
-            candidates = list(selectors.find_persons(text=data["q"]))
+            try:
+                candidates = list(selectors.find_persons(text=data["q"], actor=request.user))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = 429
+            keep = {k: data[k] for k in ("actor", "action", "since", "until") if data.get(k)}
+            if len(candidates) == 1 and request.method == "POST":
+                return redirect(f"{request.path}?{urlencode({'person': candidates[0].pk, **keep})}")
             if len(candidates) == 1:
                 person = candidates[0]
         if person is not None:
@@ -457,6 +467,7 @@ def audit_person(request):
         "dataio/console/audit_person.html",
         {"form": form, "candidates": candidates, "person": person, "accesses": accesses, "changes": changes,
          "title": "个人信息审计"},
+        status=status,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.errors import ConflictError, DomainError
+from linli.core.http import parse_pk
 from linli.core.models import Organisation
 from linli.core.scoping import restrict
 from linli.events import selectors, services
@@ -103,7 +104,7 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         elif name == "merge":
             parent = (
                 restrict(user, "event.view", Event.objects.all())
-                .filter(Q(number=d["parent"].upper()) | Q(pk=int(d["parent"]) if d["parent"].isdigit() else 0))
+                .filter(Q(number=d["parent"].upper()) | Q(pk=parse_pk(d["parent"]) or 0))
                 .first()
             )
             if parent is None:

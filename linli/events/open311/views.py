@@ -203,6 +203,18 @@ def public_description(e: Event) -> str:
     return redact(e.description) if settings.OPEN311_PUBLISH == "redacted" else ""
 
 
+def public_address(e: Event) -> str:
+    """Where, as the public may read it. A typed ``address_string`` is the resident's own words (often a name:
+    "张三家门口") that redaction cannot catch and the review card does not show, so in the default ``reviewed``
+    mode only the place we resolved (house, building) is public, with the coordinates; ``redacted`` mode publishes
+    the redacted typed text at once, like the description."""
+    if settings.OPEN311_PUBLISH == "redacted" or not e.address:
+        return redact(e.location_label)
+    if e.house_id:
+        return str(e.house)
+    return str(e.building) if e.building_id else ""
+
+
 def public_media_url(e: Event) -> str:
     if not e.media_url or not published(e) or contains_personal_data(e.media_url):
         return ""
@@ -231,7 +243,7 @@ def _request_row(e: Event) -> dict:
         "requested_datetime": iso(e.created_at),
         "updated_datetime": iso(e.updated_at),
         "expected_datetime": iso(e.due_at),
-        "address": redact(e.address or e.location_label),
+        "address": public_address(e),
         "address_id": str(e.building_id or ""),
         "zipcode": "",
         "lat": float(e.lat) if e.lat is not None else None,

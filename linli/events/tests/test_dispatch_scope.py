@@ -70,3 +70,22 @@ def test_open311_address_id_resolves_only_buildings_in_the_keys_region(client, w
                     {"api_key": DEMO_OPEN311_KEY, "service_code": "0201", "address_id": str(mine.pk)})  # fmt: skip
     assert r.status_code == 200
     assert Event.objects.get(number=r.json()[0]["service_request_id"]).building == mine
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_lead", [True, False])
+def test_whistle_names_only_departments_serving_the_events_community(world, open_event, as_lead):
+    """吹哨报到 hands the event to departments: one of another street or community gets no task and no title."""
+    from linli.core import services as core_services
+    from linli.core.models import Region
+    from linli.events.models import EventTask
+
+    street2 = Region.objects.get(name="南街街道")
+    foreign = core_services.organisation_create(actor=None, name="南街综合执法队", kind="department", region=street2)
+    event = open_event()
+    services.event_accept(event=event, actor=world.users["staff"])
+    lead, assists = (foreign, []) if as_lead else (world.department, [foreign])
+    with pytest.raises(DomainError) as exc:
+        services.event_escalate(event=event, actor=world.users["staff"], lead=lead, assists=assists, note="联合处置")
+    assert "南街综合执法队" in exc.value.message and "不服务" in exc.value.message
+    assert not EventTask.objects.filter(event=event).exists()

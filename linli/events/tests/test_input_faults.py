@@ -236,3 +236,17 @@ def test_categorise_without_a_category_is_a_400_in_chinese(world, open_event, ap
 def test_console_event_list_with_an_impossible_date_says_which_filter(world, login):
     response = login(world.users["staff"]).get("/console/events/", {"created_after": "2026-02-30"})
     assert response.status_code == 400 and "筛选条件有误：上报起：" in response.content.decode()
+
+
+@pytest.mark.parametrize("ident", ["²", "١٢", "99999999999999999999"])
+def test_ids_in_non_ascii_digits_or_beyond_bigint_are_no_server_error(world, open_event, api, ident):
+    """ "²".isdigit() is true but int("²") fails: every id taken from input goes through parse_pk."""
+    e = open_event()
+    client = api(world.users["staff"])
+    dispatch = client.post(f"/api/v1/events/{e.pk}/dispatch/", {"handler": f"user:{ident}"}, format="json")
+    assert dispatch.status_code == 400 and "处置人不存在" in dispatch.json()["detail"]
+    merge = client.post(f"/api/v1/events/{e.pk}/merge/", {"parent": ident}, format="json")
+    assert merge.status_code == 400 and "目标事件不存在" in merge.json()["detail"]
+    residencies = client.get("/api/v1/residencies/", {"person": ident})
+    assert residencies.status_code == 200 and residencies.json()["results"] == []
+    assert client.get(f"/api/v1/imports/{ident}/").status_code == 404

@@ -110,7 +110,7 @@ def test_status_notes_address_and_updates_are_redacted(client, key, world):
     services.event_reject(event=event, actor=world.users["staff"], reason="请直接拨打 0851-33221100 联系物业")
     row = public_row(client, rid)
     assert row["status"] == "closed" and "33221100" not in row["status_notes"] and PHONE_MASK in row["status_notes"]
-    assert "13812345678" not in row["address"] and PHONE_MASK in row["address"]
+    assert "13812345678" not in row["address"] and "张三" not in row["address"]  # typed: waits for review
     updates = client.get(f"{BASE}/servicerequestupdates.json").json()
     assert any(PHONE_MASK in u["description"] for u in updates if u["service_request_id"] == rid)
     assert not any("33221100" in u["description"] for u in updates)
@@ -197,3 +197,19 @@ def test_admin_shows_a_new_key_once(client, world, login):
     assert shown not in again and row.prefix in again
     ok = client.post(f"{BASE}/requests.json", {"api_key": shown, "service_code": "0201", **POINT, "description": "x"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_typed_address_waits_for_review_like_the_description(client, key, world, settings, fmt):
+    rid = file_request(client, address_string="张三家门口 13812345678")
+    assert public_row(client, rid, fmt)["address"] == "彩虹花园3栋"  # the building the point resolved to
+    listed = client.get(f"{BASE}/requests.{fmt}").content.decode()
+    assert "张三" not in listed
+    event = Event.objects.get(number=rid)
+    services.event_review_public_text(
+        event=event, actor=world.users["staff"], text="消防通道被占用", version=event.version
+    )
+    assert public_row(client, rid, fmt)["address"] == "彩虹花园3栋"  # the review was of the description only
+    settings.OPEN311_PUBLISH = "redacted"
+    other = file_request(client, address_string="李四家门口")
+    assert public_row(client, other, fmt)["address"] == "彩虹花园3栋（李四家门口）"

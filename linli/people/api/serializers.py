@@ -1,5 +1,7 @@
 """API shapes. Lists and details carry masked ID numbers and phones only; fields are declared."""
 
+import datetime as dt
+
 from rest_framework import serializers
 
 from linli.core.scoping import has_action
@@ -69,10 +71,19 @@ class HouseholdSerializer(serializers.ModelSerializer):
 class ResidencySerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     house_address = serializers.CharField(source="house.short_address", read_only=True)
+    start = serializers.SerializerMethodField(
+        help_text="起始日期；没有查看明文权限的角色看不到出生后一年内的起始日期（即出生日期），为 null"
+    )
 
     class Meta:
         model = Residency
         fields = ["id", "person", "person_name", "house", "house_address", "kind", "start", "end"]
+
+    def get_start(self, obj) -> dt.date | None:
+        if "exact" not in self.context:
+            request = self.context.get("request")
+            self.context["exact"] = request is not None and has_action(request.user, "person.unmask")
+        return obj.start_for(exact=self.context["exact"])
 
 
 class TagSerializer(serializers.ModelSerializer):

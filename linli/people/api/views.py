@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from linli.core.api.base import ScopedReadOnlyViewSet
+from linli.core.http import parse_pk
 from linli.core.models import Region
 from linli.core.scoping import max_tag_sensitivity, restrict
 from linli.housing.api.serializers import HouseSerializer
@@ -96,8 +97,9 @@ class ResidencyViewSet(ScopedReadOnlyViewSet):
         qs = Residency.objects.select_related("person", "house__building__compound", "house__unit").order_by("pk")
         for key in ("person", "house"):
             value = self.request.query_params.get(key)
-            if value and value.isdigit():
-                qs = qs.filter(**{f"{key}_id": value})
+            if value:
+                pk = parse_pk(value)
+                qs = qs.filter(**{f"{key}_id": pk}) if pk is not None else qs.none()  # invalid: nothing, not all
         return qs
 
 

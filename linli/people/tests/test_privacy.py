@@ -194,3 +194,66 @@ def test_registering_an_id_already_in_scope_says_where_to_edit(world):
     with pytest.raises(services.DomainError) as exc:
         services.person_create(actor=world.users["grid1"], data=data, house=world.house_a)
     assert "请搜索后修改原记录" in exc.value.message
+
+
+@pytest.mark.django_db
+def test_changing_an_id_to_one_of_another_grid_names_nothing_and_is_audited(world, settings):
+    """Editing one's own person to a guessed number must not be a free, silent oracle for other grids' IDs."""
+    settings.LINLI_EXACT_SEARCH_LIMIT = 2
+    grid2 = world.users["grid2"]
+    number = _number(world.person_a)  # lives in grid A, outside grid2's scope
+    for attempt in range(3):
+        person = Person.objects.get(pk=world.person_b.pk)
+        with pytest.raises(services.DomainError) as exc:
+            services.person_update(
+                actor=grid2,
+                person=person,
+                version=person.version,
+                data=services.clean_person_data(name="李四", id_number=number),
+            )
+        if attempt < 2:
+            assert exc.value.message == services.DUPLICATE_ELSEWHERE
+        else:
+            assert "查询过于频繁" in exc.value.message
+    rows = AuditLog.objects.filter(action=AuditLog.Action.SEARCH, actor=grid2).order_by("pk")
+    assert [r.result for r in rows] == ["ok", "ok", "throttled"]
+    assert rows[0].extra["hash"] == world.person_a.id_number_hash and rows[0].extra["via"] == "duplicate"
+    # Within one's own scope the answer still says where to look.
+    person = Person.objects.get(pk=world.person_b.pk)
+    staff_target = Person.objects.get(pk=world.person_a.pk)
+    with pytest.raises(services.DomainError) as exc:
+        services.person_update(
+            actor=world.users["staff"],
+            person=person,
+            version=person.version,
+            data=services.clean_person_data(name="李四", id_number=_number(staff_target)),
+        )
+    assert "另一条记录" in exc.value.message
+
+
+@pytest.mark.django_db
+def test_a_residency_starting_at_birth_does_not_show_the_birth_date_to_roles_without_unmask(world, login, api):
+    """A child registered where the family lives starts on their birth date: that start is the birth date."""
+    child = add_person(house=world.house_a, name="张小宝", birth=dt.date(2019, 3, 8), kind="family")
+    residency = child.residencies.get()
+    residency.start = dt.date(2019, 3, 8)
+    residency.save(update_fields=["start"])
+    later = services.residency_start(
+        actor=None, person=child, house=world.house_b, kind="other", start=dt.date(2023, 9, 1)
+    )
+    for role in ("property", "leader"):
+        rows = api(world.users[role]).get(f"/api/v1/residencies/?person={child.pk}").json()["results"]
+        starts = {r["id"]: r["start"] for r in rows}
+        assert starts.get(residency.pk, None) is None, role
+        person_page = reverse("people:person_detail", args=[child.pk]) + "?tab=houses"
+        for url in (person_page, world.house_a.get_absolute_url()):
+            page = login(world.users[role]).get(url)
+            if page.status_code == 200:
+                assert "2019-03-08" not in page.content.decode(), (role, url)
+    # A later move says nothing about the birth date; roles with unmask see every date.
+    rows = api(world.users["leader"]).get(f"/api/v1/residencies/?person={child.pk}").json()["results"]
+    assert {r["id"]: r["start"] for r in rows}[later.pk] == "2023-09-01"
+    rows = api(world.users["staff"]).get(f"/api/v1/residencies/?person={child.pk}").json()["results"]
+    assert {r["id"]: r["start"] for r in rows}[residency.pk] == "2019-03-08"
+    page = login(world.users["grid1"]).get(reverse("people:person_detail", args=[child.pk]) + "?tab=houses")
+    assert "2019-03-08" in page.content.decode()

@@ -446,6 +446,10 @@ def inspect_upload(data: bytes, file_name: str) -> Inspection:
         budget = [MAX_UNPACKED_BYTES]
         text_budget = [MAX_TEXT_BYTES]
         shared = _shared_lengths(archive, budget)
+        # The shared-string table itself is held whole, used or not; each use then adds its own copy.
+        text_budget[0] -= sum(shared)
+        if text_budget[0] < 0:
+            raise _too_big(f"单元格中的文字合计超过 {MAX_TEXT_BYTES // 1024 // 1024} MB")
         best = cells = 0
         for info in members:
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):

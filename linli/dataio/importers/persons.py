@@ -9,7 +9,7 @@ import datetime as dt
 import gc
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -106,6 +106,11 @@ RESTORE_FIELDS = [
     "hukou_address", "person_type", "political_status", "workplace", "notes", "household_id", "relation", "region_id",
     "region_path", "version",
 ]  # fmt: skip
+
+
+# A file whose IDs crowd into one (first two, last two) pair is enumerating candidates: see _refuse_enumeration.
+ENUMERATION_MIN = 20
+ENUMERATION_SHARE = 0.05
 
 
 @dataclass(slots=True)
@@ -328,6 +333,7 @@ class PersonsImporter:
                 continue
             self._merge_duplicate(prior, row)
         self.ctx.progress(report.rows // 2, report.rows or 1)
+        self._refuse_enumeration(rows)
         log.info("persons import: %s rows parsed, peak %s MB", report.rows, _peak_mb())
         t0 = time.perf_counter()
         self._resolve(rows)
@@ -534,6 +540,40 @@ class PersonsImporter:
             row.house = hit
             row.region_id, row.region_path = hit.region_id, hit.region_path
             row.new_residencies.append((hit, row.residency_kind or Residency.Kind.FAMILY, row.start))
+
+    def _refuse_enumeration(self, rows: list[Row]) -> None:
+        """Refuse a file that looks like candidates for one masked ID number, before anything is looked up.
+
+        The masks show an ID's first two and last two characters, so every candidate for one masked number
+        shares them; a dry run would then name the one registered elsewhere. Real ledgers spread over ~110
+        endings (the last two characters), so more than ENUMERATION_MIN rows, and more than ENUMERATION_SHARE of
+        the file, sharing both ends cannot be people: the file is refused and the attempt recorded.
+        """
+        ends = Counter(
+            (r.data.id_number[:2], r.data.id_number[-2:])
+            for r in rows
+            if r.data is not None and r.data.id_type == Person.IdType.RESIDENT_ID and len(r.data.id_number) == 18
+        )
+        if not ends:
+            return
+        (first, last), count = ends.most_common(1)[0]
+        if count <= max(ENUMERATION_MIN, ENUMERATION_SHARE * len(rows)):
+            return
+        user = self.ctx.user
+        if user is not None:
+            from linli.core import context
+            from linli.core.models import AuditLog
+
+            AuditLog.objects.create(
+                actor=user, actor_name=str(user), action=AuditLog.Action.SEARCH, target_repr="（疑似逐个试号的导入）",
+                field="身份证号", result="denied", ip=context.current().get("ip"),
+                extra={"via": "import", "batch": self.ctx.batch_id, "rows": count, "mask": f"{first}**{last}"},
+            )  # fmt: skip
+        raise DomainError(
+            f"文件：有 {count} 行的身份证号前两位和末两位完全相同（{first}**************{last}），不像真实的人员台账，"
+            "像是在逐个核对号码，本文件不予导入，此次操作已记入访问记录。如确属真实台账，请联系社区工作人员。",
+            field="file",
+        )
 
     def _record_lookups_outside_scope(self, rows: list[Row]) -> None:
         """A dry run tells whether each number in the file is registered outside the importer's scope, so each

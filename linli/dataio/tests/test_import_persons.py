@@ -455,3 +455,45 @@ def test_a_dry_run_that_finds_numbers_of_other_grids_records_each_as_an_exact_lo
     # A number inside one's own scope is no lookup: nothing more is recorded.
     run(world.users["grid1"], xlsx([rows[0], ["张三", crypto.decrypt(world.person_a.id_number_enc), "3", "2", "501"]]))
     assert AuditLog.objects.filter(action=AuditLog.Action.SEARCH).count() == 1
+
+
+def _candidates_for(number: str, how_many: int) -> list[str]:
+    """Valid IDs that share ``number``'s first two and last two characters, as someone guessing from a mask would."""
+    out, day = [], dt.date(1980, 1, 1)
+    while len(out) < how_many:
+        for seq in range(100):
+            body = f"{number[:2]}0402{day:%Y%m%d}{seq:02d}{number[16]}"
+            if id_check_digit(body) == number[17] and body + number[17] != number:
+                out.append(body + number[17])
+        day += dt.timedelta(days=1)
+    return out[:how_many]
+
+
+def test_a_file_of_candidates_for_one_masked_number_is_refused_and_recorded(world):
+    """Every candidate for a masked ID shares its first two and last two characters; real ledgers do not."""
+    from linli.core import crypto
+
+    number = crypto.decrypt(world.person_b.id_number_enc)  # registered in grid B, out of grid1's scope
+    guesses = _candidates_for(number, 40) + [number]
+    rows = [["姓名", "身份证号", "楼栋", "单元", "房号"]] + [
+        [f"试{i}", n, "3", "2", "501"] for i, n in enumerate(guesses)
+    ]
+    batch = run(world.users["grid1"], xlsx(rows))
+    assert batch.status == ImportBatch.Status.FAILED
+    [message] = [e["message"] for e in batch.report["errors"]]
+    assert "前两位和末两位完全相同" in message and "已记入访问记录" in message
+    assert number not in str(batch.report)
+    recorded = AuditLog.objects.get(action=AuditLog.Action.SEARCH, actor=world.users["grid1"], result="denied")
+    assert recorded.extra["via"] == "import" and recorded.extra["rows"] == 41
+    # Nothing told which guess is registered: no lookup of a person was recorded.
+    assert not AuditLog.objects.filter(action=AuditLog.Action.SEARCH, target_id=str(world.person_b.pk)).exists()
+
+
+def test_a_real_ledger_whose_ids_end_alike_by_chance_still_imports(world):
+    """A few people sharing both ends happens in real ledgers (1 in ~110): far below the refusal line."""
+    number = ids(1)[0]
+    alike = _candidates_for(number, 5)
+    rows = [["姓名", "身份证号", "楼栋", "单元", "房号"]] + [[f"居民{i}", n, "3", "2", "501"] for i, n in
+                                                        enumerate(alike + ids(30))]  # fmt: skip
+    batch = run(world.users["grid1"], xlsx(rows))
+    assert batch.status == ImportBatch.Status.VALIDATED, batch.message

@@ -314,6 +314,16 @@ def _too_big(message: str) -> DomainError:
     return DomainError(f"文件：{message}，请拆分成多个文件或删除多余的空行、空列后再上传", field="file")
 
 
+def _pieces(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> Iterator[bytes]:
+    """A member's decompressed bytes in 1 MB pieces, charged to the budget (a member may lie about its size)."""
+    with archive.open(info) as fh:
+        while piece := fh.read(1 << 20):
+            budget[0] -= len(piece)
+            if budget[0] < 0:
+                raise _too_big(f"解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
+            yield piece
+
+
 def _shared_lengths(archive: zipfile.ZipFile, budget: list[int]) -> array:
     """The length in bytes of each shared string's text, streamed (a cell that refers to one holds a copy of it)."""
     lengths = array("Q")
@@ -322,22 +332,15 @@ def _shared_lengths(archive: zipfile.ZipFile, budget: list[int]) -> array:
     except KeyError:
         return lengths
     tail = b""
-    with archive.open(info) as fh:
-        while True:
-            piece = fh.read(1 << 20)
-            if not piece:
-                break
-            budget[0] -= len(piece)
-            if budget[0] < 0:
-                raise _too_big(f"解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
-            text = tail + piece
-            end = text.rfind(b"</si>")
-            stop = end + 5 if end >= 0 else 0
-            for m in _SHARED_ITEM.finditer(text, 0, stop):
-                lengths.append(len(_TAGS.sub(b"", m.group(1) or b"")))
-            tail = text[stop:]
-            if len(tail) > 32 << 20:
-                raise _too_big("有一个文本超过 32 MB")
+    for piece in _pieces(archive, info, budget):
+        text = tail + piece
+        end = text.rfind(b"</si>")
+        stop = end + 5 if end >= 0 else 0
+        for m in _SHARED_ITEM.finditer(text, 0, stop):
+            lengths.append(len(_TAGS.sub(b"", m.group(1) or b"")))
+        tail = text[stop:]
+        if len(tail) > 32 << 20:
+            raise _too_big("有一个文本超过 32 MB")
     return lengths
 
 
@@ -352,52 +355,45 @@ def _scan_sheet(
     """
     rows = last_row = width = number = 0
     tail = b""
-    with archive.open(info) as fh:
-        while True:
-            piece = fh.read(1 << 20)
-            if not piece:
-                break
-            budget[0] -= len(piece)
-            if budget[0] < 0:
-                raise _too_big(f"解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB")
-            text = tail + piece
-            # Scan whole rows only; the unfinished one waits for the next piece.
-            end = text.rfind(b"</row>")
-            if end >= 0:
-                stop = end + 6
+    for piece in _pieces(archive, info, budget):
+        text = tail + piece
+        # Scan whole rows only; the unfinished one waits for the next piece.
+        end = text.rfind(b"</row>")
+        if end >= 0:
+            stop = end + 6
+        else:
+            start = text.rfind(b"<row")
+            stop = start if start >= 0 else max(len(text) - 64, 0)
+        for m in _ROW.finditer(text, 0, stop):
+            found = _ROW_NUMBER.search(m.group(1))
+            number = int(found.group(1)) if found else number + 1
+            body = m.group(2)
+            if not body or not _HAS_VALUE.search(body):
+                continue
+            text_budget[0] -= len(_TAGS.sub(b"", body))
+            if shared and b't="s"' in body:
+                for ref in _SHARED_REF.finditer(body):
+                    index = int(ref.group(1))
+                    text_budget[0] -= shared[index] if index < len(shared) else 0
+            if text_budget[0] < 0:
+                raise _too_big(f"单元格中的文字合计超过 {MAX_TEXT_BYTES // 1024 // 1024} MB")
+            row_width = column = 0
+            last = body.rfind(b"<c ")
+            ref = _CELL_REF.search(body, last) if last >= 0 else None
+            if ref is not None and _HAS_VALUE.search(body, last):
+                row_width = _column_number(ref.group(1))  # the usual row: its last cell holds a value
             else:
-                start = text.rfind(b"<row")
-                stop = start if start >= 0 else max(len(text) - 64, 0)
-            for m in _ROW.finditer(text, 0, stop):
-                found = _ROW_NUMBER.search(m.group(1))
-                number = int(found.group(1)) if found else number + 1
-                body = m.group(2)
-                if not body or not _HAS_VALUE.search(body):
-                    continue
-                text_budget[0] -= len(_TAGS.sub(b"", body))
-                if shared and b't="s"' in body:
-                    for ref in _SHARED_REF.finditer(body):
-                        index = int(ref.group(1))
-                        text_budget[0] -= shared[index] if index < len(shared) else 0
-                if text_budget[0] < 0:
-                    raise _too_big(f"单元格中的文字合计超过 {MAX_TEXT_BYTES // 1024 // 1024} MB")
-                row_width = column = 0
-                last = body.rfind(b"<c ")
-                ref = _CELL_REF.search(body, last) if last >= 0 else None
-                if ref is not None and _HAS_VALUE.search(body, last):
-                    row_width = _column_number(ref.group(1))  # the usual row: its last cell holds a value
-                else:
-                    for c in _CELL.finditer(body):
-                        ref = _CELL_REF.search(c.group(1))
-                        column = _column_number(ref.group(1)) if ref else column + 1
-                        if c.group(2) and _HAS_VALUE.search(c.group(2)):
-                            row_width = column
-                rows += 1
-                last_row = max(last_row, number)
-                width = max(width, row_width)
-            tail = text[stop:]
-            if len(tail) > 32 << 20:
-                raise _too_big("有一行数据超过 32 MB")
+                for c in _CELL.finditer(body):
+                    ref = _CELL_REF.search(c.group(1))
+                    column = _column_number(ref.group(1)) if ref else column + 1
+                    if c.group(2) and _HAS_VALUE.search(c.group(2)):
+                        row_width = column
+            rows += 1
+            last_row = max(last_row, number)
+            width = max(width, row_width)
+        tail = text[stop:]
+        if len(tail) > 32 << 20:
+            raise _too_big("有一行数据超过 32 MB")
     return rows, last_row, width
 
 

@@ -2,15 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from linli.core.modules import url_modules
 from linli.core.views import pages
 
+# Each app's pages come from its config (``urls = "linli.<app>.urls"``), in INSTALLED_APPS order.
 urlpatterns = [
     path("", pages.home, name="root"),
-    path("", include("linli.core.urls")),
-    path("", include("linli.people.urls")),
-    path("", include("linli.housing.urls")),
-    path("", include("linli.events.urls")),
-    path("", include("linli.dataio.urls")),
+    *[path("", include(module)) for module in url_modules()],
     path("api/v1/", include("linli.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

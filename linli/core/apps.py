@@ -1,17 +1,25 @@
-from django.apps import AppConfig
+from linli.core.modules import ModuleConfig
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(ModuleConfig):
     name = "linli.core"
     label = "core"
     verbose_name = "基础（区域、账号、权限、审计）"
+    urls = "linli.core.urls"
+    api = "linli.core.api.views"
 
-    def ready(self):
-        from linli.core import scoping, signals
+    def register(self, m):
+        from linli.core import signals
+        from linli.core.roles import GRID_ROLES, GRID_VERBS, OFFICE_ROLES, OFFICE_VERBS, Role, verbs
 
         signals.connect()
 
-        scoping.register("region", "core.Region", region_path="path")
-        scoping.register("organisation", "core.Organisation")
-        scoping.register("audit", "core.AuditLog", region_path=None)
-        scoping.register("objectchange", "core.ObjectChange", region_path=None)
+        m.scope("region", "core.Region", region_path="path")
+        m.scope("organisation", "core.Organisation")
+        m.scope("audit", "core.AuditLog", region_path=None)
+        m.scope("objectchange", "core.ObjectChange", region_path=None)
+
+        m.allow(OFFICE_ROLES, verbs(("region",), OFFICE_VERBS))
+        m.allow(GRID_ROLES, verbs(("region",), GRID_VERBS))
+        m.allow((Role.LEADER, Role.UNIT_LEADER, Role.DEPT_STAFF), {"region.view"})
+        m.allow((Role.AUDITOR,), {"audit.view", "region.view"})

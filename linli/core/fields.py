@@ -25,3 +25,17 @@ class PathField(PrefixSearchField):
         kwargs.setdefault("max_length", 255)
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
+
+
+class EncryptedTextField(models.TextField):
+    """A column that holds ciphertext from ``core.crypto.encrypt`` (never plain text).
+
+    Key rotation, backups and the data copy find encrypted columns by this type, so an app's new encrypted
+    column is re-encrypted by ``rotate_keys`` without editing any list. The model encrypts on write and decrypts
+    on read through its own properties (masked values are computed on read); the field only marks the column.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
-from linli.core.fields import PathField
+from linli.core.fields import EncryptedTextField, PathField
 from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
 
 
@@ -103,7 +103,7 @@ class User(AbstractUser):
     """A personal account. Logs in by username or mainland mobile number."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
-    phone_enc = models.TextField("手机号（密文）", blank=True, editable=False)
+    phone_enc = EncryptedTextField("手机号（密文）", blank=True, editable=False)
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_masked = models.CharField("手机号", max_length=20, blank=True, editable=False)
     # Honoured only when settings.DEMO_MODE is on: lets demo staff skip TOTP on a laptop.

@@ -3,6 +3,8 @@
 An action is ``<kind>.<verb>`` (``person.view``, ``house.export``). A grant gives a role over a region
 (and everything under it), over an organisation (department or property company), or over the user's
 own records (residents). ``restrict()`` in ``scoping.py`` turns grants and this table into querysets.
+Core defines the roles and how each is anchored; every app adds the actions of its own kinds from its
+``apps.py`` (``m.allow(roles, actions)``), so nobody edits this file to add a module.
 """
 
 from django.db import models
@@ -52,66 +54,23 @@ STAFF_ROLES = {
     Role.GRID_WORKER, Role.UNIT_LEADER, Role.DEPT_STAFF, Role.PROPERTY_STAFF,
 }  # fmt: skip
 
-PEOPLE_KINDS = ("person", "household", "residency", "tagassignment")
-PLACE_KINDS = ("region", "compound", "building", "house", "entity", "place")
-ALL_KINDS = PEOPLE_KINDS + PLACE_KINDS
+# Groups of roles that apps grant actions to together (an app's ``apps.py`` says ``m.allow(OFFICE_ROLES, …)``).
+OFFICE_ROLES = (Role.STREET_STAFF, Role.COMMUNITY_STAFF)  # 街道、社区工作人员
+GRID_ROLES = (Role.GRID_LEADER, Role.GRID_WORKER)  # 网格长、网格员
+SELF_ROLES = (Role.PARTY_MEMBER, Role.VOLUNTEER, Role.RESIDENT)  # people who act on their own records
 
 
-def _grant(kinds, verbs):
-    return {f"{k}.{v}" for k in kinds for v in verbs}
+def verbs(kinds, names) -> set[str]:
+    """``verbs(("poll",), ("view", "add"))`` → ``{"poll.view", "poll.add"}``."""
+    return {f"{k}.{v}" for k in kinds for v in names}
 
 
-_office = (
-    _grant(ALL_KINDS, ("view", "add", "change", "delete", "export", "import"))
-    | _grant(("person",), ("unmask",))
-    | {"tag.view"}
-)
-_grid = (
-    _grant(ALL_KINDS, ("view", "add", "change", "export", "import")) | _grant(("person",), ("unmask",)) | {"tag.view"}
-)
+OFFICE_VERBS = ("view", "add", "change", "delete", "export", "import")
+GRID_VERBS = ("view", "add", "change", "export", "import")
 
-ROLE_ACTIONS: dict[str, set[str]] = {
-    Role.ADMIN: {"*"},
-    Role.AUDITOR: {"audit.view", "region.view", "tag.view"},
-    Role.LEADER: _grant(ALL_KINDS, ("view",)) | {"tag.view"},
-    Role.STREET_STAFF: _office,
-    Role.COMMUNITY_STAFF: _office,
-    Role.GRID_LEADER: _grid,
-    Role.GRID_WORKER: _grid,
-    Role.UNIT_LEADER: _grant(("person", "household", "house", "building", "region"), ("view",)) | {"tag.view"},
-    Role.DEPT_STAFF: {"region.view"},
-    Role.PROPERTY_STAFF: _grant(("compound", "building", "house", "residency", "person"), ("view",)),
-    Role.PARTY_MEMBER: _grant(("person", "household", "residency", "house"), ("view",)),
-    Role.VOLUNTEER: _grant(("person", "household", "residency", "house"), ("view",)),
-    Role.RESIDENT: _grant(("person", "household", "residency", "house"), ("view",)),
-}
-
-# Events (工单): added by the events app. dispatch = 受理/派遣/改派/挂起/结案; handle = 签收/退回/办结 as handler.
-_EVENT_OFFICE = {
-    "event.view",
-    "event.add",
-    "event.dispatch",
-    "event.handle",
-    "event.verify",
-    "event.export",
-    "event.stats",
-    "event.unmask_reporter",  # 回访: reveal the reporter's phone, with a reason, audited
-}
-_EVENT_ACTIONS = {
-    Role.LEADER: {"event.view", "event.export", "event.stats", "event.supervise"},
-    Role.STREET_STAFF: _EVENT_OFFICE | {"event.supervise"},
-    Role.COMMUNITY_STAFF: _EVENT_OFFICE,
-    Role.GRID_LEADER: {"event.view", "event.add", "event.handle", "event.verify", "event.export", "event.stats"},
-    Role.GRID_WORKER: {"event.view", "event.add", "event.handle", "event.verify", "event.export", "event.stats"},
-    Role.UNIT_LEADER: {"event.view", "event.add"},
-    Role.DEPT_STAFF: {"event.view", "event.handle", "event.export"},
-    Role.PROPERTY_STAFF: {"event.view", "event.handle", "event.export"},
-    Role.PARTY_MEMBER: {"event.view", "event.add", "event.rate"},
-    Role.VOLUNTEER: {"event.view", "event.add", "event.rate"},
-    Role.RESIDENT: {"event.view", "event.add", "event.rate"},
-}
-for _role, _actions in _EVENT_ACTIONS.items():
-    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _actions
+# Filled by every app's ``register()`` through ``grant()``; only the administrator's wildcard is written here.
+ROLE_ACTIONS: dict[str, set[str]] = {role: set() for role in Role}
+ROLE_ACTIONS[Role.ADMIN] = {"*"}
 
 # Highest tag sensitivity a role may see: 0 公开, 1 内部, 2 敏感, 3 高度敏感 (health, 社区矫正, minors…).
 ROLE_TAG_SENSITIVITY = {
@@ -131,25 +90,10 @@ ROLE_TAG_SENSITIVITY = {
 }
 
 
-# --- dataio: imports, exports and personal-data protections (added by linli.dataio) ----------------------
-# importbatch: the import ledger; correction: residents' correction requests (PIPL Art. 46); consent: consent
-# records for sensitive processing (PIPL Art. 29/31); retention: purge periods and legal holds.
-_DATAIO_OFFICE = _grant(("importbatch", "correction", "consent"), ("view", "change")) | {"consent.add"}
-for _role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER, Role.GRID_WORKER):
-    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _DATAIO_OFFICE
-ROLE_ACTIONS[Role.AUDITOR] = ROLE_ACTIONS[Role.AUDITOR] | {
-    "importbatch.view", "correction.view", "consent.view", "retention.view",
-}  # fmt: skip
-for _role in (Role.RESIDENT, Role.PARTY_MEMBER, Role.VOLUNTEER):
-    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | {"correction.view", "correction.add", "consent.view"}
-
-
-# --- visits (走访记录): added by linli.people ----------------------------------------------------------------
-# Grid workers and community/street staff record and read visits in their scope; leaders read them.
-_VISIT_OFFICE = {"visit.view", "visit.add", "visit.export"}
-for _role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER, Role.GRID_WORKER):
-    ROLE_ACTIONS[_role] = ROLE_ACTIONS[_role] | _VISIT_OFFICE
-ROLE_ACTIONS[Role.LEADER] = ROLE_ACTIONS[Role.LEADER] | {"visit.view"}
+def grant(roles, actions: set[str]) -> None:
+    """Add ``actions`` to each of ``roles``. Called by ``ModuleConfig.register`` (``m.allow``), never by hand."""
+    for role in roles:
+        ROLE_ACTIONS.setdefault(role, set()).update(actions)
 
 
 def role_allows(role: str, action: str) -> bool:

@@ -17,22 +17,16 @@ from django.conf import settings
 from django.db import transaction
 
 from linli.core import crypto
+from linli.core.modules import encrypted_fields
 
 
 def targets() -> list[tuple[str, list[str]]]:
-    """Every model's ciphertext columns, found by the platform's naming rule (``*_enc``), never from a hand list.
+    """Every model's ciphertext columns, found by field type (``EncryptedTextField``), never from a hand list.
 
     A hand list missed ``Event.contact_phone_enc`` once, leaving event phones under the old key; any app's new
     encrypted column is rotated without editing this file.
     """
-    out = []
-    for model in apps.get_models():
-        if model._meta.proxy or not model._meta.managed:
-            continue
-        fields = [f.name for f in model._meta.concrete_fields if f.name.endswith("_enc")]
-        if fields:
-            out.append((model._meta.label, fields))
-    return sorted(out)
+    return [(model._meta.label, names) for model, names in encrypted_fields()]
 
 
 def _next_id(keys: dict) -> str:

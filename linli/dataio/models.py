@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.core.fields import PathField
+from linli.core.fields import EncryptedTextField, PathField
 from linli.core.models import StatusTransition
 
 AUDIT_MINIMUM_DAYS = 183  # Cybersecurity Law Art. 21: network logs kept for at least six months.
@@ -234,7 +234,7 @@ class CorrectionRequest(models.Model):
     field = models.CharField("更正项", max_length=20, choices=Field.choices)
     current = models.CharField("当前内容", max_length=200, blank=True, help_text="证件号码与电话为脱敏值")
     requested = models.CharField("申请更正为", max_length=200, help_text="证件号码与电话为脱敏值")
-    requested_enc = models.TextField("申请更正为（密文）", blank=True, editable=False)
+    requested_enc = EncryptedTextField("申请更正为（密文）", blank=True, editable=False)
     reason = models.CharField("理由", max_length=500)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
     handled_by = models.ForeignKey(

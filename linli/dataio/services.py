@@ -15,6 +15,7 @@ from linli.core.errors import ConflictError, DomainError
 from linli.core.identity import age_on
 from linli.core.models import AuditLog, ObjectChange, User
 from linli.core.scoping import has_action, restrict
+from linli.core.workflow import transition
 from linli.dataio import progress, storage
 from linli.dataio.columns import REASON_COLUMN, SPECS
 from linli.dataio.importers import IMPORTERS
@@ -47,14 +48,16 @@ S = ImportBatch.Status
 
 def _move(batch: ImportBatch, *, from_: tuple, to: str, actor: User | None, note: str = "", **fields) -> ImportBatch:
     """Compare-and-set the batch status; a lost race raises ConflictError."""
-    old = batch.status
-    if old not in from_ or not ImportBatch.objects.filter(pk=batch.pk, status=old).update(status=to, **fields):
-        raise ConflictError("该导入批次的状态已变化，请刷新页面。")
-    ImportTransition.objects.create(batch=batch, from_status=old, to_status=to, actor=actor, note=note[:500])
-    batch.status = to
-    for key, value in fields.items():
-        setattr(batch, key, value)
-    return batch
+    return transition(
+        batch,
+        to=to,
+        allowed_from=from_,
+        record=lambda old: ImportTransition.objects.create(
+            batch=batch, from_status=old, to_status=to, actor=actor, note=note[:500]
+        ),
+        conflict="该导入批次的状态已变化，请刷新页面。",
+        **fields,
+    )
 
 
 def _narrowest_region(user: User | None):
@@ -578,13 +581,17 @@ def correction_submit(*, actor: User, person, field: str, requested: str, reason
 
 
 def _correction_move(request: CorrectionRequest, *, to: str, actor: User, note: str, **fields) -> CorrectionRequest:
-    old = CorrectionRequest.Status.SUBMITTED
-    if request.status != old or not CorrectionRequest.objects.filter(pk=request.pk, status=old).update(
-        status=to, **fields
-    ):
-        raise ConflictError("该申请已被处理，请刷新页面。")
-    CorrectionTransition.objects.create(request=request, from_status=old, to_status=to, actor=actor, note=note[:500])
     before = audit.snapshot(request)
+    transition(
+        request,
+        to=to,
+        allowed_from=(CorrectionRequest.Status.SUBMITTED,),
+        record=lambda old: CorrectionTransition.objects.create(
+            request=request, from_status=old, to_status=to, actor=actor, note=note[:500]
+        ),
+        conflict="该申请已被处理，请刷新页面。",
+        **fields,
+    )
     request.refresh_from_db()
     audit.log_change(actor=actor, obj=request, action=ObjectChange.Action.UPDATE, before=before)
     return request

@@ -1,5 +1,6 @@
-from django.apps import AppConfig
 from django.db.models import Q
+
+from linli.core.modules import ModuleConfig
 
 
 def _org_events(ids):
@@ -8,31 +9,43 @@ def _org_events(ids):
     return Q(handler_org_id__in=ids) | Q(pk__in=EventTask.objects.filter(organisation_id__in=ids).values("event_id"))
 
 
-class EventsConfig(AppConfig):
+class EventsConfig(ModuleConfig):
     name = "linli.events"
     label = "events"
     verbose_name = "事件（工单、派遣、督办、Open311）"
+    urls = "linli.events.urls"
+    api = "linli.events.api.views"
 
-    def ready(self):
-        from linli.core import scoping
-        from linli.core.home import register_home_cards
-        from linli.core.navigation import MenuItem, register_menu
+    def register(self, m):
+        from linli.core.navigation import MenuItem
+        from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
+        from linli.events import signals
         from linli.events.selectors import home_cards
 
         # A department or property company sees what was dispatched to it (or whistled to it);
         # a resident sees what they reported; everyone else by the place of the event.
-        scoping.register("event", "events.Event", org=_org_events, own=lambda user: Q(reporter_user=user))
-        register_home_cards(home_cards)
-        register_menu("工作台", MenuItem("今日工作（手机）", "events:workbench", "event.handle"))
-        register_menu("事件", MenuItem("受理派遣", "events:event_queue", "event.dispatch"))
-        register_menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))
-        register_menu("事件", MenuItem("全部事件", "events:event_list", "event.view"))
-        register_menu("事件", MenuItem("电话登记", "events:event_intake", "event.dispatch"))
-        register_menu("事件", MenuItem("12345 工单导入", "events:hotline_import", "event.dispatch"))
-        register_menu("事件", MenuItem("巡查上报", "events:patrol", "event.handle"))
-        register_menu("事件", MenuItem("挂牌督办", "events:supervision_list", "event.view"))
-        register_menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
-        register_menu("事件", MenuItem("消息", "events:inbox", "event.view"))
-        from linli.events import signals
+        m.scope("event", "events.Event", org=_org_events, own=lambda user: Q(reporter_user=user))
 
+        # dispatch = 受理/派遣/改派/挂起/结案; handle = 签收/退回/办结 as handler; unmask_reporter = 回访 (audited).
+        office = {"event.view", "event.add", "event.dispatch", "event.handle", "event.verify", "event.export"}
+        office |= {"event.stats", "event.unmask_reporter"}
+        m.allow(OFFICE_ROLES, office)
+        m.allow((Role.STREET_STAFF, Role.LEADER), {"event.supervise"})
+        m.allow((Role.LEADER,), {"event.view", "event.export", "event.stats"})
+        m.allow(GRID_ROLES, {"event.view", "event.add", "event.handle", "event.verify", "event.export", "event.stats"})
+        m.allow((Role.UNIT_LEADER,), {"event.view", "event.add"})
+        m.allow((Role.DEPT_STAFF, Role.PROPERTY_STAFF), {"event.view", "event.handle", "event.export"})
+        m.allow(SELF_ROLES, {"event.view", "event.add", "event.rate"})
+
+        m.home_cards(home_cards)
+        m.menu("工作台", MenuItem("今日工作（手机）", "events:workbench", "event.handle"))
+        m.menu("事件", MenuItem("受理派遣", "events:event_queue", "event.dispatch"))
+        m.menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))
+        m.menu("事件", MenuItem("全部事件", "events:event_list", "event.view"))
+        m.menu("事件", MenuItem("电话登记", "events:event_intake", "event.dispatch"))
+        m.menu("事件", MenuItem("12345 工单导入", "events:hotline_import", "event.dispatch"))
+        m.menu("事件", MenuItem("巡查上报", "events:patrol", "event.handle"))
+        m.menu("事件", MenuItem("挂牌督办", "events:supervision_list", "event.view"))
+        m.menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
+        m.menu("事件", MenuItem("消息", "events:inbox", "event.view"))
         signals.connect()  # drop the per-process caches when their tables change

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from linli.core.fields import PathField
+from linli.core.fields import EncryptedTextField, PathField
 
 
 class HandlerKind(models.TextChoices):
@@ -296,7 +296,7 @@ class Event(models.Model):
     )
     reporter_name = models.CharField("报告人", max_length=50, blank=True)
     anonymous = models.BooleanField("对外匿名", default=False, help_text="公开页面显示“匿名”，工作人员可见报告人")
-    contact_phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
+    contact_phone_enc = EncryptedTextField("联系电话（密文）", blank=True, editable=False)
     contact_phone_hash = models.CharField(max_length=40, blank=True, editable=False)
     contact_phone_masked = models.CharField("联系电话", max_length=20, blank=True, editable=False)
     # Where: any of a house, a building, a point or an address text; resolved to a building and a grid.

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from treebeard.mp_tree import MP_Node
 
-from linli.core.fields import PathField, PrefixSearchField
+from linli.core.fields import EncryptedTextField, PathField, PrefixSearchField
 
 ETHNIC_GROUPS = (
     "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 "
@@ -99,7 +99,7 @@ class Person(models.Model):
     name_pinyin = PrefixSearchField("姓名拼音", max_length=120, blank=True, editable=False)
     name_initials = PrefixSearchField("拼音首字母", max_length=20, blank=True, editable=False)
     id_type = models.CharField("证件类型", max_length=12, choices=IdType.choices, default=IdType.RESIDENT_ID)
-    id_number_enc = models.TextField("证件号码（密文）", editable=False)
+    id_number_enc = EncryptedTextField("证件号码（密文）", blank=False)
     id_number_hash = models.CharField(max_length=40, unique=True, editable=False)
     sex = models.CharField("性别", max_length=1, choices=Sex.choices, blank=True)
     # No birth date, mask or year in clear: the decade is (coarse grouping) and the year only as a keyed blind
@@ -107,7 +107,7 @@ class Person(models.Model):
     # candidates per ID (docs/security.md). Set both through ``birth_year``.
     birth_decade = models.PositiveSmallIntegerField("出生年代", null=True, blank=True, editable=False)
     birth_year_index = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    phone_enc = models.TextField("联系电话（密文）", blank=True, editable=False)
+    phone_enc = EncryptedTextField("联系电话（密文）", blank=True, editable=False)
     phone_hash = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     phone_last4 = models.CharField("电话后四位", max_length=4, blank=True, editable=False)
     phone_masked = models.CharField("联系电话", max_length=20, blank=True, editable=False)
@@ -353,7 +353,7 @@ class Entity(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     legal_person = models.CharField("法定代表人/负责人", max_length=50, blank=True)
     phone_masked = models.CharField("联系电话", max_length=20, blank=True)
-    phone_enc = models.TextField(blank=True, editable=False)
+    phone_enc = EncryptedTextField(blank=True, editable=False)
     grid = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格")
     region_path = PathField(editable=False)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -408,7 +408,7 @@ class Place(models.Model):
     lng = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     contact_name = models.CharField("负责人", max_length=50, blank=True)
     phone_masked = models.CharField("联系电话", max_length=20, blank=True)
-    phone_enc = models.TextField(blank=True, editable=False)
+    phone_enc = EncryptedTextField(blank=True, editable=False)
     fire_risk = models.CharField(
         "消防风险等级", max_length=8, blank=True, choices=[("low", "低"), ("medium", "中"), ("high", "高")]
     )

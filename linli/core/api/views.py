@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.urls import path
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -88,3 +89,10 @@ class RegionViewSet(ScopedReadOnlyViewSet):
 
 def register(router) -> None:
     router.register("regions", RegionViewSet, basename="region")
+
+
+api_urlpatterns = [
+    path("auth/token", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/tokens", TokenListView.as_view(), name="api-token-list"),
+    path("auth/tokens/<str:token_id>", TokenDetailView.as_view(), name="api-token-detail"),
+]

@@ -1,3 +1,4 @@
+from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -180,3 +181,6 @@ def register(router) -> None:
     router.register("tags", TagViewSet, basename="tag")
     router.register("entities", EntityViewSet, basename="entity")
     router.register("places", PlaceViewSet, basename="place")
+
+
+api_urlpatterns = [path("search", SearchView.as_view(), name="api-search")]

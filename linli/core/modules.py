@@ -1,0 +1,311 @@
+"""The module contract: everything an app tells the platform, said once, in its own ``apps.py``.
+
+Every Linli app's ``AppConfig`` subclasses :class:`ModuleConfig` and fills in ``register(m)``; nobody else edits
+a list on its behalf. The platform (menus, home page, search, URL roots, the API router, the personal-data copy,
+retention, key rotation, the dashboard, the demo) reads what was registered here::
+
+    class PollsConfig(ModuleConfig):
+        name = "linli.polls"
+        label = "polls"
+        verbose_name = "投票"
+        urls = "linli.polls.urls"            # console and resident pages (optional)
+        api = "linli.polls.api.views"        # a module with ``register(router)`` (optional)
+
+        def register(self, m):
+            m.scope("poll", "polls.Poll")
+            m.allow(OFFICE_ROLES, {"poll.view", "poll.add"})
+            m.menu("议事", MenuItem("投票", "polls:poll_list", "poll.view"))
+
+``python manage.py linli_modules`` prints what each app registered. See ``docs/adding-a-module.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+from django.apps import AppConfig, apps
+
+
+@dataclass(frozen=True)
+class PersonalDataSection:
+    """One part of a resident's personal-data copy (PIPL Art. 45): what the platform holds about ``person``.
+
+    ``collect(person)`` returns rows (dicts of label → value, already readable: codes turned into words). The copy
+    shows every registered section in ``order``; an app with personal data registers one so a future app's data
+    is in the copy without editing the privacy app.
+    """
+
+    key: str
+    label: str
+    collect: Callable[[Any], list[dict]]
+    order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionKind:
+    """A kind of record with a storage limit (PIPL Art. 19): ``purge(cutoff, held_person_ids)`` deletes or
+    anonymises the rows older than ``cutoff`` whose person is not under a legal hold and returns how many."""
+
+    key: str
+    label: str
+    default_days: int
+    purge: Callable[..., int]
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A figure a dashboard (the big screen) may show: ``compute(user, region)`` → number, restricted to the user.
+
+    ``action`` is what the viewer needs (``event.stats``); ``region`` is a ``core.Region`` or None (all the user
+    may see)."""
+
+    key: str
+    label: str
+    compute: Callable[[Any, Any], int | float]
+    action: str
+    unit: str = ""
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    """Answers the console's search box: ``search(user, query, limit)`` → list of hits (dicts with at least
+    ``text`` and ``url``), each already restricted to what ``user`` may see."""
+
+    key: str
+    label: str
+    search: Callable[[Any, str, int], list[dict]]
+    action: str
+    order: int = 100
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """Part of the demo platform: ``run(ctx)`` adds this app's demo rows. ``after`` names steps that must run
+    first; ``ctx`` is a :class:`linli.core.demo.DemoContext` shared by the steps (its ``rng`` is seeded)."""
+
+    key: str
+    run: Callable[[Any], None]
+    after: tuple[str, ...] = ()
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class RegionTable:
+    """A table that stores a region path (copied from the region tree): a region move must rewrite it."""
+
+    model: str  # "app_label.ModelName"
+    field: str = "region_path"
+    app: str = ""
+
+
+@dataclass
+class Registry:
+    """What every app registered. Read through the accessor functions below, never edited by hand."""
+
+    urls: list[tuple[str, str]] = field(default_factory=list)  # (app label, urls module)
+    api: list[tuple[str, str]] = field(default_factory=list)  # (app label, module with register(router))
+    personal_data: dict[str, PersonalDataSection] = field(default_factory=dict)
+    retention: dict[str, RetentionKind] = field(default_factory=dict)
+    stats: dict[str, Statistic] = field(default_factory=dict)
+    search: dict[str, SearchProvider] = field(default_factory=dict)
+    demo: dict[str, DemoStep] = field(default_factory=dict)
+    region_tables: dict[str, RegionTable] = field(default_factory=dict)
+    log: list[tuple[str, str, str]] = field(default_factory=list)  # (app, what, name): linli_modules prints it
+
+
+registry = Registry()
+
+
+def _unique(table: dict, key: str, value, what: str) -> None:
+    old = table.get(key)
+    if old is not None and old != value:
+        raise ValueError(f"{what} {key!r} is registered twice ({getattr(old, 'app', '?')} and {value.app})")
+    table[key] = value
+
+
+class Module:
+    """What ``ModuleConfig.register(m)`` receives: one method per thing an app may tell the platform."""
+
+    def __init__(self, label: str):
+        self.label = label
+
+    def _log(self, what: str, name: str) -> None:
+        registry.log.append((self.label, what, name))
+
+    # -- who sees what ------------------------------------------------------------------------------------------
+    def scope(self, kind: str, model: str, **kwargs) -> None:
+        """A scoped model (see ``core/scoping.py``). Its ``region_path`` column, if any, is a region table."""
+        from linli.core import scoping
+
+        scoping.register(kind, model, **kwargs)
+        region_path = kwargs.get("region_path", "region_path")
+        if region_path:
+            self.region_table(model, region_path.split("__")[0] if "__" not in region_path else region_path)
+        self._log("scope", kind)
+
+    def allow(self, roles: Iterable[str] | str, actions: Iterable[str]) -> None:
+        """Give ``roles`` the ``actions`` (``"poll.view"``). Roles are ``core.roles.Role`` values."""
+        from linli.core.roles import grant
+
+        roles = [roles] if isinstance(roles, str) else list(roles)
+        grant(roles, set(actions))
+        self._log("actions", ", ".join(sorted(set(actions))))
+
+    def tag_sensitivity(self, role: str, level: int) -> None:  # pragma: no cover - reserved for new roles
+        from linli.core.roles import ROLE_TAG_SENSITIVITY
+
+        ROLE_TAG_SENSITIVITY[role] = level
+
+    def region_table(self, model: str, field_name: str = "region_path") -> None:
+        if "__" in field_name:  # a path reached through a relation is not stored here
+            return
+        _unique(registry.region_tables, model, RegionTable(model, field_name, self.label), "region table")
+
+    # -- the console ---------------------------------------------------------------------------------------------
+    def menu(self, group: str, item) -> None:
+        from linli.core.navigation import register_menu
+
+        register_menu(group, item)
+        self._log("menu", f"{group} › {item.label}")
+
+    def home_cards(self, provider: Callable) -> None:
+        from linli.core.home import register_home_cards
+
+        register_home_cards(provider)
+        self._log("home", getattr(provider, "__qualname__", str(provider)))
+
+    def search(self, provider: SearchProvider) -> None:
+        _unique(registry.search, provider.key, _with_app(provider, self.label), "search provider")
+        self._log("search", provider.key)
+
+    def stat(self, statistic: Statistic) -> None:
+        _unique(registry.stats, statistic.key, _with_app(statistic, self.label), "statistic")
+        self._log("stat", statistic.key)
+
+    # -- personal data --------------------------------------------------------------------------------------------
+    def personal_data(self, section: PersonalDataSection) -> None:
+        _unique(registry.personal_data, section.key, _with_app(section, self.label), "personal-data section")
+        self._log("personal data", section.key)
+
+    def retention(self, kind: RetentionKind) -> None:
+        _unique(registry.retention, kind.key, _with_app(kind, self.label), "retention kind")
+        self._log("retention", kind.key)
+
+    # -- the demo ---------------------------------------------------------------------------------------------------
+    def demo(self, step: DemoStep) -> None:
+        _unique(registry.demo, step.key, _with_app(step, self.label), "demo step")
+        self._log("demo", step.key)
+
+
+def _with_app(obj, label: str):
+    from dataclasses import replace
+
+    return obj if obj.app else replace(obj, app=label)
+
+
+class ModuleConfig(AppConfig):
+    """Base of every Linli app's config. Set ``urls``/``api`` if the app has pages/an API; fill in ``register``."""
+
+    urls: str | None = None  # module with urlpatterns, included at the site root (paths carry their own prefix)
+    api: str | None = None  # module with ``register(router)`` and optionally ``api_urlpatterns``
+    default = False  # this base is never an app's config itself; each subclass is (see __init_subclass__)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.default = cls.__dict__.get("default", True)  # apps.py imports this base: Django must pick the subclass
+
+    def register(self, m: Module) -> None:
+        """Tell the platform about this app. Called once, from ``ready()``."""
+
+    def ready(self):
+        m = Module(self.label)
+        if self.urls:
+            registry.urls.append((self.label, self.urls))
+        if self.api:
+            registry.api.append((self.label, self.api))
+        self.register(m)
+
+
+# -- reading the registry ---------------------------------------------------------------------------------------------
+
+
+def module_configs() -> list[ModuleConfig]:
+    return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
+
+
+def url_modules() -> list[str]:
+    return [mod for _, mod in registry.urls]
+
+
+def api_modules() -> list:
+    return [import_module(mod) for _, mod in registry.api]
+
+
+def personal_data_sections() -> list[PersonalDataSection]:
+    return sorted(registry.personal_data.values(), key=lambda s: (s.order, s.key))
+
+
+def retention_kinds() -> list[RetentionKind]:
+    return list(registry.retention.values())
+
+
+def retention_kind(key: str) -> RetentionKind:
+    return registry.retention[key]
+
+
+def statistics() -> list[Statistic]:
+    return list(registry.stats.values())
+
+
+def search_providers() -> list[SearchProvider]:
+    return sorted(registry.search.values(), key=lambda p: (p.order, p.key))
+
+
+def region_tables() -> list[RegionTable]:
+    return sorted(registry.region_tables.values(), key=lambda t: t.model)
+
+
+def demo_steps() -> list[DemoStep]:
+    """Every registered demo step, ordered so each runs after the steps it names (then by app order)."""
+    steps = dict(registry.demo)
+    order = [c.label for c in module_configs()]
+    done: list[DemoStep] = []
+    seen: set[str] = set()
+
+    def visit(key: str, path: tuple[str, ...] = ()) -> None:
+        if key in seen:
+            return
+        if key in path:
+            raise ValueError(f"demo steps depend on each other in a circle: {' → '.join((*path, key))}")
+        step = steps.get(key)
+        if step is None:
+            raise LookupError(f"demo step {path[-1] if path else '?'!r} needs {key!r}, which no app registered")
+        for dep in step.after:
+            visit(dep, (*path, key))
+        seen.add(key)
+        done.append(step)
+
+    for step in sorted(steps.values(), key=lambda s: order.index(s.app) if s.app in order else len(order)):
+        visit(step.key)
+    return done
+
+
+def encrypted_fields() -> list[tuple[type, list[str]]]:
+    """Every model's encrypted columns, found by field type (``core.fields.EncryptedTextField``), never a list."""
+    from linli.core.fields import EncryptedTextField
+
+    out = []
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        names = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if names:
+            out.append((model, names))
+    return sorted(out, key=lambda pair: pair[0]._meta.label)

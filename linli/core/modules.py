@@ -147,16 +147,17 @@ class Module:
         scoping.register(kind, model, **kwargs)
         region_path = kwargs.get("region_path", "region_path")
         if region_path:
-            self.region_table(model, region_path.split("__")[0] if "__" not in region_path else region_path)
+            self.region_table(model, region_path)
         self._log("scope", kind)
 
     def allow(self, roles: Iterable[str] | str, actions: Iterable[str]) -> None:
         """Give ``roles`` the ``actions`` (``"poll.view"``). Roles are ``core.roles.Role`` values."""
-        from linli.core.roles import grant
+        from linli.core.roles import Role, grant
 
         roles = [roles] if isinstance(roles, str) else list(roles)
         grant(roles, set(actions))
-        self._log("actions", ", ".join(sorted(set(actions))))
+        who = "、".join(Role(r).label for r in roles)
+        self._log("actions", f"{who} ← {', '.join(sorted(set(actions)))}")
 
     def tag_sensitivity(self, role: str, level: int) -> None:  # pragma: no cover - reserved for new roles
         from linli.core.roles import ROLE_TAG_SENSITIVITY

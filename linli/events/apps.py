@@ -25,6 +25,7 @@ class EventsConfig(ModuleConfig):
         # A department or property company sees what was dispatched to it (or whistled to it);
         # a resident sees what they reported; everyone else by the place of the event.
         m.scope("event", "events.Event", org=_org_events, own=lambda user: Q(reporter_user=user))
+        m.region_table("events.DispatchRule")  # 派遣规则 are placed in the region tree too
 
         # dispatch = 受理/派遣/改派/挂起/结案; handle = 签收/退回/办结 as handler; unmask_reporter = 回访 (audited).
         office = {"event.view", "event.add", "event.dispatch", "event.handle", "event.verify", "event.export"}

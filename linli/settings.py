@@ -26,6 +26,18 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def linli_apps(root: Path) -> list[str]:
+    """Linli's own apps, found on disk (every ``linli/<app>/apps.py``) so a new module needs no edit here.
+
+    Ordered by layer: the platform first (core, housing, people, privacy), then the domain modules by name, then
+    the import/export ledger (dataio), which sits above them all. The order is that of menus and URL roots.
+    """
+    found = sorted(p.parent.name for p in root.glob("*/apps.py"))
+    first = [a for a in ("core", "housing", "people", "privacy") if a in found]
+    last = [a for a in ("dataio",) if a in found]
+    return [f"linli.{a}" for a in first + [a for a in found if a not in first + last] + last]
+
+
 DEBUG = env_bool("LINLI_DEBUG")
 TESTING = env_bool("LINLI_TESTING")
 # Behind TLS in production: secure cookies, HSTS, redirect. Off for `make run` on plain http://127.0.0.1.
@@ -64,11 +76,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "huey.contrib.djhuey",
-    "linli.core",
-    "linli.housing",
-    "linli.people",
-    "linli.events",
-    "linli.dataio",
+    *linli_apps(BASE_DIR / "linli"),
 ]
 
 MIDDLEWARE = [

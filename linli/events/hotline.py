@@ -167,7 +167,7 @@ BACKENDS = {"local": "linli.events.hotline.LocalBackend"}
 
 
 def backend():
-    name = getattr(settings, "EVENTS_HOTLINE_BACKEND", "local")
+    name = settings.EVENTS_HOTLINE_BACKEND
     return import_string(BACKENDS.get(name, name))()
 
 

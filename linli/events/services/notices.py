@@ -2,10 +2,11 @@
 
 from django.utils import timezone
 
+from linli.core import notifications
 from linli.core.models import User
 from linli.core.roles import Role
 from linli.core.scoping import restrict
-from linli.events import notify, routing
+from linli.events import routing
 from linli.events.models import (
     Event,
 )
@@ -27,7 +28,7 @@ def _notify_new(event: Event) -> None:
     title = f"新事件待受理：{event.number}"
     if event.needs_triage:
         title = f"待分拨事件：{event.number}"
-    notify.inbox(routing.dispatchers_for(event), event=event, kind="new", title=title, body=event.title,
+    notifications.inbox(routing.dispatchers_for(event), target=event, kind="new", title=title, body=event.title,
                  url=event.get_absolute_url())  # fmt: skip
 
 
@@ -47,12 +48,14 @@ def _notify_reporter(
     for target in [event, *Event.objects.filter(parent=event).select_related("reporter_user")]:
         user = target.reporter_user
         if user is not None:
-            notify.inbox([user], event=target, kind=template, title=f"{title}：{target.title}", body=body,
+            notifications.inbox([user], target=target, kind=template, title=f"{title}：{target.title}", body=body,
                          url=_resident_url(target))  # fmt: skip
-            notify.wechat(user=user, template=template, params={**params, "number": target.number}, event=target)
+            notifications.wechat(
+                user=user, template=template, params={**params, "number": target.number}, target=target
+            )
         if sms and (target.contact_phone_enc or (user is not None and user.phone_enc)):
-            notify.sms(phone_enc=target.contact_phone_enc or user.phone_enc, template=template,
-                       params={**params, "number": target.number}, recipient=user, event=target)  # fmt: skip
+            notifications.sms(phone_enc=target.contact_phone_enc or user.phone_enc, template=template,
+                       params={**params, "number": target.number}, recipient=user, target=target)  # fmt: skip
 
 
 def _notify_rework(pk: int) -> None:
@@ -73,12 +76,12 @@ def _notify_handlers(pk: int, what: str) -> None:
     due = timezone.localtime(event.due_at).strftime("%m-%d %H:%M") if event.due_at else "—"
     # Only those who can open the event get its title (a handler named before this rule existed may not).
     users = [u for u in routing.handlers_for(event) if _can_open(u, event)]
-    notify.inbox(users, event=event, kind="task", title=f"{what}：{event.number} {event.title}",
+    notifications.inbox(users, target=event, kind="task", title=f"{what}：{event.number} {event.title}",
                  body=f"处置时限 {due}", url=event.get_absolute_url())  # fmt: skip
     if what in ("派遣", "改派"):
         for user in users:
-            notify.sms(phone_enc=user.phone_enc, template="event_dispatched",
-                       params={"number": event.number, "title": event.title, "due": due}, recipient=user, event=event)  # fmt: skip
+            notifications.sms(phone_enc=user.phone_enc, template="event_dispatched",
+                       params={"number": event.number, "title": event.title, "due": due}, recipient=user, target=event)  # fmt: skip
 
 
 def _can_open(user: User, event: Event) -> bool:
@@ -91,7 +94,7 @@ def _notify_tasks(pk: int) -> None:
         return
     for task in event.tasks.select_related("organisation"):
         users = routing.users_with([Role.DEPT_STAFF], org_ids=[task.organisation_id])
-        notify.inbox(users, event=event, kind="whistle", title=f"吹哨报到（{task.get_role_display()}）：{event.number}",
+        notifications.inbox(users, target=event, kind="whistle", title=f"吹哨报到（{task.get_role_display()}）：{event.number}",
                      body=task.instructions, url=event.get_absolute_url())  # fmt: skip
 
 
@@ -99,7 +102,7 @@ def _notify_dispatchers(pk: int, kind: str, title: str, body: str = "") -> None:
     event = _event(pk)
     if event is None:
         return
-    notify.inbox(routing.dispatchers_for(event), event=event, kind=kind, title=title, body=body[:500],
+    notifications.inbox(routing.dispatchers_for(event), target=event, kind=kind, title=title, body=body[:500],
                  url=event.get_absolute_url())  # fmt: skip
 
 
@@ -109,17 +112,17 @@ def _notify_supervision(pk: int, action: str) -> None:
         return
     url = event.get_absolute_url()
     if action == "warn":
-        notify.inbox(routing.handlers_for(event), event=event, kind="warn", title=f"【预警】{event.number} 即将超期",
+        notifications.inbox(routing.handlers_for(event), target=event, kind="warn", title=f"【预警】{event.number} 即将超期",
                      body=event.title, url=url)  # fmt: skip
     elif action == "urge":
         handlers = routing.handlers_for(event)
-        notify.inbox(
-            handlers, event=event, kind="urge", title=f"【催办】{event.number} 已超期", body=event.title, url=url
+        notifications.inbox(
+            handlers, target=event, kind="urge", title=f"【催办】{event.number} 已超期", body=event.title, url=url
         )
         for user in handlers:
-            notify.sms(phone_enc=user.phone_enc, template="event_urge", params={"number": event.number},
-                       recipient=user, event=event)  # fmt: skip
+            notifications.sms(phone_enc=user.phone_enc, template="event_urge", params={"number": event.number},
+                       recipient=user, target=event)  # fmt: skip
     else:
-        notify.inbox(routing.supervisors_for(event), event=event, kind="supervise",
+        notifications.inbox(routing.supervisors_for(event), target=event, kind="supervise",
                      title=f"【督办】{event.number} 超期逾 24 个工作小时", body=f"{event.title}（处置方：{event.handler_label}）",
                      url=url)  # fmt: skip

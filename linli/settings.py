@@ -1,7 +1,7 @@
 """Settings for Linli, read from the environment.
 
 Every value that differs between a laptop and a district's servers comes from an environment variable;
-see README.md for the list. Secrets that are not given are generated once into ``var/``.
+see the settings table in docs/deploy.md. Secrets that are not given are generated once into ``var/``.
 """
 
 import json

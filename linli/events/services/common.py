@@ -27,7 +27,7 @@ MAX_PHOTOS = 9
 DUPLICATE_HOURS = 72
 DUPLICATE_METRES = 200
 DUPLICATE_SIMILARITY = 0.3
-DUPLICATE_CANDIDATES = 30
+DUPLICATE_CANDIDATES = 30  # the most recent neighbours of the same category that are compared
 
 
 # --- numbering -------------------------------------------------------------------------------------

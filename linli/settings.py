@@ -1,9 +1,10 @@
 """Settings for Linli, read from the environment.
 
 Every value that differs between a laptop and a district's servers comes from an environment variable;
-see README.md for the list. Secrets that are not given are generated once into ``var/``.
+see the settings table in docs/deploy.md. Secrets that are not given are generated once into ``var/``.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -322,6 +323,36 @@ OPEN311_RATES = {
     "read": os.environ.get("LINLI_OPEN311_READ_RATE", "100000/min" if TESTING else "120/min"),
     "write": os.environ.get("LINLI_OPEN311_WRITE_RATE", "100000/min" if TESTING else "30/min"),
     "bad_key": os.environ.get("LINLI_OPEN311_BAD_KEY_RATE", "100000/hour" if TESTING else "10/hour"),
+}
+
+# --- events ---------------------------------------------------------------------------------------------
+# Working hours of the working calendar (linli.core.calendar): "09:00-12:00,13:00-18:00" (8 hours a day).
+WORK_PERIODS = tuple(
+    tuple(part.strip() for part in period.split("-"))
+    for period in os.environ.get("LINLI_WORK_PERIODS", "09:00-12:00,13:00-18:00").split(",")
+    if period.strip()
+)
+# 预警 at this share of an event's working time (0.8: at 80 %).
+EVENTS_WARN_RATIO = float(os.environ.get("LINLI_EVENTS_WARN_RATIO", "0.8"))
+# Days after 核查 without a rating before 默认满意 (and closing).
+EVENTS_RATING_DAYS = int(os.environ.get("LINLI_EVENTS_RATING_DAYS", "7"))
+# Where status changes of 12345 cases go back: "local" (an OutboundMessage row) or a dotted path to a backend class.
+EVENTS_HOTLINE_BACKEND = os.environ.get("LINLI_EVENTS_HOTLINE_BACKEND", "local").strip() or "local"
+# Open311 GeoReport: the jurisdiction_id accepted, and the contact shown in the service discovery.
+OPEN311_JURISDICTION = os.environ.get("LINLI_OPEN311_JURISDICTION", "linli").strip() or "linli"
+OPEN311_CONTACT = os.environ.get("LINLI_OPEN311_CONTACT", "彩虹社区服务中心").strip() or "彩虹社区服务中心"
+
+# --- messages (SMS, WeChat subscription messages) ---------------------------------------------------------
+# The backend of linli.core.notifications: "log" (default: an OutboundMessage row, nothing leaves the machine) or
+# the dotted path of a backend class (an operator's SMS gateway). The gateway's own settings come from here too:
+# SMS_GATEWAY is handed to the backend (URL, account, key, the 短信签名 and the template IDs as JSON).
+MESSAGE_BACKEND = os.environ.get("LINLI_MESSAGE_BACKEND", "log").strip() or "log"
+SMS_GATEWAY = {
+    "url": os.environ.get("LINLI_SMS_URL", "").strip(),
+    "account": os.environ.get("LINLI_SMS_ACCOUNT", "").strip(),
+    "key": os.environ.get("LINLI_SMS_KEY", "").strip(),
+    "sign": os.environ.get("LINLI_SMS_SIGN", "").strip(),
+    "templates": json.loads(os.environ.get("LINLI_SMS_TEMPLATES", "") or "{}"),
 }
 
 # --- personal data -------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Administration of configuration: regions, levels, organisations, users and grants; audit is read-only."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -7,13 +9,27 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from linli.core import services
+from linli.core import calendar, services
 from linli.core.errors import DomainError
-from linli.core.models import AccountNotice, AuditLog, Grant, ObjectChange, Organisation, Region, RegionLevel, User
+from linli.core.models import (
+    AccountNotice,
+    AuditLog,
+    Grant,
+    Holiday,
+    HolidayYear,
+    Notification,
+    ObjectChange,
+    Organisation,
+    OutboundMessage,
+    Region,
+    RegionLevel,
+    User,
+)
 
 admin.site.site_header = "邻里 · 系统管理"
 admin.site.site_title = "邻里系统管理"
@@ -196,3 +212,48 @@ class ReadOnlyAuthTokenAdmin(ReadOnlyAdmin):
     list_display = ["user", "token_key", "created", "expiry"]
     fields = ["user", "token_key", "created", "expiry"]
     search_fields = ["user__username"]
+
+
+# --- the working calendar (linli.core.calendar) and messages (linli.core.notifications) -------------------
+
+
+def calendar_warning(request) -> None:
+    """Warn while next year's official holiday notice is missing: its deadlines fall back to plain weekends."""
+    last = calendar.last_known_year()
+    today = timezone.localdate()
+    horizon = (today + dt.timedelta(days=60)).year
+    if last is None or last < horizon:
+        missing = (last or today.year - 1) + 1
+        messages.warning(
+            request,
+            f"{missing} 年的放假与调休安排尚未录入：超出 {last or '已录入年份'} 年的处置时限按普通周末估算（事件上标注“时限为估算”）。"
+            "国务院办公厅通知发布后，请在此录入放假日与调休上班日，并在“节假日年度”中登记该年为已录入。",
+        )
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind", "date"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def changelist_view(self, request, extra_context=None):
+        calendar_warning(request)
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(HolidayYear)
+class HolidayYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "published", "source"]
+
+    def changelist_view(self, request, extra_context=None):
+        calendar_warning(request)
+        return super().changelist_view(request, extra_context)
+
+
+for model, fields in (
+    (Notification, ["recipient", "kind", "title", "target_type", "target_id", "read_at", "created_at"]),
+    (OutboundMessage, ["channel", "backend", "to_masked", "template", "status", "created_at"]),
+):
+    admin.site.register(model, type(f"{model.__name__}Admin", (admin.ModelAdmin,), {"list_display": fields}))

@@ -9,10 +9,11 @@ class CoreConfig(ModuleConfig):
     api = "linli.core.api.views"
 
     def register(self, m):
-        from linli.core import signals
+        from linli.core import cache, signals
         from linli.core.roles import GRID_ROLES, GRID_VERBS, OFFICE_ROLES, OFFICE_VERBS, Role, verbs
 
         signals.connect()
+        cache.connect()  # per-process caches (linli.core.cache) drop when the rows they are built from change
 
         m.scope("region", "core.Region", region_path="path")
         m.scope("organisation", "core.Organisation")

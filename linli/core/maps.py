@@ -13,7 +13,7 @@ AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&s
 
 def tile_config() -> dict:
     """{"kind", "layers": [{"url", "subdomains"}], "crs": "wgs84"|"gcj02", "attribution"}; kind "none" without tiles."""
-    kind = getattr(settings, "MAP_TILES", "none")
+    kind = settings.MAP_TILES
     if kind == "tianditu" and settings.MAP_TIANDITU_KEY:
         key = settings.MAP_TIANDITU_KEY
         return {

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from linli.core.views import accounts, console, resident
 
@@ -18,4 +19,9 @@ urlpatterns = [
     path("console/changes/", console.ChangeListView.as_view(), name="change_list"),
     path("m/", resident.home, name="resident_home"),
     path("m/account/", accounts.resident_account_security, name="resident_account_security"),
+    # Holidays and messages moved from events to core: their old admin addresses still lead there.
+    re_path(
+        r"^admin/events/(?P<model>holiday|holidayyear|notification|outboundmessage)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/core/%(model)s/%(rest)s", query_string=True),
+    ),
 ]

@@ -36,7 +36,7 @@ def transition(
     to: str,
     allowed_from: Iterable[str] | None = None,
     record: Callable[[str], object] | None = None,
-    conflict: str = "该记录的状态刚刚已变化，请刷新后重试。",
+    conflict: str | Callable[[Model], str] = "该记录的状态刚刚已变化，请刷新后重试。",
     after_commit: Iterable[Callable[[], object]] = (),
     status_field: str = "status",
     version_field: str | None = None,
@@ -46,18 +46,19 @@ def transition(
 
     ``allowed_from``: the statuses this move may start from (None: any). ``record(old_status)`` writes the
     transition row. ``after_commit`` callables run once the surrounding transaction commits (immediately when
-    there is none). Raises ``ConflictError(conflict)`` when the status is not allowed or another writer won.
+    there is none). Raises ``ConflictError(conflict)`` when the status is not allowed or another writer won;
+    ``conflict`` may be a callable ``conflict(obj)`` that words the message (say, from the row as it is now).
     """
     old = getattr(obj, status_field)
     if allowed_from is not None and old not in tuple(allowed_from):
-        raise ConflictError(conflict)
+        raise ConflictError(_message(conflict, obj))
     values = {status_field: to, **fields}
     match = {"pk": obj.pk, status_field: old}
     if version_field:
         match[version_field] = getattr(obj, version_field)
         values[version_field] = F(version_field) + 1
     if not type(obj)._default_manager.filter(**match).update(**values):
-        raise ConflictError(conflict)
+        raise ConflictError(_message(conflict, obj))
     for key, value in values.items():
         if key != version_field:
             setattr(obj, key, value)
@@ -68,3 +69,7 @@ def transition(
     for fn in after_commit:
         transaction.on_commit(fn)
     return obj
+
+
+def _message(conflict: str | Callable[[Model], str], obj: Model) -> str:
+    return conflict(obj) if callable(conflict) else conflict

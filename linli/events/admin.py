@@ -1,11 +1,7 @@
-"""Administrators configure the taxonomy, external codes, dispatch rules, the holiday calendar and API keys here."""
-
-import datetime as dt
+"""Administrators configure the taxonomy, external codes, dispatch rules and API keys here (holidays: core)."""
 
 from django.contrib import admin, messages
-from django.utils import timezone
 
-from linli.events import deadlines
 from linli.events.models import (
     ApiKey,
     Category,
@@ -17,10 +13,6 @@ from linli.events.models import (
     EventTask,
     EventTransition,
     ExternalCode,
-    Holiday,
-    HolidayYear,
-    Notification,
-    OutboundMessage,
 )
 
 
@@ -56,41 +48,6 @@ class DispatchRuleAdmin(admin.ModelAdmin):
     list_filter = ["handler_kind", "active"]
     autocomplete_fields = []
     raw_id_fields = ["category", "region", "organisation", "user"]
-
-
-def calendar_warning(request) -> None:
-    """Warn while next year's official holiday notice is missing: its deadlines fall back to plain weekends."""
-    last = deadlines.last_known_year()
-    today = timezone.localdate()
-    horizon = (today + dt.timedelta(days=60)).year
-    if last is None or last < horizon:
-        missing = (last or today.year - 1) + 1
-        messages.warning(
-            request,
-            f"{missing} 年的放假与调休安排尚未录入：超出 {last or '已录入年份'} 年的处置时限按普通周末估算（事件上标注“时限为估算”）。"
-            "国务院办公厅通知发布后，请在此录入放假日与调休上班日，并在“节假日年度”中登记该年为已录入。",
-        )
-
-
-@admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "name"]
-    list_filter = ["kind", "date"]
-    date_hierarchy = "date"
-    search_fields = ["name"]
-
-    def changelist_view(self, request, extra_context=None):
-        calendar_warning(request)
-        return super().changelist_view(request, extra_context)
-
-
-@admin.register(HolidayYear)
-class HolidayYearAdmin(admin.ModelAdmin):
-    list_display = ["year", "published", "source"]
-
-    def changelist_view(self, request, extra_context=None):
-        calendar_warning(request)
-        return super().changelist_view(request, extra_context)
 
 
 class TransitionInline(admin.TabularInline):
@@ -159,8 +116,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
 for model, fields in (
     (EventPhoto, ["event", "kind", "content_type", "size", "created_at"]),
     (EventTask, ["event", "organisation", "role", "status", "due_at"]),
-    (Notification, ["recipient", "kind", "title", "read_at", "created_at"]),
-    (OutboundMessage, ["channel", "backend", "to_masked", "template", "status", "created_at"]),
     (ClassificationFeedback, ["suggested_code", "chosen_code", "actor", "created_at"]),
     (EventCounter, ["day", "last"]),
     (EventTransition, ["event", "action_label", "from_status", "to_status", "actor_name", "public", "created_at"]),

@@ -17,9 +17,10 @@ class EventsConfig(ModuleConfig):
     api = "linli.events.api.views"
 
     def register(self, m):
+        from linli.core import notifications
         from linli.core.navigation import MenuItem
         from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
-        from linli.events import signals
+        from linli.events import notify
         from linli.events.selectors import home_cards
 
         # A department or property company sees what was dispatched to it (or whistled to it);
@@ -49,4 +50,4 @@ class EventsConfig(ModuleConfig):
         m.menu("事件", MenuItem("挂牌督办", "events:supervision_list", "event.view"))
         m.menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
         m.menu("事件", MenuItem("消息", "events:inbox", "event.view"))
-        signals.connect()  # drop the per-process caches when their tables change
+        notifications.register_templates(notify.TEMPLATES)  # the texts of the events' SMS / WeChat messages

@@ -1,96 +1,16 @@
-"""Per-process caches of the small tables every event write reads: taxonomy, dispatch rules, the holiday
-calendar, the region tree (grids with their boundaries) and the dispatchers of each community.
-
-A cache is built from the database on first use and kept in the process (a gunicorn worker keeps it for its
-life). A change to one of its tables (``linli/events/signals.py``) drops it at once in the process that made
-the change, and bumps a generation number in Django's shared cache after the change commits; every other
-process compares its generation with the shared one at most every ``CHECK_SECONDS`` and rebuilds when it
-moved. ``max_age`` bounds the age in any case: it covers a per-process cache backend (locmem, several
-workers) and changes that bypass model signals (SQL, treebeard moves). Cached model instances are shared by
-every request of the process: read them, never modify them.
+"""The events' per-process caches (``linli.core.cache``) of the small tables every event write reads: taxonomy,
+dispatch rules, the region tree (grids with their boundaries) and the people who hear of events. Each names the
+models it is built from; core drops it in every process when their rows change. Cached model instances are
+shared by every request of the process: read them, never modify them. (The holiday calendar is
+``linli.core.calendar``.)
 """
 
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.cache import cache as shared
-from django.db import transaction
+from linli.core.cache import ProcessCache, clear_all, invalidate
 
-CHECK_SECONDS = 2.0
-_MISSING = object()
-_registry: dict[str, "ProcessCache"] = {}
-
-
-class ProcessCache:
-    """One value built by ``build()`` and kept per process until its tables change."""
-
-    def __init__(self, name: str, build: Callable[[], object], *, max_age: float = 300.0):
-        self.name, self.build, self.max_age = name, build, max_age
-        self._value: object = _MISSING
-        self._generation = None
-        self._built_at = self._checked_at = 0.0
-        self._lock = threading.Lock()
-        _registry[name] = self
-
-    @property
-    def key(self) -> str:
-        return f"linli:events:cache-generation:{self.name}"
-
-    def _shared_generation(self):
-        try:
-            return shared.get(self.key, 0)
-        except Exception:  # a cache server that is down must not stop event intake: max_age still applies
-            return None
-
-    def get(self):
-        now = time.monotonic()
-        value = self._value
-        if value is not _MISSING:
-            if now - self._built_at > self.max_age:
-                value = _MISSING
-            elif now - self._checked_at > CHECK_SECONDS:
-                self._checked_at = now
-                if self._shared_generation() != self._generation:
-                    value = _MISSING
-        if value is _MISSING:
-            with self._lock:
-                generation = self._shared_generation()  # read before building: a change during the build is seen
-                value = self.build()
-                self._value, self._generation = value, generation
-                self._built_at = self._checked_at = time.monotonic()
-        return value
-
-    def clear(self) -> None:
-        """Drop the value in this process only."""
-        self._value = _MISSING
-
-    def invalidate(self) -> None:
-        """Drop the value here now, and in every process once the current transaction commits."""
-        self.clear()
-        transaction.on_commit(self._bump)
-
-    def _bump(self) -> None:
-        self.clear()
-        try:
-            try:
-                shared.incr(self.key)
-            except ValueError:
-                shared.set(self.key, 1, None)
-        except Exception:
-            pass
-
-
-def invalidate(*names: str) -> None:
-    for name in names:
-        _registry[name].invalidate()
-
-
-def clear_all() -> None:
-    """Drop every events cache of this process (tests call it between tests: their data is rolled back)."""
-    for c in _registry.values():
-        c.clear()
+__all__ = ["PEOPLE", "REGIONS", "RULES", "TAXONOMY", "ProcessCache", "clear_all", "invalidate"]
 
 
 # --- taxonomy ----------------------------------------------------------------------------------------
@@ -113,7 +33,7 @@ def _build_taxonomy() -> Taxonomy:
     return Taxonomy(by_code={c.code: c for c in rows}, by_id=by_id)
 
 
-TAXONOMY = ProcessCache("taxonomy", _build_taxonomy)
+TAXONOMY = ProcessCache("taxonomy", _build_taxonomy, models=["events.Category"])
 
 
 def category(code: str):
@@ -138,7 +58,7 @@ def _build_rules() -> list:
     return list(DispatchRule.objects.filter(active=True).select_related("organisation", "user"))
 
 
-RULES = ProcessCache("dispatch_rules", _build_rules)
+RULES = ProcessCache("dispatch_rules", _build_rules, models=["events.DispatchRule", "core.Organisation", "core.User"])
 
 
 # --- regions ---------------------------------------------------------------------------------------------
@@ -174,7 +94,7 @@ def _build_regions() -> RegionIndex:
 
 
 # Region moves (treebeard) change paths by bulk UPDATE without signals: a short max_age bounds that case.
-REGIONS = ProcessCache("regions", _build_regions, max_age=60.0)
+REGIONS = ProcessCache("regions", _build_regions, models=["core.Region", "core.RegionLevel"], max_age=60.0)
 
 
 def region(pk: int | None):
@@ -195,7 +115,9 @@ def grid_for_point(lat: float, lng: float):
 
 # --- people who hear of events ------------------------------------------------------------------------------
 
-PEOPLE = ProcessCache("people", dict)  # {(roles, paths, org_ids): [User, ...]}, filled on demand
+PEOPLE = ProcessCache(
+    "people", dict, models=["core.Grant", "core.User"]
+)  # {(roles, paths, org_ids): [User, ...]}, filled on demand
 PEOPLE_MAX_KEYS = 5000
 
 
@@ -210,15 +132,3 @@ def users_with(roles: tuple, paths: tuple | None, org_ids: tuple | None, load: C
             table.clear()
         table[key] = users
     return users
-
-
-# --- holidays ---------------------------------------------------------------------------------------------
-
-
-def _build_calendar():
-    from linli.events.deadlines import build_calendar
-
-    return build_calendar()
-
-
-CALENDAR = ProcessCache("calendar", _build_calendar)

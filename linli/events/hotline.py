@@ -25,8 +25,8 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from linli.core.errors import DomainError
-from linli.core.models import Region, User
-from linli.events.models import Channel, Event, ExternalCode, OutboundMessage
+from linli.core.models import OutboundMessage, Region, User
+from linli.events.models import Channel, Event, ExternalCode
 
 SOURCE = "12345"
 HEADERS = {
@@ -159,7 +159,7 @@ class LocalBackend:
             template=f"hotline_{status}",
             params={"order_no": order_no, "status": status, "note": note[:500], "number": event.number},
             status="logged",
-            event=event,
+            target=event,
         )
 
 
@@ -167,7 +167,7 @@ BACKENDS = {"local": "linli.events.hotline.LocalBackend"}
 
 
 def backend():
-    name = getattr(settings, "EVENTS_HOTLINE_BACKEND", "local")
+    name = settings.EVENTS_HOTLINE_BACKEND
     return import_string(BACKENDS.get(name, name))()
 
 

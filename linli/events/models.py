@@ -5,11 +5,13 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from linli.core.fields import EncryptedTextField, PathField
+from linli.core.models import Notification, OutboundMessage  # noqa: F401  (moved to core; still importable here)
 
 
 class HandlerKind(models.TextChoices):
@@ -146,42 +148,6 @@ class DispatchRule(models.Model):
     def save(self, *args, **kwargs):
         self.region_path = self.region.path
         super().save(*args, **kwargs)
-
-
-class HolidayYear(models.Model):
-    """A year whose official holiday notice has been entered: beyond it, deadlines fall back to weekends."""
-
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    published = models.BooleanField("已录入官方安排", default=True)
-    source = models.CharField("依据", max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["year"]
-        verbose_name = "节假日年度"
-        verbose_name_plural = "节假日年度"
-
-    def __str__(self) -> str:
-        return f"{self.year} 年"
-
-
-class Holiday(models.Model):
-    """One day that differs from the plain weekday/weekend rule: a holiday (off) or a 调休 working day."""
-
-    class Kind(models.TextChoices):
-        OFF = "off", "放假"
-        WORK = "work", "调休上班"
-
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=4, choices=Kind.choices)
-    name = models.CharField("名称", max_length=50)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = "节假日与调休"
-        verbose_name_plural = "节假日与调休"
-
-    def __str__(self) -> str:
-        return f"{self.date:%Y-%m-%d} {self.name}（{self.get_kind_display()}）"
 
 
 class EventStatus(models.TextChoices):
@@ -408,6 +374,10 @@ class Event(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("上报时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # 站内消息 about this event (``linli.core.notifications``): deleted with it; ``Notification.objects.filter(event=…)``.
+    notifications = GenericRelation(
+        "core.Notification", content_type_field="target_type", object_id_field="target_id", related_query_name="event"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -641,68 +611,6 @@ class EventTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event.number} {self.organisation}（{self.get_role_display()}）"
-
-
-class Notification(models.Model):
-    """站内消息: one message in a user's inbox (console or resident app)."""
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人"
-    )
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications", verbose_name="事件"
-    )
-    kind = models.CharField("类型", max_length=24)
-    title = models.CharField("标题", max_length=100)
-    body = models.CharField("内容", max_length=500, blank=True)
-    url = models.CharField("链接", max_length=200, blank=True)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = "站内消息"
-        verbose_name_plural = "站内消息"
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class OutboundMessage(models.Model):
-    """A message handed to an external channel (SMS, WeChat subscription message); the 'log' backend stops here."""
-
-    class Channel(models.TextChoices):
-        SMS = "sms", "短信"
-        WECHAT = "wechat", "微信订阅消息"
-        HOTLINE = "hotline", "12345 热线回传"
-
-    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
-    backend = models.CharField("发送方式", max_length=20)
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name="接收人",
-    )
-    to_masked = models.CharField("接收号码", max_length=40, blank=True)
-    template = models.CharField("模板", max_length=40)
-    params = models.JSONField("参数", default=dict)
-    status = models.CharField("状态", max_length=12, default="sent")
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="事件"
-    )
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = "外发消息"
-        verbose_name_plural = "外发消息"
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.template} → {self.to_masked}"
 
 
 class ClassificationFeedback(models.Model):

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 
-from linli.core.models import Grant, Organisation, Region, User
+from linli.core.models import Grant, Notification, Organisation, Region, User
 from linli.core.roles import Role
 from linli.core.scoping import restrict
 from linli.events import routing
@@ -18,7 +18,6 @@ from linli.events.models import (
     EventStatus,
     EventTask,
     EventTransition,
-    Notification,
     Rating,
     Supervision,
 )
@@ -326,7 +325,7 @@ def supervision_list(*, user) -> QuerySet[Event]:
 
 def inbox(*, user, unread_only: bool = False) -> QuerySet[Notification]:
     """A user's own messages (a personal inbox: the recipient is the scope)."""
-    qs = Notification.objects.filter(recipient=user).select_related("event")
+    qs = Notification.objects.filter(recipient=user)
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 

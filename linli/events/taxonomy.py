@@ -1,11 +1,10 @@
-"""Loading the taxonomy (data/taxonomy.json) and the holiday calendar (data/holidays.json) into the database.
+"""Loading the taxonomy (data/taxonomy.json) into the database (the holiday calendar is ``linli.core.calendar``).
 
 Both loaders are idempotent and take the model classes as arguments, so a data migration can call them
 with its historical models. Existing categories keep administrators' edits: a load adds missing
 categories and new synonyms; ``reset=True`` overwrites every field from the file.
 """
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -85,35 +84,13 @@ def _hint(row: dict) -> str:
     return "如情况紧急，请先拨打 110 / 119 / 120"
 
 
-def load_holidays(holiday_model, year_model, *, path: Path | None = None) -> int:
-    data = json.loads((path or DATA / "holidays.json").read_text(encoding="utf-8"))
-    n = 0
-    for year, spec in data["years"].items():
-        year_model.objects.update_or_create(
-            year=int(year), defaults={"published": True, "source": data.get("source", "")[:200]}
-        )
-        for start, end, name in spec.get("off", []):
-            day, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-            while day <= last:
-                holiday_model.objects.update_or_create(date=day, defaults={"kind": "off", "name": name})
-                day += dt.timedelta(days=1)
-                n += 1
-        for date, name in spec.get("work", []):
-            holiday_model.objects.update_or_create(
-                date=dt.date.fromisoformat(date), defaults={"kind": "work", "name": name}
-            )
-            n += 1
-    return n
-
-
 def ensure_seeded() -> None:
     """Load the taxonomy and 2026 calendar when missing (transactional tests flush data-migration rows)."""
-    from linli.events import caches, deadlines
-    from linli.events.models import Category, Holiday, HolidayYear
+    from linli.core import calendar
+    from linli.events import caches
+    from linli.events.models import Category
 
     if not Category.objects.exists():
         load_taxonomy(Category)
         caches.invalidate("taxonomy")
-    if not HolidayYear.objects.exists():
-        load_holidays(Holiday, HolidayYear)
-        deadlines.invalidate()
+    calendar.ensure_holidays()

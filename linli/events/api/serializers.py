@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
 
-from linli.events.models import Category, Event, EventPhoto, EventTask, EventTransition, Notification
+from linli.core.models import Notification
+from linli.events.models import Category, Event, EventPhoto, EventTask, EventTransition
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -202,6 +203,21 @@ class ClassifyResponseSerializer(serializers.Serializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    event = serializers.SerializerMethodField(help_text="所涉事件的编号（id）；消息不涉及事件时为空")
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "event", "read_at", "created_at"]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_event(self, obj) -> int | None:
+        """The event's id when the message is about an event (messages may point at any record)."""
+        if obj.target_type_id is None or obj.target_type_id != _event_type_id():
+            return None
+        return obj.target_id
+
+
+def _event_type_id() -> int:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Event).pk  # cached by ContentType's manager

@@ -13,12 +13,12 @@ from rest_framework.viewsets import ReadOnlyModelViewSet
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.errors import ConflictError, DomainError
 from linli.core.http import parse_pk
-from linli.core.models import Organisation
+from linli.core.models import Notification, Organisation
 from linli.core.scoping import restrict
 from linli.events import selectors, services
 from linli.events.api import serializers as s
 from linli.events.filtersets import EventFilterSet
-from linli.events.models import Category, Channel, Event, Notification
+from linli.events.models import Category, Channel, Event
 from linli.housing.models import Building, House
 
 

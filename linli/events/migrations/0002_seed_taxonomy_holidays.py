@@ -2,7 +2,8 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from linli.events.taxonomy import load_holidays, load_taxonomy
+    from linli.core.calendar import load_holidays
+    from linli.events.taxonomy import load_taxonomy
 
     load_taxonomy(apps.get_model("events", "Category"))
     load_holidays(apps.get_model("events", "Holiday"), apps.get_model("events", "HolidayYear"))

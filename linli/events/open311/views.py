@@ -36,7 +36,7 @@ CHANGESET = "2026-11-21T00:00:00+08:00"
 
 
 def jurisdiction() -> str:
-    return getattr(settings, "OPEN311_JURISDICTION", "linli")
+    return settings.OPEN311_JURISDICTION
 
 
 class Open311Error(Exception):
@@ -132,7 +132,7 @@ def discovery(request, fmt):
     """GET discovery.{fmt}"""
     data = {
         "changeset": CHANGESET,
-        "contact": getattr(settings, "OPEN311_CONTACT", "彩虹社区服务中心"),
+        "contact": settings.OPEN311_CONTACT,
         "key_service": "向社区管理员申请 API 密钥（后台“接口密钥”）",
         "endpoints": [
             {

@@ -13,9 +13,9 @@ def cal_2026() -> WorkCalendar:
     """The 2026 calendar as the data migration seeds it (built from the project's own data file)."""
     import json
 
-    from linli.events.taxonomy import DATA
+    from linli.core.calendar import HOLIDAYS_FILE
 
-    data = json.loads((DATA / "holidays.json").read_text(encoding="utf-8"))
+    data = json.loads(HOLIDAYS_FILE.read_text(encoding="utf-8"))
     overrides = {}
     for start, end, _ in data["years"]["2026"]["off"]:
         day = dt.date.fromisoformat(start)

@@ -8,7 +8,7 @@ from linli.events.models import OutboundMessage
 
 @pytest.fixture
 def backend(db, settings):
-    settings.EVENTS_MESSAGE_BACKEND = "log"
+    settings.MESSAGE_BACKEND = "log"
     return notify.backend()
 
 

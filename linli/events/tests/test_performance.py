@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from linli.core import cache as core_cache
 from linli.events import caches, selectors, services
 from linli.events.demo import DEMO_OPEN311_KEY, ensure_demo_key
 from linli.events.models import Category, DispatchRule, Event, EventStatus, Notification
@@ -215,7 +216,7 @@ def test_other_processes_drop_their_copy_when_the_shared_generation_moves(world,
     """Another worker's change bumps the generation in the shared cache; this process rebuilds on next use."""
     from django.core.cache import cache
 
-    monkeypatch.setattr(caches, "CHECK_SECONDS", 0.0)
+    monkeypatch.setattr(core_cache, "CHECK_SECONDS", 0.0)
     first = caches.TAXONOMY.get()
     assert caches.TAXONOMY.get() is first  # kept while nothing changes
     Category.objects.filter(code="0201").update(name="改名后的小类")  # as another process would, no signal here

@@ -1,11 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from linli.events.models import Category, Holiday, HolidayYear
-from linli.events.taxonomy import load_holidays, load_taxonomy
+from linli.core.calendar import load_holidays
+from linli.core.models import Holiday, HolidayYear
+from linli.events.models import Category
+from linli.events.taxonomy import load_taxonomy
 
 
 class Command(BaseCommand):
-    help = "Load the event taxonomy (and the holiday calendar) from linli/events/data/; idempotent."
+    help = "Load the event taxonomy (linli/events/data/) and the holiday calendar (linli/core/data/); idempotent."
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="overwrite administrators' edits from the file")

@@ -1,0 +1,171 @@
+"""Writes on events: opening from any channel, the workflow state machine, supervision, rating, merging.
+
+A package along the seams of the work; every function is re-exported here, so ``from linli.events.services import
+event_dispatch`` and ``services.event_dispatch`` work as before. Each write notifies the people concerned only after
+the transaction commits (a new report's inbox rows for the dispatchers are written in its own transaction: see
+``notices._notify_new``).
+"""
+
+from linli.core import audit  # noqa: F401  (tests replace audit.log_change through services.audit)
+from linli.events import routing  # noqa: F401
+from linli.events.services.closing import (  # noqa: F401
+    _close_by_system,
+    event_close,
+    event_rework,
+    event_verify,
+)
+from linli.events.services.common import (  # noqa: F401
+    DUPLICATE_CANDIDATES,
+    DUPLICATE_HOURS,
+    DUPLICATE_METRES,
+    DUPLICATE_SIMILARITY,
+    MAX_PHOTOS,
+    Place,
+    S,
+    _category,
+    _check_photos,
+    _decimal,
+    _grid_of,
+    _insert_photos,
+    _save_photos,
+    _store_photos,
+    _title,
+    _user,
+    home_region_of,
+    next_number,
+    resolve_place,
+)
+from linli.events.services.dispatch import (  # noqa: F401
+    HANDLER_ORG_ROLES,
+    HANDLER_REGION_ROLES,
+    _check_handler,
+    _handler_fields,
+    _label,
+    _resolve_handler,
+    _serving_paths,
+    _task_check,
+    event_accept,
+    event_dispatch,
+    event_escalate,
+    event_merge,
+    event_reassign,
+    event_reject,
+    event_set_category,
+    task_complete,
+    task_sign,
+)
+from linli.events.services.handling import (
+    event_decide_extension,
+    event_request_extension,
+    event_resolve,
+    event_resume,
+    event_return,
+    event_sign,
+    event_suspend,
+)
+from linli.events.services.intake import (  # noqa: F401
+    _box,
+    _channel_note,
+    _near,
+    _point,
+    event_open,
+    event_patrol,
+    find_duplicate,
+)
+from linli.events.services.notices import (  # noqa: F401
+    _can_open,
+    _event,
+    _notify_closed,
+    _notify_dispatchers,
+    _notify_handlers,
+    _notify_new,
+    _notify_reporter,
+    _notify_rework,
+    _notify_supervision,
+    _notify_tasks,
+    _resident_url,
+)
+from linli.events.services.public import (
+    event_review_public_text,
+    public_text_reviewable,
+)
+from linli.events.services.rating import (
+    apply_default_ratings,
+    event_rate,
+    event_reveal_reporter_phone,
+    event_revisit,
+    rating_days,
+)
+from linli.events.services.supervision import (  # noqa: F401
+    _raise_level,
+    event_flag,
+    supervise_tick,
+)
+from linli.events.services.workflow import (  # noqa: F401
+    ACTIONS,
+    HANDLER_ACTIONS,
+    PERMISSIONS,
+    _after_commit,
+    _check,
+    _fresh,
+    _move,
+    _need,
+    _record,
+    _set_deadline_fields,
+    _sync,
+    allowed_actions,
+    is_handler,
+    terminal,
+)
+
+__all__ = [
+    "ACTIONS",
+    "DUPLICATE_CANDIDATES",
+    "DUPLICATE_HOURS",
+    "DUPLICATE_METRES",
+    "DUPLICATE_SIMILARITY",
+    "HANDLER_ACTIONS",
+    "HANDLER_ORG_ROLES",
+    "HANDLER_REGION_ROLES",
+    "MAX_PHOTOS",
+    "PERMISSIONS",
+    "Place",
+    "S",
+    "allowed_actions",
+    "apply_default_ratings",
+    "event_accept",
+    "event_close",
+    "event_decide_extension",
+    "event_dispatch",
+    "event_escalate",
+    "event_flag",
+    "event_merge",
+    "event_open",
+    "event_patrol",
+    "event_rate",
+    "event_reassign",
+    "event_reject",
+    "event_request_extension",
+    "event_resolve",
+    "event_resume",
+    "event_return",
+    "event_reveal_reporter_phone",
+    "event_review_public_text",
+    "event_revisit",
+    "event_rework",
+    "event_set_category",
+    "event_sign",
+    "event_suspend",
+    "event_verify",
+    "find_duplicate",
+    "home_region_of",
+    "is_handler",
+    "next_number",
+    "public_text_reviewable",
+    "rating_days",
+    "resolve_place",
+    "supervise_tick",
+    "task_complete",
+    "task_sign",
+    "terminal",
+]

@@ -263,3 +263,17 @@ def test_a_sensitive_tag_is_refused_through_the_check_people_asks(world, health_
         people_services.tag_assign(actor=world.users["grid1"], person=world.person_a, tag=health_tag)
     assert exc.value.message == "标签：设置“慢性病”需要本人的单独同意，请先在“同意记录”中登记（含凭证）"
     assert exc.value.code == "consent_required"
+
+
+def test_retention_purge_command_runs_every_registered_kind(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from linli.core.modules import retention_kinds
+
+    out = StringIO()
+    call_command("retention_purge", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert {line.split(":")[0] for line in lines[:-1]} == {k.key for k in retention_kinds()}
+    assert lines[-1].startswith("已清理")

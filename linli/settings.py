@@ -30,12 +30,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 def linli_apps(root: Path) -> list[str]:
     """Linli's own apps, found on disk (every ``linli/<app>/apps.py``) so a new module needs no edit here.
 
-    Ordered by layer: the platform first (core, housing, people, privacy), then the domain modules by name, then
-    the import/export ledger (dataio), which sits above them all. The order is that of menus and URL roots.
+    The platform first (core, housing, people), then the domain modules by name, then the import/export ledger
+    (dataio) and privacy, whose pages join the 数据 and 区域与审计 menu groups after the ledger's. This order is
+    that of menus and URL roots only; the import layers (pyproject.toml) put privacy below the domain modules.
     """
     found = sorted(p.parent.name for p in root.glob("*/apps.py"))
-    first = [a for a in ("core", "housing", "people", "privacy") if a in found]
-    last = [a for a in ("dataio",) if a in found]
+    first = [a for a in ("core", "housing", "people") if a in found]
+    last = [a for a in ("dataio", "privacy") if a in found]
     return [f"linli.{a}" for a in first + [a for a in found if a not in first + last] + last]
 
 
@@ -79,6 +80,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     *linli_apps(BASE_DIR / "linli"),
 ]
+if TESTING:
+    # A throwaway module with an encrypted column: proves key rotation finds it without editing any list.
+    INSTALLED_APPS.append("tests.moduleapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

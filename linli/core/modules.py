@@ -33,9 +33,10 @@ from django.apps import AppConfig, apps
 class PersonalDataSection:
     """One part of a resident's personal-data copy (PIPL Art. 45): what the platform holds about ``person``.
 
-    ``collect(person)`` returns rows (dicts of label → value, already readable: codes turned into words). The copy
-    shows every registered section in ``order``; an app with personal data registers one so a future app's data
-    is in the copy without editing the privacy app.
+    ``collect(person)`` returns rows (a list of dicts of label → value, already readable: codes turned into words),
+    or one dict for a single record (a value in it may itself be a list of such dicts), or None when nothing is
+    held. The copy shows every registered section in ``order``; an app with personal data registers one so a
+    future app's data is in the copy without editing the privacy app. Never put another person's clear data in it.
     """
 
     key: str
@@ -48,12 +49,30 @@ class PersonalDataSection:
 @dataclass(frozen=True)
 class RetentionKind:
     """A kind of record with a storage limit (PIPL Art. 19): ``purge(cutoff, held_person_ids)`` deletes or
-    anonymises the rows older than ``cutoff`` whose person is not under a legal hold and returns how many."""
+    anonymises the rows older than ``cutoff`` whose person is not under a legal hold and returns how many.
+
+    ``min_days`` is a floor set by law (logs: six months): a policy may not go below it and the purge never does.
+    ``key`` is stored in ``privacy.RetentionPolicy.kind`` (at most 20 characters)."""
 
     key: str
     label: str
     default_days: int
     purge: Callable[..., int]
+    note: str = ""
+    min_days: int = 0
+    min_reason: str = ""
+    app: str = ""
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """Where the auditor's person trail looks (``privacy`` 个人信息审计): for a list of person ids,
+    ``accesses(person_ids)`` returns a ``Q`` on ``core.AuditLog`` (or None) and ``changes(person_ids)`` a ``Q`` on
+    ``core.ObjectChange`` (or None) for this app's records about those persons."""
+
+    key: str
+    accesses: Callable[[list[int]], Any] | None = None
+    changes: Callable[[list[int]], Any] | None = None
     app: str = ""
 
 
@@ -117,6 +136,8 @@ class Registry:
     search: dict[str, SearchProvider] = field(default_factory=dict)
     demo: dict[str, DemoStep] = field(default_factory=dict)
     region_tables: dict[str, RegionTable] = field(default_factory=dict)
+    audit_trails: dict[str, AuditTrail] = field(default_factory=dict)
+    checks: dict[str, list[Callable]] = field(default_factory=dict)  # check point → functions that may refuse
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (app, what, name): linli_modules prints it
 
 
@@ -199,6 +220,20 @@ class Module:
         _unique(registry.retention, kind.key, _with_app(kind, self.label), "retention kind")
         self._log("retention", kind.key)
 
+    def audit_trail(self, trail: AuditTrail) -> None:
+        _unique(registry.audit_trails, trail.key, _with_app(trail, self.label), "audit trail")
+        self._log("audit trail", trail.key)
+
+    # -- rules a lower app asks a higher one about ---------------------------------------------------------------
+    def check(self, point: str, func: Callable[..., None]) -> None:
+        """Run ``func(**kwargs)`` wherever a lower app calls ``run_checks(point, **kwargs)``; it refuses by raising
+        ``DomainError``. ``people`` asks ``"people.tag_assign"`` (person, tag): privacy refuses a sensitive tag
+        without consent, and people never imports privacy."""
+        funcs = registry.checks.setdefault(point, [])
+        if func not in funcs:
+            funcs.append(func)
+        self._log("check", point)
+
     # -- the demo ---------------------------------------------------------------------------------------------------
     def demo(self, step: DemoStep) -> None:
         _unique(registry.demo, step.key, _with_app(step, self.label), "demo step")
@@ -259,6 +294,16 @@ def retention_kinds() -> list[RetentionKind]:
 
 def retention_kind(key: str) -> RetentionKind:
     return registry.retention[key]
+
+
+def audit_trails() -> list[AuditTrail]:
+    return sorted(registry.audit_trails.values(), key=lambda t: t.key)
+
+
+def run_checks(point: str, **kwargs) -> None:
+    """Ask every app that registered a check at ``point``; the first refusal (a ``DomainError``) propagates."""
+    for func in registry.checks.get(point, ()):
+        func(**kwargs)
 
 
 def statistics() -> list[Statistic]:

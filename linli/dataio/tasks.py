@@ -1,4 +1,4 @@
-"""Jobs: large imports and exports, and the nightly retention purge (thin wrappers around services)."""
+"""Jobs: large imports and exports (thin wrappers around services)."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -23,13 +23,6 @@ def run_export(job_id: int) -> None:
     from linli.dataio import exports
 
     exports.export_build(job_id=job_id)
-
-
-@db_periodic_task(crontab(hour="3", minute="17"))
-def nightly_retention_purge() -> None:
-    from linli.dataio import services
-
-    services.retention_purge()
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -51,3 +51,11 @@ class EventsConfig(ModuleConfig):
         m.menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
         m.menu("事件", MenuItem("消息", "events:inbox", "event.view"))
         notifications.register_templates(notify.TEMPLATES)  # the texts of the events' SMS / WeChat messages
+
+        # The events a resident reported are in their data copy; a closed event's contact phone has a time limit.
+        from linli.core.modules import PersonalDataSection, RetentionKind
+        from linli.events import personal_data
+
+        m.personal_data(PersonalDataSection("events", "我上报的事件", personal_data.personal_data_events, order=90))
+        m.retention(RetentionKind("closed_event_phone", "已结案事件的报告人联系电话", 365,
+                                  personal_data.purge_closed_event_phones, note="结案满 1 年清除，事件本身保留"))  # fmt: skip

@@ -58,3 +58,15 @@ class PeopleConfig(ModuleConfig):
         m.allow((Role.LEADER,), {"visit.view"})
         m.menu("人口", MenuItem("走访记录", "people:visit_list", "visit.view"))
         m.menu("人口", MenuItem("走访提醒", "people:visit_overdue", "visit.view"))
+
+        # The resident's data copy (PIPL Art. 45) and how long ended residencies are kept (Art. 19).
+        from linli.core.modules import PersonalDataSection, RetentionKind
+        from linli.people import selectors, services
+
+        m.personal_data(PersonalDataSection("person", "本人", selectors.personal_data_person, order=20))
+        m.personal_data(PersonalDataSection("household", "户", selectors.personal_data_household, order=30))
+        m.personal_data(PersonalDataSection("residencies", "人房关系", selectors.personal_data_residencies, order=40))
+        m.personal_data(PersonalDataSection("tags", "标签", selectors.personal_data_tags, order=50))
+        m.personal_data(PersonalDataSection("visits", "走访记录", selectors.personal_data_visits, order=60))
+        m.retention(RetentionKind("ended_residency", "已结束的人房关系", 365 * 5, services.purge_ended_residencies,
+                                  note="人房关系结束满 5 年"))  # fmt: skip

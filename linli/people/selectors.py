@@ -261,3 +261,78 @@ def visit_history(*, user, person: Person) -> QuerySet:
         .prefetch_related("photos")
         .order_by("-visited_on", "-pk")
     )
+
+
+# --- the resident's personal-data copy (sections registered in apps.py; privacy builds the copy) -------------
+
+
+def _day(value):
+    return value.isoformat() if value else None
+
+
+def personal_data_person(person: Person) -> dict:
+    """The person's own record, their ID number and phone in clear (it is their copy)."""
+    return {
+        "姓名": person.name,
+        "证件类型": person.get_id_type_display(),
+        "证件号码": crypto.decrypt(person.id_number_enc),
+        "性别": person.get_sex_display(),
+        "出生日期": _day(person.birth_date),
+        "联系电话": crypto.decrypt(person.phone_enc),
+        "民族": person.ethnicity,
+        "户籍地": person.hukou_address,
+        "人员类型": person.get_person_type_display(),
+        "政治面貌": person.get_political_status_display(),
+        "工作单位": person.workplace,
+        "备注": person.notes,
+        "所属网格": person.region.name if person.region_id else "",
+        "登记时间": _day(person.created_at),
+        "更新时间": _day(person.updated_at),
+    }
+
+
+def personal_data_household(person: Person) -> dict | None:
+    """The household and its members: other members' ID numbers and phones masked."""
+    if not person.household_id:
+        return None
+    household = person.household
+    members = Person.objects.filter(household_id=person.household_id).order_by("pk")
+    return {
+        "户号": household.number,
+        "住址": str(household.house) if household.house_id else "",
+        "成员": [
+            {
+                "姓名": m.name,
+                "与户主关系": m.get_relation_display(),
+                "性别": m.get_sex_display(),
+                "证件号码": crypto.decrypt(m.id_number_enc) if m.pk == person.pk else m.id_number_masked,
+                "联系电话": crypto.decrypt(m.phone_enc) if m.pk == person.pk else m.phone_masked,
+            }
+            for m in members
+        ],
+    }
+
+
+def personal_data_residencies(person: Person) -> list[dict]:
+    rows = Residency.objects.filter(person=person).select_related("house__building__compound", "house__unit")
+    return [
+        {"房屋": str(r.house), "关系": r.get_kind_display(), "起始": _day(r.start), "结束": _day(r.end)} for r in rows
+    ]
+
+
+def personal_data_tags(person: Person) -> list[dict]:
+    rows = TagAssignment.objects.filter(person=person).select_related("tag")
+    return [{"标签": a.tag.name, "起始": _day(a.since), "登记时间": _day(a.created_at)} for a in rows]
+
+
+def personal_data_visits(person: Person) -> list[dict]:
+    """Visits to the person themself (not whole-household visits, whose notes may be about other members)."""
+    from linli.core.masking import mask_name
+    from linli.people.models import Visit
+
+    rows = Visit.objects.filter(person=person).order_by("-visited_on", "-pk")[:500]
+    return [
+        {"走访日期": _day(v.visited_on), "方式": v.get_kind_display(), "走访人": mask_name(v.visitor_name),
+         "走访情况": v.notes, "跟进事项": v.follow_up}
+        for v in rows
+    ]  # fmt: skip

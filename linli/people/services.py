@@ -443,9 +443,9 @@ def tag_assign(*, actor: User | None, person: Person, tag: Tag, note: str = "", 
             raise DomainError("人员：您没有修改该人员的权限", field="person", code="forbidden")
         if tag.sensitivity > max_tag_sensitivity(actor):
             raise DomainError(f"标签：您无权设置“{tag.name}”", field="tag", code="forbidden")
-    from linli.dataio.services import require_consent_for_tag
+    from linli.core.modules import run_checks
 
-    require_consent_for_tag(person=person, tag=tag)
+    run_checks("people.tag_assign", person=person, tag=tag)  # privacy refuses a sensitive tag without consent
     assignment, created = TagAssignment.objects.get_or_create(
         person=person,
         tag=tag,
@@ -669,3 +669,12 @@ def visit_link_event(*, actor: User | None, visit: Visit, event_id: int, event_n
     visit.event_id, visit.event_number = event_id, event_number
     audit.log_change(actor=actor, obj=visit, action=ObjectChange.Action.UPDATE, before=before)
     return visit
+
+
+# --- retention (registered in apps.py; privacy runs it) -----------------------------------------------------
+
+
+def purge_ended_residencies(cutoff: dt.datetime, held_person_ids: list[int]) -> int:
+    """Residencies that ended before ``cutoff``, except those of persons under a legal hold."""
+    qs = Residency.objects.filter(end__isnull=False, end__lt=cutoff.date()).exclude(person_id__in=held_person_ids)
+    return qs.delete()[0]

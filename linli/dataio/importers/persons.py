@@ -443,7 +443,7 @@ class PersonsImporter:
                 row.changes.append("tags")
                 for tag in row.new_tags:
                     if tag.requires_consent:
-                        from linli.dataio.services import require_consent_for_tag
+                        from linli.privacy.services import require_consent_for_tag
 
                         try:
                             require_consent_for_tag(

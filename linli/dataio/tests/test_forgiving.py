@@ -212,6 +212,7 @@ def test_problem_rows_file_of_a_csv_and_its_purge(world, settings):
     from django.utils import timezone
 
     from linli.dataio import storage
+    from linli.privacy.services import retention_purge
 
     text = f"姓名,身份证号,楼栋,单元,房号\n陈好,{ids(1)[0]},3,2,501\n陈坏,123,3,2,501\n"
     batch = run(world.users["grid1"], text.encode("gb18030"), name="台账.csv")
@@ -221,5 +222,5 @@ def test_problem_rows_file_of_a_csv_and_its_purge(world, settings):
     path = storage.absolute(batch.report["error_file"])
     assert path.exists() and not path.read_bytes().startswith(b"PK")  # sealed at rest
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
-    services.retention_purge()
+    retention_purge()
     assert not path.exists()

@@ -2,7 +2,7 @@
 
 Reads accept every key in the ring (each ciphertext names its key), so the platform keeps working while rows are
 re-encrypted; each batch locks only its own rows for a moment. The blind-index (HMAC) key is not rotated: see
-docs/dataio.md.
+docs/privacy.md.
 """
 
 import base64

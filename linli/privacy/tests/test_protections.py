@@ -9,10 +9,10 @@ from django.utils import timezone
 from linli.core import crypto
 from linli.core.errors import DomainError
 from linli.core.models import AuditLog, ObjectChange
-from linli.dataio import services
-from linli.dataio.models import ConsentPurpose, ConsentText, CorrectionRequest, LegalHold, RetentionPolicy
 from linli.people import services as people_services
 from linli.people.models import Person, Residency, Tag, TagAssignment
+from linli.privacy import services
+from linli.privacy.models import ConsentPurpose, ConsentText, CorrectionRequest, LegalHold, RetentionPolicy
 from linli.testing import add_person
 
 pytestmark = pytest.mark.django_db
@@ -146,19 +146,11 @@ def test_auditor_sees_who_touched_a_person_and_edits_nothing(world, login):
     assert page.status_code == 200
     assert "办理低保核实" in html and "grid1" in html and "导出" in html and "staff" in html
     assert auditor.get("/console/privacy/audit/", {"q": "张"}).status_code == 200
-    # Read-only: no imports, exports, people lists, corrections handling or retention edits.
+    # Read-only: no people lists, corrections handling or retention edits (imports: dataio/tests/test_rights.py).
     assert auditor.get("/console/people/persons/").status_code == 403
-    assert auditor.post("/console/imports/", {"kind": "persons"}).status_code in (403, 200)
-    assert not services.IMPORTERS or not _may_import(world.users["auditor"])
     assert auditor.post("/console/privacy/retention/", {"p-kind": "audit_log", "p-days": "200"}).status_code == 403
     assert auditor.get("/console/privacy/retention/").status_code == 200
     assert login(world.users["grid1"]).get("/console/privacy/audit/").status_code == 403
-
-
-def _may_import(user):
-    from linli.core.scoping import has_action
-
-    return any(has_action(user, action) for _, action in services.IMPORTERS.values())
 
 
 def test_retention_purge_keeps_six_months_of_logs_and_respects_legal_holds(world):
@@ -184,7 +176,7 @@ def test_retention_purge_keeps_six_months_of_logs_and_respects_legal_holds(world
 def test_rotate_keys_reencrypts_everything_and_old_values_stay_readable(world, settings, tmp_path):
     from django.core.management import call_command
 
-    from linli.dataio import keyrotation
+    from linli.privacy import keyrotation
 
     ring = crypto.keyring()
     keys = {
@@ -211,37 +203,6 @@ def test_rotate_keys_reencrypts_everything_and_old_values_stay_readable(world, s
         crypto.keyring.cache_clear()
 
 
-def test_rotate_keys_reencrypts_the_phone_an_event_reporter_left(world, settings, tmp_path):
-    """The hand list of encrypted columns once forgot events: every ``*_enc`` column of every app is rotated."""
-    from django.core.management import call_command
-
-    from linli.dataio import keyrotation
-    from linli.events.models import Event
-    from linli.events.services import event_open
-
-    ring = crypto.keyring()
-    keys = {"current": ring["current"], "index_key": _b64(ring["index_key"]),
-            "keys": {k: _b64(v) for k, v in ring["keys"].items()}}  # fmt: skip
-    path = tmp_path / "keys.json"
-    path.write_text(json.dumps(keys))
-    settings.LINLI_KEYS_FILE = path
-    crypto.keyring.cache_clear()
-    try:
-        assert ("events.Event", ["contact_phone_enc"]) in keyrotation.targets()
-        event = event_open(channel="app", category_code="0201", text="3栋楼下垃圾没人清运", house=world.house_a,
-                           reporter=world.users["resident"], actor=world.users["resident"], contact_phone="13912345678")  # fmt: skip
-        assert event.contact_phone_enc
-        call_command("rotate_keys")
-        current = crypto.keyring()["current"]
-        assert current != keys["current"]
-        event = Event.objects.get(pk=event.pk)
-        assert event.contact_phone_enc.startswith(current + ":")
-        assert crypto.decrypt(event.contact_phone_enc) == "13912345678"
-        assert set(keyrotation.status()["events.Event"]) == {current}
-    finally:
-        crypto.keyring.cache_clear()
-
-
 def _b64(raw: bytes) -> str:
     import base64
 
@@ -249,7 +210,7 @@ def _b64(raw: bytes) -> str:
 
 
 def test_consent_form_refuses_a_guardian_outside_the_users_scope(world, health_tag, login):
-    from linli.dataio.models import ConsentRecord
+    from linli.privacy.models import ConsentRecord
 
     c = login(world.users["grid1"])
     r = c.post(
@@ -275,3 +236,44 @@ def test_auditor_lookup_by_id_number_is_posted_audited_and_limited(world, login,
     assert auditor.post("/console/privacy/audit/", {"q": "110101199003070011"}).status_code == 200  # a miss counts
     r = auditor.post("/console/privacy/audit/", {"q": number})
     assert r.status_code == 429 and "查询过于频繁" in r.content.decode()
+
+
+def test_retention_kinds_are_what_the_apps_registered(world, login):
+    from linli.core.modules import retention_kinds
+
+    kinds = {k.key: k.app for k in retention_kinds()}
+    assert kinds["ended_residency"] == "people" and kinds["closed_event_phone"] == "events"
+    assert kinds["export_file"] == "dataio" and kinds["audit_log"] == "privacy"
+    with pytest.raises(DomainError, match="记录类型"):
+        services.retention_set(actor=world.users["admin"], kind="no_such_kind", days=30)
+    with pytest.raises(DomainError, match="记录类型"):
+        services.legal_hold_place(actor=world.users["admin"], reason="审计调阅", kind="no_such_kind")
+    policy = services.retention_set(actor=world.users["admin"], kind="closed_event_phone", days=90)
+    assert policy.days == 90 and str(policy) == "已结案事件的报告人联系电话：90 天"
+    page = login(world.users["auditor"]).get("/console/privacy/retention/").content.decode()
+    assert all(k.label in page for k in retention_kinds())
+
+
+def test_a_sensitive_tag_is_refused_through_the_check_people_asks(world, health_tag):
+    """people does not import privacy: it asks the registered "people.tag_assign" check, which privacy fills."""
+    from linli.core.modules import registry
+
+    assert services.require_consent_for_tag in registry.checks["people.tag_assign"]
+    with pytest.raises(DomainError, match="需要本人的单独同意") as exc:
+        people_services.tag_assign(actor=world.users["grid1"], person=world.person_a, tag=health_tag)
+    assert exc.value.message == "标签：设置“慢性病”需要本人的单独同意，请先在“同意记录”中登记（含凭证）"
+    assert exc.value.code == "consent_required"
+
+
+def test_retention_purge_command_runs_every_registered_kind(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from linli.core.modules import retention_kinds
+
+    out = StringIO()
+    call_command("retention_purge", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert {line.split(":")[0] for line in lines[:-1]} == {k.key for k in retention_kinds()}
+    assert lines[-1].startswith("已清理")

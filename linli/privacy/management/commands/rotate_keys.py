@@ -4,7 +4,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from linli.dataio import keyrotation
+from linli.privacy import keyrotation
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from linli.dataio.models import ConsentText, LegalHold, RetentionPolicy
+from linli.privacy.models import ConsentText, LegalHold, RetentionPolicy
 
 
 @admin.register(ConsentText)
@@ -11,7 +11,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
 @admin.register(RetentionPolicy)
 class RetentionPolicyAdmin(admin.ModelAdmin):
-    list_display = ["kind", "days", "active", "note"]
+    list_display = ["kind_label", "days", "active", "note"]
 
 
 @admin.register(LegalHold)

@@ -111,9 +111,11 @@ class SearchAnswer:
 class DetailSection:
     """A part of another app's detail page: the house page shows its residents through people's section.
 
-    ``model`` is the page's model (``"housing.House"``); the page shows each section as a tab labelled ``label``
-    (``?tab=<key>``), rendering ``template`` with what ``context(user, obj)`` returns (None: not for this user).
-    ``buttons(user, obj)`` adds buttons to the page header: dicts with ``label``, ``url`` and ``style``."""
+    ``model`` is the page's model (``"housing.House"``); the page renders ``template`` with what
+    ``context(user, obj)`` returns (None: not for this user). ``buttons(user, obj)`` adds buttons to the page
+    header: dicts with ``label``, ``url`` and ``style``. The house page shows each section as a tab labelled
+    ``label`` (``?tab=<key>``); the region page (``"core.Region"``) as a card, and also reads ``map_points``,
+    ``map_base`` and ``child_notes`` ({child region pk: "12 栋楼"}) from the context."""
 
     key: str
     model: str

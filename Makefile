@@ -48,6 +48,7 @@ test-browser: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check linli tests bench
 	$(VENV)/bin/ruff format --check linli tests bench
+	$(VENV)/bin/lint-imports
 
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0

@@ -1,7 +1,10 @@
 """Cards on the console's start page that other apps bring: what the user acts on, in figures.
 
 An app registers a function ``cards(user) -> list[HomeCard | HomeList]`` from its ``AppConfig.ready()``; the home page shows
-the cards of every provider, above the population figures (which only roles that may see people get).
+the cards of every provider, above the figures of the registered statistics marked ``home`` (``m.stat``). A provider
+registered with ``cached=True`` depends only on the user's scope, not on the moment: the page keeps its answer for a
+few minutes per scope. A ``HomeList`` with ``side=True`` is a tally (a name and a count per row) beside the table of
+the regions one level down.
 """
 
 from collections.abc import Callable
@@ -33,21 +36,28 @@ class HomeList:
     rows: list[HomeListRow]
     more_url: str = ""
     empty: str = "暂无"
+    side: bool = False
 
 
 _providers: list[Callable] = []
+_cached: set[Callable] = set()
 
 
-def register_home_cards(provider: Callable) -> None:
+def register_home_cards(provider: Callable, *, cached: bool = False) -> None:
     if provider not in _providers:
         _providers.append(provider)
+    if cached:
+        _cached.add(provider)
 
 
-def home_cards(user) -> tuple[list[HomeCard], list[HomeList]]:
-    """The figures and the short lists every registered provider has for ``user``."""
+def home_cards(user, *, cached: bool = False) -> tuple[list[HomeCard], list[HomeList]]:
+    """The figures and the short lists the registered providers have for ``user``: the live ones, or with
+    ``cached`` those whose answer depends only on the user's scope (the page caches them)."""
     cards: list[HomeCard] = []
     lists: list[HomeList] = []
     for provider in _providers:
+        if (provider in _cached) != cached:
+            continue
         for item in provider(user):
             (lists if isinstance(item, HomeList) else cards).append(item)
     return cards, lists

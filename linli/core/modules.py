@@ -81,25 +81,67 @@ class Statistic:
     """A figure a dashboard (the big screen) may show: ``compute(user, region)`` → number, restricted to the user.
 
     ``action`` is what the viewer needs (``event.stats``); ``region`` is a ``core.Region`` or None (all the user
-    may see)."""
+    may see). ``compute`` also takes ``cap=n``: a count may then stop at n + 1 (the console home shows "100,000+").
+
+    ``home`` places the figure on the console's start page (its position; 0: not there), linking to the page
+    ``url`` names. ``breakdown(user, region)`` → {child region path: n} in one grouped query, for the start page's
+    table of the regions one level down (the column is headed ``label``)."""
 
     key: str
     label: str
-    compute: Callable[[Any, Any], int | float]
+    compute: Callable[..., int | float]
     action: str
     unit: str = ""
+    url: str = ""
+    home: int = 0
+    breakdown: Callable[[Any, Any], dict[str, int]] | None = None
     app: str = ""
 
 
 @dataclass(frozen=True)
 class SearchProvider:
     """Answers the console's search box: ``search(user, query, limit)`` → list of hits (dicts with at least
-    ``text`` and ``url``), each already restricted to what ``user`` may see."""
+    ``text`` and ``url``), each already restricted to what ``user`` may see, or a :class:`SearchAnswer`.
+
+    The search page shows each provider's hits under its ``label``, through ``template`` when given (it receives
+    ``answer``), and opens the hit at once when the whole search found exactly one. A provider may raise
+    ``DomainError`` (too many exact lookups): the page shows its message."""
 
     key: str
     label: str
-    search: Callable[[Any, str, int], list[dict]]
+    search: Callable[[Any, str, int], Any]
     action: str
+    order: int = 100
+    template: str = ""
+    app: str = ""
+
+
+@dataclass
+class SearchAnswer:
+    """What a provider found: ``hits`` (dicts with ``text`` and ``url``), a ``message`` for the user (nothing
+    found, a malformed ID number) and anything else its ``template`` shows, in ``extra``."""
+
+    hits: list[dict] = field(default_factory=list)
+    message: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DetailSection:
+    """A part of another app's detail page: the house page shows its residents through people's section.
+
+    ``model`` is the page's model (``"housing.House"``); the page renders ``template`` with what
+    ``context(user, obj)`` returns (None: not for this user). ``buttons(user, obj)`` adds buttons to the page
+    header: dicts with ``label``, ``url`` and ``style``. The house page shows each section as a tab labelled
+    ``label`` (``?tab=<key>``); the region page (``"core.Region"``) as a card, and also reads ``map_points``,
+    ``map_base`` and ``child_notes`` ({child region pk: "12 栋楼"}) from the context."""
+
+    key: str
+    model: str
+    label: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+    buttons: Callable[[Any, Any], list[dict]] | None = None
     order: int = 100
     app: str = ""
 
@@ -130,6 +172,7 @@ class Registry:
 
     urls: list[tuple[str, str]] = field(default_factory=list)  # (app label, urls module)
     api: list[tuple[str, str]] = field(default_factory=list)  # (app label, module with register(router))
+    sections: dict[str, DetailSection] = field(default_factory=dict)  # "model:key" → a part of a detail page
     personal_data: dict[str, PersonalDataSection] = field(default_factory=dict)
     retention: dict[str, RetentionKind] = field(default_factory=dict)
     stats: dict[str, Statistic] = field(default_factory=dict)
@@ -171,6 +214,14 @@ class Module:
             self.region_table(model, region_path)
         self._log("scope", kind)
 
+    def extend_scope(self, kind: str, **kwargs) -> None:
+        """Widen another app's scope by a rule only this app can state (``own=`` or ``org=``, ORed with the
+        owner's): people says which houses are a resident's own, since only people knows who lives where."""
+        from linli.core import scoping
+
+        scoping.extend(kind, **kwargs)
+        self._log("scope +", kind)
+
     def allow(self, roles: Iterable[str] | str, actions: Iterable[str]) -> None:
         """Give ``roles`` the ``actions`` (``"poll.view"``). Roles are ``core.roles.Role`` values."""
         from linli.core.roles import Role, grant
@@ -197,15 +248,22 @@ class Module:
         register_menu(group, item)
         self._log("menu", f"{group} › {item.label}")
 
-    def home_cards(self, provider: Callable) -> None:
+    def home_cards(self, provider: Callable, *, cached: bool = False) -> None:
+        """``provider(user)`` → cards and lists for the console's start page (``core/home.py``); ``cached``: its
+        answer depends only on the user's scope, so the page may keep it for a few minutes."""
         from linli.core.home import register_home_cards
 
-        register_home_cards(provider)
+        register_home_cards(provider, cached=cached)
         self._log("home", getattr(provider, "__qualname__", str(provider)))
 
     def search(self, provider: SearchProvider) -> None:
         _unique(registry.search, provider.key, _with_app(provider, self.label), "search provider")
         self._log("search", provider.key)
+
+    def section(self, section: DetailSection) -> None:
+        """Add a part (a tab) to another app's detail page, without that app importing this one."""
+        _unique(registry.sections, f"{section.model}:{section.key}", _with_app(section, self.label), "section")
+        self._log("section", f"{section.model} › {section.label}")
 
     def stat(self, statistic: Statistic) -> None:
         _unique(registry.stats, statistic.key, _with_app(statistic, self.label), "statistic")
@@ -312,6 +370,11 @@ def statistics() -> list[Statistic]:
 
 def search_providers() -> list[SearchProvider]:
     return sorted(registry.search.values(), key=lambda p: (p.order, p.key))
+
+
+def detail_sections(model: str) -> list[DetailSection]:
+    """The sections other apps add to ``model``'s detail page (``"housing.House"``), in order."""
+    return sorted((s for s in registry.sections.values() if s.model == model), key=lambda s: (s.order, s.key))
 
 
 def region_tables() -> list[RegionTable]:

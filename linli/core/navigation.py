@@ -1,11 +1,13 @@
 """The console's side menu, built from what the user's roles allow."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, resolve, reverse
 
 from linli.core.permissions import view_actions
 from linli.core.scoping import has_action
+from linli.core.search import can_search
 
 
 @dataclass
@@ -16,6 +18,7 @@ class MenuItem:
     url_name: str
     action: str | None = None
     icon: str = ""
+    visible: Callable[[object], bool] | None = None  # a condition on the user that no single action states
 
     def required_actions(self) -> tuple[str, ...]:
         """Every action the user needs for this item: its own and those its view declares."""
@@ -30,7 +33,10 @@ class MenuGroup:
 
 
 MENU: list[MenuGroup] = [
-    MenuGroup("工作台", [MenuItem("首页", "core:console_home"), MenuItem("以房找人 · 以人找房", "core:search")]),
+    MenuGroup(
+        "工作台",
+        [MenuItem("首页", "core:console_home"), MenuItem("以房找人 · 以人找房", "core:search", visible=can_search)],
+    ),
     MenuGroup(
         "人口",
         [
@@ -86,7 +92,7 @@ def console_menu(request) -> list[dict]:
                 required = item.required_actions()
             except NoReverseMatch:
                 continue
-            if not all(has_action(user, a) for a in required):
+            if not all(has_action(user, a) for a in required) or (item.visible and not item.visible(user)):
                 continue
             items.append({"label": item.label, "url": url, "active": False})
         if items:

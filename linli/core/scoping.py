@@ -28,10 +28,39 @@ class Scope:
 
 
 _registry: dict[str, Scope] = {}
+_extensions: dict[str, list[dict]] = {}  # kind → rules other apps add (``extend``), kept whatever the app order
 
 
 def register(kind: str, model: str, **kwargs) -> None:
-    _registry[kind] = Scope(kind=kind, model=model, **kwargs)
+    _registry[kind] = _extended(Scope(kind=kind, model=model, **kwargs))
+
+
+def extend(kind: str, *, own: Callable[[object], Q] | None = None, org: Callable[[list[int]], Q] | None = None):
+    """Widen ``kind``'s scope from another app: its ``own``/``org`` rule is ORed with the registered one.
+
+    For rules the owning app cannot state without importing an app above it: which houses are a resident's own is
+    known to people (who lives where), so people extends housing's ``house`` scope."""
+    rule = {"own": own, "org": org}
+    if rule not in _extensions.setdefault(kind, []):
+        _extensions[kind].append(rule)
+    if kind in _registry:
+        _registry[kind] = _extended(_registry[kind], [rule])
+
+
+def _extended(scope: Scope, rules: list[dict] | None = None) -> Scope:
+    from dataclasses import replace
+
+    own, org = scope.own, scope.org
+    for rule in _extensions.get(scope.kind, []) if rules is None else rules:
+        own = _either(own, rule["own"])
+        org = _either(org, rule["org"])
+    return replace(scope, own=own, org=org)
+
+
+def _either(first, second):
+    if first is None or second is None:
+        return first or second
+    return lambda arg: first(arg) | second(arg)
 
 
 def scope_for(kind: str) -> Scope:

@@ -9,10 +9,13 @@ class DataioConfig(ModuleConfig):
     api = "linli.dataio.api.views"
 
     def register(self, m):
+        from linli.core.export import register_list_export
         from linli.core.modules import AuditTrail, RetentionKind
         from linli.core.navigation import MenuItem
         from linli.core.roles import GRID_ROLES, OFFICE_ROLES, Role, verbs
         from linli.dataio import selectors, services
+
+        register_list_export("linli.dataio.exports.list_export")  # every console list's 导出 Excel
 
         # An import batch sits in the region its importer works in: their community's staff see it too.
         m.scope("importbatch", "dataio.ImportBatch")

@@ -40,6 +40,17 @@ class EventsConfig(ModuleConfig):
         m.allow(SELF_ROLES, {"event.view", "event.add", "event.rate"})
 
         m.home_cards(home_cards)
+        # Figures the big screen may show, each restricted to the viewer (``event.stats``).
+        from linli.core.modules import Statistic
+        from linli.events import selectors
+
+        m.stat(
+            Statistic(
+                "events.open", "未办结事件", selectors.open_count, "event.stats", unit="件", url="events:event_list"
+            )
+        )
+        m.stat(Statistic("events.overdue", "超时未办", selectors.overdue_stat, "event.stats", unit="件"))
+        m.stat(Statistic("events.recent", "近30天事件", selectors.recent_count, "event.stats", unit="件"))
         m.menu("工作台", MenuItem("今日工作（手机）", "events:workbench", "event.handle"))
         m.menu("事件", MenuItem("受理派遣", "events:event_queue", "event.dispatch"))
         m.menu("事件", MenuItem("我的任务", "events:my_tasks", "event.handle"))

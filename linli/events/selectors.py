@@ -491,3 +491,31 @@ def home_cards(user) -> list:
                      f"近30天评价 {figures['rated']} 条中满意与基本满意" if figures["rated"] else "近30天暂无评价")
         )  # fmt: skip
     return cards
+
+
+# --- statistics for the big screen (registered in apps.py, each restricted to the viewer) --------------------------
+
+
+def open_count(user, region=None, *, cap: int | None = None) -> int:
+    """Events not yet closed (pending, accepted, dispatched, processing, suspended) in the user's area."""
+    from linli.core.statistics import scoped_count
+    from linli.events.models import OPEN_STATUSES
+
+    return scoped_count(user, "event.stats", Event.objects.filter(status__in=OPEN_STATUSES), region=region, cap=cap)
+
+
+def overdue_stat(user, region=None, *, cap: int | None = None) -> int:
+    """Events past their deadline while the clock runs, in the user's area."""
+    from linli.core.statistics import scoped_count
+
+    late = Event.objects.filter(status__in=TIMED_STATUSES, due_at__lt=timezone.now())
+    return scoped_count(user, "event.stats", late, region=region, cap=cap)
+
+
+def recent_count(user, region=None, *, cap: int | None = None) -> int:
+    """Events received in the last 30 days (merged duplicates left out), in the user's area."""
+    from linli.core.statistics import scoped_count
+
+    since = timezone.now() - dt.timedelta(days=AREA_DAYS)
+    recent = Event.objects.exclude(status=S.MERGED).filter(created_at__gte=since)
+    return scoped_count(user, "event.stats", recent, region=region, cap=cap)

@@ -3,12 +3,6 @@ from django.db.models import Q
 from linli.core.modules import ModuleConfig
 
 
-def _own_houses(user):
-    from linli.people.models import Residency
-
-    return Q(pk__in=Residency.objects.filter(person__user=user, end__isnull=True).values("house_id"))
-
-
 class HousingConfig(ModuleConfig):
     name = "linli.housing"
     label = "housing"
@@ -25,8 +19,7 @@ class HousingConfig(ModuleConfig):
             "house",
             "housing.House",
             org=lambda ids: Q(building__compound__property_company_id__in=ids),
-            own=_own_houses,
-        )
+        )  # a resident's own houses: people extends this scope (it knows who lives where)
 
         kinds = ("compound", "building", "house")
         m.allow(OFFICE_ROLES, verbs(kinds, OFFICE_VERBS))
@@ -34,3 +27,36 @@ class HousingConfig(ModuleConfig):
         m.allow((Role.LEADER, Role.PROPERTY_STAFF), verbs(kinds, ("view",)))
         m.allow((Role.UNIT_LEADER,), {"house.view", "building.view"})
         m.allow(SELF_ROLES, {"house.view"})
+
+        from linli.core.modules import DetailSection, Statistic
+        from linli.housing import selectors
+
+        # The region page's 楼栋 card, map points and base map: core shows them without importing housing.
+        m.section(
+            DetailSection(
+                "buildings",
+                "core.Region",
+                "楼栋",
+                "housing/partials/region_buildings.html",
+                context=lambda user, region: selectors.region_buildings(user=user, region=region),
+            )
+        )
+        # Figures for the console's start page and the big screen, each restricted to the viewer.
+        m.stat(
+            Statistic(
+                "housing.houses",
+                "房屋",
+                selectors.house_count,
+                "house.view",
+                unit="套",
+                url="housing:house_list",
+                home=30,
+                breakdown=selectors.houses_by_region,
+            )
+        )
+        m.stat(
+            Statistic(
+                "housing.buildings", "楼栋", selectors.building_count, "building.view", unit="栋",
+                url="housing:building_list", home=40,
+            )
+        )  # fmt: skip

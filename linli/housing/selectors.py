@@ -308,3 +308,55 @@ def base_map(*, community: Region) -> dict:
         feature("building", building_footprint(b), name=b.name, number=b.number, id=b.pk,
                 compound=b.compound.name if b.compound_id else "")  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- what housing shows on core's pages (registered in apps.py) --------------------------------------------------
+
+
+def region_buildings(*, user, region: Region) -> dict:
+    """The region page's part from housing: the buildings of a grid, red points on the map, the community's base
+    map, and how many buildings each child region has ("12 栋楼")."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    buildings = list(
+        restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300]
+    )
+    children = Region.objects.get_children(region).values("pk")
+    per_child = Building.objects.filter(grid__in=children).order_by().values("grid_id").annotate(n=Count("pk"))
+    community = region if region.level.code == "community" else None
+    if community is None:
+        above = Region.objects.get_ancestors(region).select_related("level")
+        community = next((a for a in above if a.level.code == "community"), None)
+    return {
+        "buildings": [b for b in buildings if b.grid_id == region.pk],
+        # The own-geometry base (compounds, building footprints) of the community the region is in.
+        "map_base": reverse("housing:base_map", args=[community.pk]) if community is not None else None,
+        "map_points": [
+            {"lat": float(b.lat), "lng": float(b.lng), "name": str(b), "url": b.get_absolute_url()}
+            for b in buildings
+            if b.lat is not None
+        ],
+        "child_notes": {row["grid_id"]: f"{row['n']} 栋楼" for row in per_child if row["n"]},
+    }
+
+
+def house_count(user, region=None, *, cap: int | None = None) -> int:
+    """Houses the user may see (under ``region``): the 房屋 statistic."""
+    from linli.core.statistics import scoped_count
+
+    return scoped_count(user, "house.view", House.objects.all(), region=region, cap=cap)
+
+
+def building_count(user, region=None, *, cap: int | None = None) -> int:
+    """Buildings the user may see (under ``region``): the 楼栋 statistic."""
+    from linli.core.statistics import scoped_count
+
+    return scoped_count(user, "building.view", Building.objects.all(), region=region, cap=cap)
+
+
+def houses_by_region(user, region) -> dict[str, int]:
+    """{child region path: houses the user may see} one level below ``region``."""
+    from linli.core.statistics import scoped_breakdown
+
+    return scoped_breakdown(user, "house.view", House.objects.all(), region=region)

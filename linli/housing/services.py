@@ -8,6 +8,7 @@ from linli.core import audit
 from linli.core.errors import ConflictError, DomainError
 from linli.core.models import ObjectChange, Organisation, Region, User
 from linli.core.scoping import require_in_region, restrict
+from linli.housing import signals
 from linli.housing.models import Building, Compound, House, Unit
 
 
@@ -149,9 +150,7 @@ def house_update(*, actor: User | None, house: House, version: int, **changes) -
         raise ConflictError()
     house.refresh_from_db()
     if "region_path" in changes:
-        from linli.people.services import house_region_changed
-
-        house_region_changed(house=house)
+        signals.house_region_changed.send(sender=House, house=house)
     audit.log_change(actor=actor, obj=house, action=ObjectChange.Action.UPDATE, before=before)
     return house
 

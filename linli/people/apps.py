@@ -1,6 +1,6 @@
 from django.db.models import Q
 
-from linli.core.modules import ModuleConfig
+from linli.core.modules import DetailSection, ModuleConfig, SearchProvider, Statistic
 
 
 def _own_household_ids(user):
@@ -11,6 +11,19 @@ def _own_household_ids(user):
 
 def _own_persons(user):
     return Q(user=user) | Q(household_id__in=_own_household_ids(user))
+
+
+def _own_houses(user):
+    from linli.people.models import Residency
+
+    return Q(pk__in=Residency.objects.filter(person__user=user, end__isnull=True).values("house_id"))
+
+
+def _follow_house(sender, house, **kwargs):
+    """A house moved to another 十联户/grid: its residencies, households and residents follow."""
+    from linli.people.services import house_region_changed
+
+    house_region_changed(house=house)
 
 
 def _property_persons(ids):
@@ -30,6 +43,7 @@ class PeopleConfig(ModuleConfig):
     def register(self, m):
         from linli.core.navigation import MenuItem
         from linli.core.roles import GRID_ROLES, GRID_VERBS, OFFICE_ROLES, OFFICE_VERBS, SELF_ROLES, Role, verbs
+        from linli.housing.signals import house_region_changed
 
         m.scope("person", "people.Person", org=_property_persons, own=_own_persons)
         m.scope("household", "people.Household", own=lambda user: Q(pk__in=_own_household_ids(user)))
@@ -43,6 +57,8 @@ class PeopleConfig(ModuleConfig):
         m.scope("entity", "people.Entity")
         m.scope("place", "people.Place")
         m.scope("visit", "people.Visit")
+        m.extend_scope("house", own=_own_houses)  # housing knows houses, people who lives in them
+        house_region_changed.connect(_follow_house, dispatch_uid="people.follow_house")
 
         kinds = ("person", "household", "residency", "tagassignment", "entity", "place")
         m.allow(OFFICE_ROLES, verbs(kinds, OFFICE_VERBS) | {"person.unmask", "tag.view"})
@@ -70,3 +86,50 @@ class PeopleConfig(ModuleConfig):
         m.personal_data(PersonalDataSection("visits", "走访记录", selectors.personal_data_visits, order=60))
         m.retention(RetentionKind("ended_residency", "已结束的人房关系", 365 * 5, services.purge_ended_residencies,
                                   note="人房关系结束满 5 年"))  # fmt: skip
+
+        # The house page's 住户 tab: housing shows it without importing people.
+        from linli.people import selectors
+        from linli.people.views import sections
+
+        m.section(
+            DetailSection(
+                "people",
+                "housing.House",
+                "住户",
+                "people/partials/house_residents.html",
+                context=sections.house_residents,
+                buttons=sections.house_buttons,
+                order=10,
+            )
+        )
+        # 以房找人、以人找房: the console's search box, answered by people (persons and the houses they live in).
+        m.search(
+            SearchProvider(
+                "people",
+                "人员与房屋",
+                selectors.search_answer,
+                "person.view",
+                order=10,
+                template="people/partials/search_results.html",
+            )
+        )
+        # Figures for the console's start page and the big screen, each restricted to the viewer.
+        m.stat(
+            Statistic(
+                "people.population",
+                "实有人口",
+                selectors.person_count,
+                "person.view",
+                unit="人",
+                url="people:person_list",
+                home=10,
+                breakdown=selectors.persons_by_region,
+            )
+        )
+        m.stat(
+            Statistic(
+                "people.households", "户", selectors.household_count, "household.view", unit="户",
+                url="people:household_list", home=20,
+            )
+        )  # fmt: skip
+        m.home_cards(selectors.tagged_groups, cached=True)  # 重点人群, beside the regions one level down

@@ -336,3 +336,58 @@ def personal_data_visits(person: Person) -> list[dict]:
          "走访情况": v.notes, "跟进事项": v.follow_up}
         for v in rows
     ]  # fmt: skip
+
+
+# --- what people brings to core's pages (registered in apps.py) ---------------------------------------------------
+
+
+def person_count(user, region=None, *, cap: int | None = None) -> int:
+    """Persons the user may see (under ``region``): the 实有人口 statistic."""
+    from linli.core.statistics import scoped_count
+
+    return scoped_count(user, "person.view", Person.objects.all(), region=region, cap=cap)
+
+
+def household_count(user, region=None, *, cap: int | None = None) -> int:
+    """Households the user may see (under ``region``): the 户 statistic."""
+    from linli.core.statistics import scoped_count
+    from linli.people.models import Household
+
+    return scoped_count(user, "household.view", Household.objects.all(), region=region, cap=cap)
+
+
+def persons_by_region(user, region) -> dict[str, int]:
+    """{child region path: persons the user may see} one level below ``region``."""
+    from linli.core.statistics import scoped_breakdown
+
+    return scoped_breakdown(user, "person.view", Person.objects.all(), region=region)
+
+
+def tagged_groups(user) -> list:
+    """The start page's 重点人群: persons per tag the user may see, for the tags their role may see."""
+    from django.db.models import Count
+    from django.urls import reverse
+
+    from linli.core.home import HomeList, HomeListRow
+    from linli.people.models import Tag
+
+    if not (has_action(user, "person.view") and has_action(user, "tag.view")):
+        return []
+    visible = Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user), depth__gt=1).order_by("path")
+    assignments = restrict(user, "tagassignment.view", TagAssignment.objects.filter(tag__in=visible))
+    counts = dict(assignments.order_by().values_list("tag_id").annotate(n=Count("id")).values_list("tag_id", "n"))
+    url = reverse("people:person_list")
+    rows = [HomeListRow(t.name, f"{url}?tag={t.pk}", str(counts[t.pk])) for t in visible if counts.get(t.pk)]
+    return [HomeList("重点人群", rows, side=True)] if rows else []
+
+
+def search_answer(user, q: str, limit: int):
+    """The search box's answer from people: persons and houses (以房找人、以人找房), see :func:`search`."""
+    from linli.core.modules import SearchAnswer
+
+    result = search(user=user, q=q)
+    hits = [{"text": p.name, "url": p.get_absolute_url()} for p in result.persons]
+    hits += [{"text": str(h), "url": h.get_absolute_url()} for h in result.houses]
+    return SearchAnswer(
+        hits=hits, message=result.message, extra={"result": result, "exact_age": has_action(user, "person.unmask")}
+    )

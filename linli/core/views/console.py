@@ -4,26 +4,29 @@ import hashlib
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count
-from django.db.models.functions import Substr
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.template.loader import render_to_string
 
 from linli.core.errors import DomainError
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.home import home_cards
 from linli.core.models import AuditLog, ObjectChange, Region
-from linli.core.permissions import requires
-from linli.core.scoping import has_action, max_tag_sensitivity, restrict
+from linli.core.modules import detail_sections, statistics
+from linli.core.scoping import has_action, restrict
+from linli.core.search import can_search, search_all
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
-from linli.people.models import Tag
 
 HOME_CACHE_SECONDS = 300
+HOME_CAP = 100_000  # the start page shows "100,000+" above this, so it never counts further
 
 
 @login_required
 def home(request):
-    """A staff member's start page: what is in their scope, at a glance, and one level down."""
+    """A staff member's start page: what is in their scope, at a glance, and one level down.
+
+    Core knows no app here: the figures are the registered statistics marked ``home`` (and their breakdown by the
+    regions one level down), the cards and lists come from the registered home-card providers."""
     user = request.user
     regions = [g.region for g in user.active_grants() if g.region_id]
     # The figures depend only on the scope, not on who asks: cache them per scope for a few minutes,
@@ -36,8 +39,6 @@ def home(request):
         cache.set(key, figures, HOME_CACHE_SECONDS)
     children = {r.pk: r for r in Region.objects.filter(pk__in=[row["region"] for row in figures["breakdown"]])}
     breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
-    tags = {t.pk: t for t in Tag.objects.filter(pk__in=[row["tag"] for row in figures["groups"]])}
-    groups = [dict(row, tag=tags[row["tag"]]) for row in figures["groups"] if row["tag"] in tags]
     work_cards, work_lists = home_cards(user)
     context = {
         "work_cards": work_cards,
@@ -45,78 +46,57 @@ def home(request):
         "cards": figures["cards"],
         "regions": regions,
         "organisations": [g.organisation for g in user.active_grants() if g.organisation_id],
+        "columns": figures["columns"],
         "breakdown": breakdown,
-        "groups": groups,
+        "side_lists": [lst for lst in figures["lists"] if lst.side],
     }
     return render(request, "core/console/home.html", context)
 
 
 def _home_figures(user, regions: list[Region]) -> dict:
-    """Counts for the home page: capped totals, one grouped query per granted region, tag counts."""
-    from linli.housing.models import Building, House
-    from linli.people.models import Household, Person, TagAssignment
-
-    cards = []
-    for label, kind, model, url_name in [
-        ("实有人口", "person", Person, "people:person_list"),
-        ("户", "household", Household, "people:household_list"),
-        ("房屋", "house", House, "housing:house_list"),
-        ("楼栋", "building", Building, "housing:building_list"),
-    ]:
-        if has_action(user, f"{kind}.view"):
-            count = restrict(user, f"{kind}.view", model.objects.order_by())[:100_001].count()
-            cards.append({"label": label, "count": count, "url_name": url_name})
+    """What the start page may cache per scope: capped totals, one grouped query per granted region and statistic,
+    and the cards of the providers registered as cached (the tallies beside the regions)."""
+    shown = sorted((s for s in statistics() if s.home and has_action(user, s.action)), key=lambda s: s.home)
+    cards = [{"label": s.label, "count": s.compute(user, None, cap=HOME_CAP), "url_name": s.url} for s in shown]
+    columns = [s for s in shown if s.breakdown is not None]
     breakdown = []
-    if has_action(user, "person.view"):
+    if columns:
         for region in regions[:3]:
             children = list(Region.objects.get_children(region)[:30])
             if not children:
                 continue
-            width = len(children[0].path)
-            counts = {}
-            for kind, model in (("persons", Person), ("houses", House)):
-                rows = (
-                    restrict(user, f"{kind[:-1]}.view", model.objects.filter(region_path__startswith=region.path))
-                    .annotate(prefix=Substr("region_path", 1, width))
-                    .order_by()
-                    .values("prefix")
-                    .annotate(n=Count("id"))
-                )
-                counts[kind] = {row["prefix"]: row["n"] for row in rows}
+            counts = [s.breakdown(user, region) for s in columns]
             for child in children:
-                breakdown.append(
-                    {
-                        "region": child.pk,
-                        "persons": counts["persons"].get(child.path, 0),
-                        "houses": counts["houses"].get(child.path, 0),
-                    }
-                )
-    groups = []
-    if has_action(user, "person.view") and has_action(user, "tag.view"):
-        visible = Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user), depth__gt=1).order_by("path")
-        assignments = restrict(user, "tagassignment.view", TagAssignment.objects.filter(tag__in=visible))
-        counts = dict(assignments.order_by().values_list("tag_id").annotate(n=Count("id")).values_list("tag_id", "n"))
-        groups = [{"tag": t.pk, "count": counts[t.pk]} for t in visible if counts.get(t.pk)]
-    return {"cards": cards, "breakdown": breakdown, "groups": groups}
+                breakdown.append({"region": child.pk, "counts": [c.get(child.path, 0) for c in counts]})
+    _, lists = home_cards(user, cached=True)
+    return {"cards": cards, "columns": [s.label for s in columns], "breakdown": breakdown, "lists": lists}
 
 
 @login_required
-@requires("person.view")
 def search(request):
-    from linli.people.selectors import search as people_search
-
+    """以房找人、以人找房: one box, answered by every search provider the apps registered and the user may use."""
+    if not can_search(request.user):
+        raise Http404("您的账号不能打开这个页面。")
     # The forms POST the term, so it stays out of URLs, browser history, Referer headers and access logs.
     q = (request.POST if request.method == "POST" else request.GET).get("q", "")
     try:
-        result = people_search(user=request.user, q=q) if q else None
+        found = search_all(request.user, q) if q else []
     except DomainError as exc:
         return render(request, "core/console/search.html", {"q": q, "error": exc.message}, status=429)
-    if result is not None and result.single_target is not None and not request.htmx:
-        target = result.single_target
-        name = "people:person_detail" if target._meta.model_name == "person" else "housing:house_detail"
-        return redirect(name, pk=target.pk)
-    context = {"q": q, "result": result, "exact_age": has_action(request.user, "person.unmask")}
-    return render(request, "core/console/search.html", context)
+    hits = [hit for _, answer in found for hit in answer.hits]
+    if len(hits) == 1 and not request.htmx:
+        return redirect(hits[0]["url"])  # exactly one thing found: open it
+    answers = [
+        {
+            "label": provider.label,
+            "answer": answer,
+            "html": render_to_string(provider.template, {"answer": answer}, request=request)
+            if provider.template
+            else "",
+        }
+        for provider, answer in found
+    ]
+    return render(request, "core/console/search.html", {"q": q, "answers": answers})
 
 
 class RegionListView(ObjectListView):
@@ -142,32 +122,32 @@ class RegionDetailView(ObjectDetailView):
         return Region.objects.select_related("level")
 
     def get_context_data(self, **kwargs):
-        from linli.housing.models import Building
-
         context = super().get_context_data(**kwargs)
         region = self.object
         user = self.request.user
         context["ancestors"] = restrict(user, "region.view", Region.objects.get_ancestors(region))
-        context["children"] = Region.objects.get_children(region).select_related("level").annotate(n=Count("buildings"))
-        buildings = list(
-            restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300]
-        )
-        context["buildings"] = [b for b in buildings if b.grid_id == region.pk]
-        community = region if region.level.code == "community" else None
-        if community is None:
-            above = Region.objects.get_ancestors(region).select_related("level")
-            community = next((a for a in above if a.level.code == "community"), None)
+        context["children"] = list(Region.objects.get_children(region).select_related("level"))
+        # What other apps place in the region (housing: its buildings) comes from their registered sections: a
+        # card each, points on the map, a base map, a note per child region ("12 栋楼").
+        sections, points, base, notes = [], [], None, {}
+        for section in detail_sections("core.Region"):
+            part = section.context(user, region)
+            if part is None:
+                continue
+            sections.append(render_to_string(section.template, part, request=self.request))
+            points += part.get("map_points", [])
+            base = base or part.get("map_base")
+            for pk, note in part.get("child_notes", {}).items():
+                notes[pk] = "，".join(filter(None, [notes.get(pk), note]))
+        for child in context["children"]:
+            child.note = notes.get(child.pk, "")
+        context["sections"] = sections
         context["map_data"] = {
-            # The own-geometry base (compounds, building footprints) of the community the region is in.
-            "base": reverse("housing:base_map", args=[community.pk]) if community is not None else None,
+            "base": base,
             "boundary": region.boundary,
             "children": [c.boundary for c in context["children"] if c.boundary],
             "center": [float(region.lat), float(region.lng)] if region.lat is not None else None,
-            "points": [
-                {"lat": float(b.lat), "lng": float(b.lng), "name": str(b), "url": b.get_absolute_url()}
-                for b in buildings
-                if b.lat is not None
-            ],
+            "points": points,
         }
         return context
 

@@ -1,18 +1,19 @@
-"""Console pages for places: houses (with their people now and before), buildings, compounds."""
+"""Console pages for places: houses (with the tabs other apps add: people now and before), buildings, compounds."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 
 from linli.core.audit import changes_for
 from linli.core.errors import DomainError
+from linli.core.modules import detail_sections
 from linli.core.scoping import can, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.housing import services
 from linli.housing.filtersets import BuildingFilterSet, CompoundFilterSet, HouseFilterSet
 from linli.housing.forms import HouseEditForm
 from linli.housing.models import Building, Compound, House, natural
-from linli.people.selectors import house_people
 
 
 class HouseListView(ObjectListView):
@@ -40,15 +41,25 @@ class HouseDetailView(ObjectDetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        now, before = house_people(user=user, house=self.object)
+        user, house = self.request.user, self.object
+        # Tabs other apps add (people: 住户, who lives here now and before); housing knows none of them by name.
+        sections, buttons = [], []
+        for section in detail_sections("housing.House"):
+            if section.buttons is not None:
+                buttons += section.buttons(user, house)
+            part = section.context(user, house)
+            if part is not None:
+                html = render_to_string(section.template, part, request=self.request)
+                sections.append({"key": section.key, "label": section.label, "html": html})
+        tab = self.request.GET.get("tab", "")
+        if tab not in [s["key"] for s in sections]:
+            tab = "history" if tab == "history" or not sections else sections[0]["key"]
         context.update(
-            tab=self.request.GET.get("tab", "people"),
-            residents_now=now,
-            residents_before=before,
-            can_change=can(user, "house.change", self.object),
-            can_add_person=can(user, "person.add") and can(user, "house.view", self.object),
-            changes=changes_for(self.object)[:100] if self.request.GET.get("tab") == "history" else [],
+            tab=tab,
+            sections=sections,
+            buttons=buttons,
+            can_change=can(user, "house.change", house),
+            changes=changes_for(house)[:100] if self.request.GET.get("tab") == "history" else [],
         )
         return context
 

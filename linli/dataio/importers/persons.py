@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from linli.core import crypto
+from linli.core import bulk, crypto
 from linli.core.errors import DomainError
 from linli.core.identity import id_birth_date, id_sex, parse_id_number
 from linli.core.models import ObjectChange, Region
 from linli.core.scoping import max_tag_sensitivity
-from linli.dataio import bulk, cells
+from linli.core.tabular import Table
+from linli.dataio import cells
 from linli.dataio.cells import CellError
 from linli.dataio.columns import PERSONS
 from linli.dataio.importers.base import (
@@ -39,7 +40,6 @@ from linli.dataio.importers.base import (
     snapshot,
     strip_label,
 )
-from linli.dataio.tabular import Table
 from linli.people.models import Household, Person, Residency, Tag, TagAssignment
 from linli.people.services import apply_person_data, clean_person_data, id_hash, name_pinyin, set_phone
 

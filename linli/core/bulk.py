@@ -1,4 +1,4 @@
-"""Fast inserts for large imports: COPY on PostgreSQL, bulk_create elsewhere.
+"""Fast inserts for large imports and the demo: COPY on PostgreSQL, bulk_create elsewhere (written once, here).
 
 Django's bulk_create on PostgreSQL adapts every value client-side (arrays quoted in Python); for 100,000 persons
 and their change-log rows that alone is slower than the whole rest of an import. COPY streams rows in psycopg's C
@@ -8,8 +8,38 @@ bulk_create would set it. No signals are sent (bulk_create sends none either).
 
 from django.db import connections, router
 
+__all__ = ["insert", "reserve_ids", "update_column"]
 
-def insert(model, objs: list, *, batch_size: int = 1000) -> None:
+
+def reserve_ids(model, objs: list) -> None:
+    """Give ``objs`` ids from the table's own sequence (PostgreSQL), so rows can name each other before insertion.
+
+    Elsewhere this does nothing: bulk_create sets the ids itself on SQLite and PostgreSQL.
+    """
+    if not objs:
+        return
+    alias = router.db_for_write(model)
+    conn = connections[alias]
+    if conn.vendor != "postgresql":
+        return
+    meta = model._meta
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        ids = sorted(row[0] for row in cursor.fetchall())
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+
+
+def insert(model, objs: list, *, batch_size: int = 1000, reserve: bool = True) -> None:
+    """Insert ``objs``: COPY on PostgreSQL, bulk_create in batches of ``batch_size`` elsewhere.
+
+    On PostgreSQL, objects without an id get one from the table's sequence first (``reserve``), so callers find
+    ``obj.pk`` set exactly as bulk_create would set it; with ``reserve=False`` rows without ids are copied without
+    the id column and the database numbers them (their ``pk`` stays None: the fastest way for rows nobody refers to).
+    """
     if not objs:
         return
     alias = router.db_for_write(model)
@@ -18,22 +48,19 @@ def insert(model, objs: list, *, batch_size: int = 1000) -> None:
         model.objects.bulk_create(objs, batch_size=batch_size)
         return
     meta = model._meta
-    fields = list(meta.concrete_fields)
-    table = meta.db_table
-    pk_column = meta.pk.column
+    missing = [obj for obj in objs if obj.pk is None]
+    if missing and reserve:
+        reserve_ids(model, missing)
+    with_ids = not missing or reserve
+    fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
+    if not with_ids and len(missing) != len(objs):
+        raise ValueError("insert(reserve=False): either every object has an id or none has")
     quote = conn.ops.quote_name
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk_column, len(objs)]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-        for obj, pk in zip(objs, ids, strict=True):
-            obj.pk = pk
-        columns = ", ".join(quote(f.column) for f in fields)
-        getters = [_getter(f, conn) for f in fields]
-        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([get(obj) for get in getters])
+    columns = ", ".join(quote(f.column) for f in fields)
+    getters = [_getter(f, conn) for f in fields]
+    with conn.cursor() as cursor, cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            copy.write_row([get(obj) for get in getters])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias

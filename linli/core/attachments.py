@@ -156,7 +156,7 @@ def save_file(key: str, src, *, sealed: bool = False) -> str:
         return storage().save(key, File(out, name=key))
 
 
-def open(key: str):  # noqa: A001 - the storage verb
+def open(key: str):
     """The stored bytes of ``key`` as an open binary file (as kept: a sealed file stays sealed)."""
     _check_key(key)
     legacy = _legacy(key)

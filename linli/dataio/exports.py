@@ -491,7 +491,7 @@ def export_request(*, user: User, view_class, path: str, filters: dict, masked: 
 
 
 def export_build(*, job_id: int) -> ExportJob:
-    """Write the job's file under var/exports (the worker's side of a large export)."""
+    """Write the job's file in the storage under exports/ (the worker's side of a large export)."""
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
     if not ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.PENDING).update(status=ExportJob.Status.RUNNING):
         return job

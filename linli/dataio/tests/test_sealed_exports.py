@@ -1,4 +1,4 @@
-"""Security review item 6: exports written by the worker rest encrypted under var/exports, like uploads."""
+"""Security review item 6: exports written by the worker rest encrypted in the storage, like uploads."""
 
 import io
 import zipfile

@@ -21,7 +21,7 @@ from linli.core.models import ObjectChange, Region, User
 from linli.people.models import Household, Person, Residency, Tag, TagAssignment
 from linli.people.services import PersonData, apply_person_data, name_pinyin, set_phone
 
-log = logging.getLogger("linli.dataio.import")
+log = logging.getLogger("linli.dataio.import")  # the import's log, as before the write moved here
 CHUNK = 2000
 UPDATE_CHUNK = 500
 

@@ -7,6 +7,10 @@ as text.
 
 python-calamine (Rust) reads 100,000 rows in about 2 s; openpyxl in read-only mode needs about 20 s, so it is
 only the fallback when calamine is not installed.
+
+Any module that takes a spreadsheet from a user reads it here: ``inspect_upload`` first (what the file will cost to
+parse: zip bombs, cell and text caps), then ``read_sheets`` (raw rows) or ``find_table`` (rows under a header that
+a ``ColumnSpec`` recognises).
 """
 
 import csv

@@ -211,9 +211,9 @@ def run_export() -> dict:
     t0 = time.perf_counter()
     job = exports.export_build(job_id=job.pk)
     t1 = time.perf_counter()
-    from linli.dataio.storage import absolute
+    from linli.core import attachments
 
-    return {"rows": job.rows_done, "seconds": round(t1 - t0, 1), "file_mb": round(absolute(job.file).stat().st_size / 1e6, 1),
+    return {"rows": job.rows_done, "seconds": round(t1 - t0, 1), "file_mb": round(attachments.size(job.file) / 1e6, 1),
             "peak_rss_mb": round(peak_mb())}  # fmt: skip
 
 

@@ -67,7 +67,7 @@ def write_shared_bomb(path: Path) -> None:
 
 
 def write_table(path: Path, rows: int, columns: int, pad: int = 0) -> None:
-    from linli.dataio import xlsx
+    from linli.core import xlsx
 
     filler = "邻" * pad  # 3 bytes a character: brings the file's text up to the cap the check admits
     with open(path, "wb") as fh, xlsx.Workbook(fh) as book:
@@ -80,8 +80,8 @@ def write_table(path: Path, rows: int, columns: int, pad: int = 0) -> None:
 
 
 def parse(path: Path) -> dict:
+    from linli.core.tabular import find_table, inspect_upload
     from linli.dataio.columns import PERSONS
-    from linli.dataio.tabular import find_table, inspect_upload
 
     base = peak_mb()
     data = path.read_bytes()

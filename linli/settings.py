@@ -262,12 +262,38 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # never served as such: photos and files go out only through views that check the reader
 MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Photos, uploaded ledgers, problem-rows files and exports (linli.core.attachments): a folder under var/media by
+# default; LINLI_STORAGE=s3 keeps them in an S3-compatible bucket (AWS S3, MinIO, OSS, COS…), so web processes
+# keep nothing on their own disk. Needs `pip install boto3` (the "s3" extra).
+LINLI_STORAGE = os.environ.get("LINLI_STORAGE", "local").strip().lower()
+if LINLI_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("LINLI_STORAGE must be 'local' or 's3'")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if LINLI_STORAGE == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),  # a folder inside the bucket
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,  # a taken key gets a new name, as on the local disk
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+        },
+    }
+    if not STORAGES["default"]["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("LINLI_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
 if TESTING or DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True

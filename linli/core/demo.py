@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from linli.core import crypto, masking
+from linli.core import bulk, crypto, masking
 from linli.core import services as core_services
 from linli.core.geo import point_in_polygon
 from linli.core.identity import credit_check_char, id_check_digit
@@ -1547,36 +1547,11 @@ class DemoBuilder:
 
     def _reserve_ids(self, model, objs: list) -> None:
         """Take ids for ``objs`` from the table's sequence (PostgreSQL), so rows can be copied in with them."""
-        meta = model._meta
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
-            )
-            ids = sorted(row[0] for row in cursor.fetchall())
-        for obj, pk in zip(objs, ids, strict=True):
-            obj.pk = pk
+        bulk.reserve_ids(model, objs)
 
     def _save(self, model, objs: list) -> None:
         """Insert many rows: COPY on PostgreSQL (ids reserved beforehand or left to the database), else bulk_create."""
-        # COPY skips Django's per-value SQL compilation, which dominates at a million rows. The values are the model
-        # attributes exactly as the services set them; auto_now/auto_now_add columns get the current time.
-        if not objs:
-            return
-        if not self.copy:
-            model.objects.bulk_create(objs, batch_size=BATCH)
-            return
-        meta = model._meta
-        with_ids = objs[0].pk is not None
-        fields = [f for f in meta.concrete_fields if with_ids or not f.primary_key]
-        now = timezone.now()
-        auto = {f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
-        names = [f.attname for f in fields]
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(f.column) for f in fields)
-        with connection.cursor() as cursor, cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([now if name in auto else getattr(obj, name) for name in names])
+        bulk.insert(model, objs, batch_size=BATCH, reserve=False)
 
     def _pick_candidates(self, members: list[PersonSpec]) -> None:
         """Remember people of grid 1 who suit the resident, party-member and volunteer demo accounts."""

@@ -1,50 +1,8 @@
 """The columns each kind of import understands: the template header, the synonyms found in real ledgers."""
 
-import re
-import unicodedata
-from dataclasses import dataclass, field
+from linli.core.tabular import REASON_COLUMN, Column, ColumnSpec
 
-
-def _key(text: str) -> str:
-    value = unicodedata.normalize("NFKC", text)
-    value = re.sub(r"\s+", "", value)
-    value = re.sub(r"[（(\[【].*?[)）\]】]", "", value)
-    return value.strip("*※:：").lower()
-
-
-REASON_COLUMN = "错误原因"  # the last column of a problem-rows file (linli/dataio/errorfile.py)
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str  # the template's header
-    synonyms: tuple[str, ...] = ()
-    example: str = ""
-    note: str = ""
-
-
-@dataclass
-class ColumnSpec:
-    kind: str
-    title: str
-    columns: dict[str, Column]
-    required: tuple[str, ...] = ()
-    require_any: tuple[str, ...] = ()
-    ignored: set[str] = field(default_factory=set)
-    lookup: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self):
-        for column in self.columns.values():
-            for text in (column.label, *column.synonyms):
-                self.lookup.setdefault(_key(text), column.key)
-        self.ignored = {_key(t) for t in self.ignored | {REASON_COLUMN}}
-
-    def required_labels(self) -> str:
-        return "、".join(self.columns[k].label for k in self.required)
-
-    def label(self, key: str) -> str:
-        return self.columns[key].label
+__all__ = ["REASON_COLUMN", "Column", "ColumnSpec"]
 
 
 def _spec(kind, title, columns, **kw) -> ColumnSpec:

@@ -7,9 +7,9 @@ the row. The importers ignore 错误原因, so the fixed file goes straight back
 
 import io
 
-from linli.dataio import xlsx
+from linli.core import xlsx
+from linli.core.tabular import HEADER_SCAN_ROWS, Table, fill_merged, read_sheets
 from linli.dataio.columns import REASON_COLUMN
-from linli.dataio.tabular import HEADER_SCAN_ROWS, Table, _fill_merged, read_sheets
 
 
 def _cell(value):
@@ -32,7 +32,7 @@ def build_error_rows(data: bytes, file_name: str, table: Table, reasons: dict[in
         if number in reasons:
             picked.append([_cell(v) for v in values] + [None])
             picked[-1][-1] = number
-    _fill_merged(head, sheet.merged)
+    fill_merged(head, sheet.merged)
     header = [("" if v is None else str(v).strip()) for v in head.get(table.header_row, [])]
     while header and not header[-1]:
         header.pop()

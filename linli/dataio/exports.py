@@ -2,8 +2,8 @@
 
 Every export is an ExportJob (the exporter's own ledger) and one AuditLog EXPORT row. Small ones are answered at
 once; large ones are written by the worker, streaming: rows come from ``.iterator(chunk_size=2000)`` and go
-straight into a deflated zip member (linli.dataio.xlsx, a small writer that is ten times faster than openpyxl's
-write-only mode), so no list of rows and no whole file is held in memory. The file waits under var/exports for its owner only, until it expires.
+straight into a deflated zip member (linli.core.xlsx, a small writer that is ten times faster than openpyxl's
+write-only mode), so no list of rows and no whole file is held in memory. The file waits in the storage (``exports/``, sealed) for its owner only, until it expires.
 
 Lists of persons, households, houses, organisations and places have export columns of their own (the persons
 columns carry the import template's headers, so a clear export goes back in unchanged); any other console list is
@@ -25,11 +25,10 @@ from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from linli.core import audit, crypto, masking, scoping
+from linli.core import attachments, audit, bulk, crypto, masking, scoping
 from linli.core.errors import DomainError
 from linli.core.identity import age_on, id_birth_date
 from linli.core.models import AuditLog, User
-from linli.dataio import bulk, storage
 from linli.dataio.importers.base import path_checker
 from linli.dataio.models import ExportDisclosure, ExportJob
 
@@ -343,7 +342,7 @@ def _head_id(token: str, show: bool) -> str:
 
 def write(*, job: ExportJob, queryset, view_columns, target, progress: Callable[[int], None] | None = None) -> int:
     """Write the rows of ``queryset`` into an xlsx at ``target`` (a path or a file); returns the number of rows."""
-    from linli.dataio import xlsx
+    from linli.core import xlsx
 
     ctx = _context(job.owner, job.masked)
     spec = SPECS.get(job.kind)
@@ -492,17 +491,15 @@ def export_request(*, user: User, view_class, path: str, filters: dict, masked: 
 
 
 def export_build(*, job_id: int) -> ExportJob:
-    """Write the job's file under var/exports (the worker's side of a large export)."""
+    """Write the job's file in the storage under exports/ (the worker's side of a large export)."""
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
     if not ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.PENDING).update(status=ExportJob.Status.RUNNING):
         return job
     try:
         queryset, columns, _ = rebuild(job)
-        # Sealed at rest like uploads (storage.seal_file): the clear workbook only ever lives in memory or in an
-        # unnamed temporary file that disappears when closed.
-        name = f"{job.pk}-{secrets.token_hex(8)}.xlsx.sealed"
-        target = storage.folder("exports") / name
-        tmp = target.with_suffix(".part")
+        # Sealed at rest like uploads (attachments, sealed in chunks): the clear workbook only ever lives in memory
+        # or in an unnamed temporary file that disappears when closed.
+        name = f"exports/{job.pk}-{secrets.token_hex(8)}.xlsx.sealed"
 
         def progress(done: int) -> None:
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
@@ -510,8 +507,7 @@ def export_build(*, job_id: int) -> ExportJob:
         with tempfile.SpooledTemporaryFile(max_size=32 << 20) as clear:
             count = write(job=job, queryset=queryset, view_columns=columns, target=clear, progress=progress)
             clear.seek(0)
-            storage.seal_file(clear, tmp)
-        tmp.replace(target)
+            key = attachments.save_file(name, clear, sealed=True)
     except Exception as exc:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED, error=str(exc)[:500], finished_at=timezone.now()
@@ -521,8 +517,8 @@ def export_build(*, job_id: int) -> ExportJob:
     ExportJob.objects.filter(pk=job.pk).update(
         status=ExportJob.Status.DONE,
         rows_done=count,
-        file=str(target.relative_to(storage.folder("exports").parent)),
-        file_size=target.stat().st_size,
+        file=key,
+        file_size=attachments.size(key),
         finished_at=timezone.now(),
     )
     _audit(job, count)

@@ -14,13 +14,13 @@ from linli.core import audit
 from linli.core.errors import ConflictError, DomainError
 from linli.core.models import AuditLog, User
 from linli.core.scoping import has_action, restrict
+from linli.core.tabular import find_table, inspect_upload
 from linli.core.workflow import transition
 from linli.dataio import progress, storage
 from linli.dataio.columns import REASON_COLUMN, SPECS
 from linli.dataio.importers import IMPORTERS
 from linli.dataio.importers.base import Context, ImportAborted
 from linli.dataio.models import ExportJob, ImportBatch, ImportTrace, ImportTransition
-from linli.dataio.tabular import find_table, inspect_upload
 
 JOB_THRESHOLD_ROWS = 2000
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
@@ -326,7 +326,7 @@ def import_reap_stale(*, batch: ImportBatch | None = None, now: float | None = N
 def import_error_file(*, batch: ImportBatch, actor: User) -> bytes:
     """The problem-rows .xlsx of the batch's last run; the download is an audited export of personal data."""
     relative = (batch.report or {}).get("error_file") or ""
-    if not relative or not storage.absolute(relative).exists():
+    if not relative or not storage.exists(relative):
         raise DomainError("该批次没有问题行文件（没有问题，或已按保存期限删除）")
     data = storage.load_upload(relative)
     audit.record(
@@ -344,7 +344,7 @@ def import_retry(*, batch: ImportBatch, actor: User) -> ImportBatch:
     _check_may_act(batch, actor)
     if batch.status != S.FAILED:
         raise DomainError("只有失败的批次可以重新试导入")
-    if not batch.stored_file or not storage.absolute(batch.stored_file).exists():
+    if not batch.stored_file or not storage.exists(batch.stored_file):
         raise DomainError("上传的文件已按保存期限删除，请重新上传")
     return import_start(batch=batch, actor=actor, commit=False)
 

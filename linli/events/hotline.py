@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from linli.core import tabular
 from linli.core.errors import DomainError
 from linli.core.models import OutboundMessage, Region, User
 from linli.events.models import Channel, Event, ExternalCode
@@ -72,10 +73,8 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
         payload = json.loads(data.decode("utf-8-sig"))
         raw = payload.get("orders", payload) if isinstance(payload, dict) else payload
     elif name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        values = list(sheet.iter_rows(values_only=True))
+        tabular.inspect_upload(data, filename)  # zip-bomb and cell caps, before parsing
+        values = [[_whole(v) for v in row] for _, row in tabular.read_sheets(data, filename)[0].rows]
         head = [str(h or "").strip() for h in values[0]] if values else []
         raw = [dict(zip(head, row, strict=False)) for row in values[1:] if any(v not in (None, "") for v in row)]
     else:
@@ -85,6 +84,11 @@ def read_rows(data: bytes, filename: str) -> list[dict]:
             text = data.decode("gbk")
         raw = list(csv.DictReader(io.StringIO(text)))
     return [_normalise(row) for row in raw]
+
+
+def _whole(value):
+    """A whole number read as 13800000000.0 is the order's 13800000000, as the spreadsheet shows it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _normalise(row: dict) -> dict:

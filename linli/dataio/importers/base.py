@@ -6,11 +6,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
-from django.db import models
 from django.db.models import Q
 
-from linli.core import audit
+from linli.core.bulk import change_rows, snapshot
 from linli.core.models import ObjectChange, Region, User
 from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_REGION, role_allows
 from linli.dataio import cells
@@ -21,6 +19,8 @@ from linli.housing.selectors import parse_address, region_names, unknown_place_t
 MAX_STORED_PROBLEMS = 1000
 MAX_STORED_CHANGES = 300
 CHUNK = 2000
+
+__all__ = ["change_rows", "snapshot"]  # written once in core.bulk; importers name them from here
 
 
 class ImportAborted(Exception):
@@ -177,70 +177,6 @@ class Traces:
                 ImportTrace(batch_id=batch, seq=seq, model=model, op=op, ids=ids, versions=known, before=before)
             )
         ImportTrace.objects.bulk_create(rows, batch_size=200)
-
-
-_CHOICES: dict = {}
-
-
-def _display(field, value):
-    table = _CHOICES.get(field)
-    if table is None:
-        table = _CHOICES[field] = {k: str(v) for k, v in field.flatchoices}
-    return table.get(value, value)
-
-
-def snapshot(obj, labels: dict[str, str | None] | None = None) -> dict:
-    """``audit.snapshot`` without a query per foreign key (``labels`` gives the display text of named FKs) and
-    with choice labels looked up once per field."""
-    labels = labels or {}
-    data = {}
-    for f in obj._meta.concrete_fields:
-        if f.name.endswith(audit.SECRET_SUFFIXES) or f.name in audit.SKIPPED_FIELDS:
-            continue
-        if isinstance(f, models.ForeignKey):
-            if getattr(obj, f.attname) is None:
-                data[str(f.verbose_name)] = None
-            elif f.name in labels:
-                data[str(f.verbose_name)] = labels[f.name]
-            else:
-                data[str(f.verbose_name)] = str(getattr(obj, f.name))
-            continue
-        value = _display(f, getattr(obj, f.attname)) if f.choices else getattr(obj, f.attname)
-        data[str(f.verbose_name)] = audit._value(value)
-    return data
-
-
-def change_rows(
-    *,
-    actor: User | None,
-    objs: list,
-    action: str,
-    request_id: str,
-    before: dict | None = None,
-    labels: Callable | None = None,
-) -> list[ObjectChange]:
-    """ObjectChange rows for many objects at once (bulk-inserted by the caller)."""
-    if not objs:
-        return []
-    ct = ContentType.objects.get_for_model(objs[0].__class__)
-    actor_ok = actor if actor is not None and actor.pk else None
-    out = []
-    for obj in objs:
-        after = snapshot(obj, labels(obj) if labels else None)
-        out.append(
-            ObjectChange(
-                actor=actor_ok,
-                actor_name=str(actor) if actor else "系统",
-                action=action,
-                target_type=ct,
-                target_id=str(obj.pk),
-                target_repr=str(obj)[:200],
-                before=(before or {}).get(obj.pk),
-                after=after,
-                request_id=request_id[:32],
-            )
-        )
-    return out
 
 
 # --- regions by name ---------------------------------------------------------------------------------------

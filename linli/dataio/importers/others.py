@@ -9,6 +9,7 @@ from linli.core import audit, crypto, masking
 from linli.core.errors import DomainError
 from linli.core.identity import parse_credit_code, parse_phone
 from linli.core.models import ObjectChange
+from linli.core.tabular import Table
 from linli.dataio import cells
 from linli.dataio.cells import CellError
 from linli.dataio.columns import ENTITIES, HOUSES, PLACES
@@ -23,7 +24,6 @@ from linli.dataio.importers.base import (
     path_checker,
     strip_label,
 )
-from linli.dataio.tabular import Table
 from linli.housing import services as housing_services
 from linli.housing.models import House
 from linli.people import services as people_services

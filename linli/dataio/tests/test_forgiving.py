@@ -211,7 +211,7 @@ def test_problem_rows_file_of_a_csv_and_its_purge(world, settings):
 
     from django.utils import timezone
 
-    from linli.dataio import storage
+    from linli.core import attachments
     from linli.privacy.services import retention_purge
 
     text = f"姓名,身份证号,楼栋,单元,房号\n陈好,{ids(1)[0]},3,2,501\n陈坏,123,3,2,501\n"
@@ -219,8 +219,9 @@ def test_problem_rows_file_of_a_csv_and_its_purge(world, settings):
     data = services.import_error_file(batch=batch, actor=world.users["grid1"])
     table = [list(r) for r in load_workbook(io.BytesIO(data)).worksheets[0].iter_rows(values_only=True)]
     assert table[0] == ["姓名", "身份证号", "楼栋", "单元", "房号", "错误原因"] and table[1][0] == "陈坏"
-    path = storage.absolute(batch.report["error_file"])
-    assert path.exists() and not path.read_bytes().startswith(b"PK")  # sealed at rest
+    key = batch.report["error_file"]
+    with attachments.open(key) as fh:
+        assert not fh.read().startswith(b"PK")  # sealed at rest
     ImportBatch.objects.filter(pk=batch.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
     retention_purge()
-    assert not path.exists()
+    assert not attachments.exists(key)

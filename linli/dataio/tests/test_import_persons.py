@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from linli.core import attachments
 from linli.core.identity import id_check_digit
 from linli.core.models import AuditLog, ObjectChange
 from linli.dataio import services
@@ -352,12 +353,13 @@ def by_id_name(name):
     return Person.objects.get(name=name)
 
 
-def test_uploaded_files_rest_encrypted(world, settings):
+def test_uploaded_files_rest_encrypted(world):
     number = ids(1)[0]
     batch = services.import_upload(
         actor=world.users["grid1"], kind="persons", file_name="a.csv", data=f"姓名,身份证号\n甲,{number}\n".encode()
     )
-    raw = (settings.VAR_DIR / batch.stored_file).read_bytes()
+    with attachments.open(batch.stored_file) as fh:
+        raw = fh.read()
     assert number.encode() not in raw and raw.startswith(b"LSF1")
 
 

@@ -101,7 +101,7 @@ def test_a_shared_string_used_by_thousands_of_cells_is_refused_before_parsing(wo
 
 def test_the_areas_of_all_sheets_add_up(world):
     """Every sheet is loaded to find the header, so ten sheets just under the cap each are ten times the cap."""
-    from linli.dataio import tabular
+    from linli.core import tabular
 
     row = b"".join(b'<c r="%s%%d"><v>1</v></c>' % bytes([65 + c]) for c in range(10))
 

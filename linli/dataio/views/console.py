@@ -387,20 +387,17 @@ def export_download(request, pk):
     job = get_object_or_404(selectors.exports_for(user=request.user), pk=pk)
     if job.status != ExportJob.Status.DONE or not job.file or job.is_expired:
         raise Http404("文件不存在或已过期。")
-    from linli.dataio.storage import absolute, open_sealed
+    from linli.core import attachments
 
-    path = absolute(job.file)
-    if not path.exists():
+    if not attachments.exists(job.file):
         raise Http404("文件不存在或已过期。")
     ExportJob.objects.filter(pk=job.pk).update(downloads=job.downloads + 1)
     suffix = "" if job.masked else "-明文"
     # Files are sealed at rest; older ones (written before sealing) are plain xlsx and are served as they are.
     stamp = f"{timezone.localtime(job.created_at):%Y%m%d-%H%M}"  # the name says when in local time, like the file
     filename = f"{job.title}-{stamp}{suffix}.xlsx"
-    if not path.name.endswith(".sealed"):
-        return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
     response = FileResponse(
-        open_sealed(path), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        attachments.chunks(job.file), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -549,9 +549,7 @@ def _export_stats(request, rows, dimension):
     """The statistics table as xlsx (aggregates only: no personal data), with an EXPORT audit row."""
     import tempfile
 
-    from openpyxl import Workbook
-
-    from linli.core import audit
+    from linli.core import audit, xlsx
     from linli.core.models import AuditLog
 
     if not has_action(request.user, "event.export"):
@@ -560,15 +558,14 @@ def _export_stats(request, rows, dimension):
             "按时办结率%", "结案率%", "满意率%", "平均处置时长（小时）"]  # fmt: skip
     keys = ["label", "total", "resolved", "closed", "overdue", "on_time_rate", "closure_rate", "satisfaction_rate",
             "avg_hours"]  # fmt: skip
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title="事件统计")
-    sheet.append(head)
-    for row in rows:
-        sheet.append(["" if row[k] is None else row[k] for k in keys])
     audit.record(actor=request.user, action=AuditLog.Action.EXPORT, field="事件统计",
                  extra={"count": len(rows), "by": dimension, "path": request.path})  # fmt: skip
     handle = tempfile.TemporaryFile()
-    book.save(handle)
+    with xlsx.Workbook(handle) as book:
+        sheet = book.sheet("事件统计")
+        sheet.append(head, header=True)
+        for row in rows:
+            sheet.append(["" if row[k] is None else row[k] for k in keys])
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"事件统计-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 

@@ -5,6 +5,9 @@ openpyxl's write-only mode builds an element per cell and needs about 26 s (with
 produces the same SpreadsheetML by string joining, straight into a deflated zip member, so rows are never held in
 memory and 100,000 rows take a few seconds. It writes what exports need: text (inline strings), numbers, dates,
 a bold header row, column widths, a frozen first row, several sheets.
+
+Measured against xlsxwriter in constant-memory mode (bench/xlsx_writer.py, 100,000 rows × 15 columns, median of
+3): 2.0 s here against 11 s, the same ~22 MB peak, so this one is kept (docs/dataio.md).
 """
 
 import datetime as dt

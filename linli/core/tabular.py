@@ -7,18 +7,22 @@ as text.
 
 python-calamine (Rust) reads 100,000 rows in about 2 s; openpyxl in read-only mode needs about 20 s, so it is
 only the fallback when calamine is not installed.
+
+Any module that takes a spreadsheet from a user reads it here: ``inspect_upload`` first (what the file will cost to
+parse: zip bombs, cell and text caps), then ``read_sheets`` (raw rows) or ``find_table`` (rows under a header that
+a ``ColumnSpec`` recognises).
 """
 
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from linli.core.errors import DomainError
-from linli.dataio.columns import ColumnSpec, _key
 
 HEADER_SCAN_ROWS = 30
 MAX_COLUMNS = 200
@@ -29,9 +33,53 @@ except ImportError:  # pragma: no cover
     CalamineWorkbook = None
 
 
+REASON_COLUMN = "错误原因"  # the last column of a problem-rows file: never imported, so a fixed file goes back in
+
+
+def _key(text: str) -> str:
+    value = unicodedata.normalize("NFKC", text)
+    value = re.sub(r"\s+", "", value)
+    value = re.sub(r"[（(\[【].*?[)）\]】]", "", value)
+    return value.strip("*※:：").lower()
+
+
 def header_key(text) -> str:
     """Normalise a header cell: full-width → half-width, no spaces, no "*" marks, no bracketed notes."""
     return "" if text is None else _key(str(text))
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # the template's header
+    synonyms: tuple[str, ...] = ()
+    example: str = ""
+    note: str = ""
+
+
+@dataclass
+class ColumnSpec:
+    """The columns a kind of file understands: each column's template header and the synonyms found in real files."""
+
+    kind: str
+    title: str
+    columns: dict[str, Column]
+    required: tuple[str, ...] = ()
+    require_any: tuple[str, ...] = ()
+    ignored: set[str] = field(default_factory=set)
+    lookup: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for column in self.columns.values():
+            for text in (column.label, *column.synonyms):
+                self.lookup.setdefault(_key(text), column.key)
+        self.ignored = {_key(t) for t in self.ignored | {REASON_COLUMN}}
+
+    def required_labels(self) -> str:
+        return "、".join(self.columns[k].label for k in self.required)
+
+    def label(self, key: str) -> str:
+        return self.columns[key].label
 
 
 @dataclass
@@ -156,7 +204,7 @@ def read_sheets(data: bytes, file_name: str) -> list[_Sheet]:
 # --- header detection ---------------------------------------------------------------------------------------
 
 
-def _fill_merged(grid: dict[int, list], merged: list) -> None:
+def fill_merged(grid: dict[int, list], merged: list) -> None:
     """Copy the value of a merged range's top-left cell into every cell of the range (header rows only)."""
     for (r0, c0), (r1, c1) in merged:
         if r0 + 1 not in grid:
@@ -194,7 +242,7 @@ def find_table(data: bytes, file_name: str, spec: ColumnSpec) -> Table:
             head[number] = list(values)
             if len(consumed) >= HEADER_SCAN_ROWS:
                 break
-        _fill_merged(head, sheet.merged)
+        fill_merged(head, sheet.merged)
         for number in sorted(head):
             top = _match(head[number], spec.lookup)
             below = _match(head.get(number + 1, []), spec.lookup)

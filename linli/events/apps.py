@@ -49,3 +49,8 @@ class EventsConfig(ModuleConfig):
         m.menu("事件", MenuItem("统计分析", "events:stats", "event.stats"))
         m.menu("事件", MenuItem("消息", "events:inbox", "event.view"))
         signals.connect()  # drop the per-process caches when their tables change
+
+        from linli.core.modules import DemoStep
+        from linli.events import demo
+
+        m.demo(DemoStep("events", demo.run, after=("people",)))

@@ -34,3 +34,8 @@ class HousingConfig(ModuleConfig):
         m.allow((Role.LEADER, Role.PROPERTY_STAFF), verbs(kinds, ("view",)))
         m.allow((Role.UNIT_LEADER,), {"house.view", "building.view"})
         m.allow(SELF_ROLES, {"house.view"})
+
+        from linli.core.modules import DemoStep
+        from linli.housing import demo
+
+        m.demo(DemoStep("housing", demo.run, after=("core",)))

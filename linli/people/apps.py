@@ -58,3 +58,9 @@ class PeopleConfig(ModuleConfig):
         m.allow((Role.LEADER,), {"visit.view"})
         m.menu("人口", MenuItem("走访记录", "people:visit_list", "visit.view"))
         m.menu("人口", MenuItem("走访提醒", "people:visit_overdue", "visit.view"))
+
+        from linli.core.modules import DemoStep
+        from linli.people import demo
+
+        m.demo(DemoStep("people", demo.run, after=("housing",)))
+        m.demo(DemoStep("visits", demo.run_visits, after=("people",)))

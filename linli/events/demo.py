@@ -95,6 +95,7 @@ def _department_for(code: str, departments: list[Organisation]) -> Organisation 
 def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹社区") -> int:
     """Create ``count`` demo events in the community; returns how many were created."""
     rng = random.Random(seed)
+    times = random.Random(f"{seed}:times")  # the spacing of each timeline's steps
     data = _data()
     phrases, surnames = [tuple(p) for p in data["phrases"]], data["surnames"]
     channels, outcomes = [tuple(c) for c in data["channels"]], [tuple(o) for o in data["outcomes"]]
@@ -179,7 +180,7 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
             age = rng.uniform(0.1, 9)  # most are on time, some are late: 预警/催办/督办 all show
         else:
             age = rng.uniform(0.5, 60)
-        _backdate(event, now - dt.timedelta(days=age), outcome)
+        _backdate(event, now - dt.timedelta(days=age), outcome, times)
     services.supervise_tick()
     # A resident has read the messages of past days; only the last two days' are still unread.
     Notification.objects.filter(
@@ -260,10 +261,9 @@ def _handler_user(event: Event):
     return User.objects.filter(is_superuser=True).first()
 
 
-def _backdate(event: Event, created: dt.datetime, outcome: str) -> None:
+def _backdate(event: Event, created: dt.datetime, outcome: str, rng: random.Random) -> None:
     """Move the event and its timeline so that it was reported at ``created``; steps keep their spacing + hours."""
     rows = list(EventTransition.objects.filter(event=event).order_by("pk"))
-    rng = random.Random(event.pk)
     t = created
     times = []
     for _ in rows:

@@ -24,3 +24,8 @@ class CoreConfig(ModuleConfig):
         m.allow(GRID_ROLES, verbs(("region",), GRID_VERBS))
         m.allow((Role.LEADER, Role.UNIT_LEADER, Role.DEPT_STAFF), {"region.view"})
         m.allow((Role.AUDITOR,), {"audit.view", "region.view"})
+
+        from linli.core import demo
+        from linli.core.modules import DemoStep
+
+        m.demo(DemoStep("core", demo.run))

@@ -70,3 +70,8 @@ class EventsConfig(ModuleConfig):
         m.personal_data(PersonalDataSection("events", "我上报的事件", personal_data.personal_data_events, order=90))
         m.retention(RetentionKind("closed_event_phone", "已结案事件的报告人联系电话", 365,
                                   personal_data.purge_closed_event_phones, note="结案满 1 年清除，事件本身保留"))  # fmt: skip
+
+        from linli.core.modules import DemoStep
+        from linli.events import demo
+
+        m.demo(DemoStep("events", demo.run, after=("people",)))

@@ -1,8 +1,9 @@
 """Demo events for 彩虹社区: ~300 realistic events across channels, states and categories, and the Open311 demo key.
 
-``build(seed)`` is called by the project's demo command after the community, its grids, buildings, houses,
-organisations and personas exist. It goes through the real services (so every event has a true timeline),
-then moves each event back in time to spread the reports over the last 60 days.
+The ``events`` demo step (:func:`run`, registered in ``apps.py``) runs after people's: it needs the community, its
+grids, buildings, houses, organisations and personas. ``build(seed)`` goes through the real services (so every
+event has a true timeline), then moves each event back in time to spread the reports over the last 60 days. What
+residents report, the results, and the weights of channels and outcomes are data: ``events/data/demo_events.json``.
 """
 
 import datetime as dt
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from linli.core.demo import load
 from linli.core.models import Grant, Organisation, Region, User
 from linli.core.roles import Role
 from linli.events import deadlines, services
@@ -20,47 +22,19 @@ from linli.housing.models import Building, House
 
 DEMO_OPEN311_KEY = "demo-open311-key"
 
-PHRASES = [
-    ("0101", "楼道里堆满了纸箱和旧家具，把安全出口堵住了"), ("0102", "有人把电动车推进电梯上楼充电"),
-    ("0102", "一楼窗口拉出一根电线给电动车充电"), ("0103", "闻到很重的燃气味，好像是楼下厨房传出来的"),
-    ("0105", "阳台上的空调外机摇摇晃晃，怕掉下来砸到人"), ("0106", "楼道里的灭火器过期了，消防栓也没水带"),
-    ("0201", "楼下垃圾堆了好几天没人清运，气味很大"), ("0202", "垃圾桶满了溢出来，苍蝇很多"),
-    ("0204", "单元门口贴满了开锁、办证的小广告"), ("0205", "一楼住户在绿化带里私自搭建了棚子"),
-    ("0207", "小区门口有流动摊贩占道卖菜"), ("0206", "楼道里有人乱堆杂物，走路都要侧身"),
-    ("0301", "门口道路坑洼很多，下雨积水"), ("0302", "人行道上的井盖破了一个角，晚上看不见很危险"),
-    ("0303", "小区外面的路灯坏了好几盏，晚上很黑"), ("0304", "家里停水了，也没有提前通知"),
-    ("0305", "下水道堵了，污水冒到路面上"), ("0308", "健身器材的螺丝松了，老人用着不安全"),
-    ("0401", "消防通道上停满了私家车"), ("0402", "共享单车乱停，把人行道都堵住了"),
-    ("0403", "路边有一辆落满灰的废弃车停了半年"), ("0405", "充电桩坏了，充不上电"),
-    ("0501", "楼上邻居漏水到我家，协商不成"), ("0502", "和物业因为停车费的问题有纠纷"),
-    ("0501", "邻居在楼道养狗，经常吵架"), ("0504", "装修公司拖欠工人工资"),
-    ("0601", "楼下最近经常有陌生人徘徊，挨家敲门"), ("0602", "电动车电瓶被偷了"),
-    ("0603", "楼上装修每天早上七点就开始电钻"), ("0604", "怀疑隔壁是群租房，住了十几个人"),
-    ("0701", "工地晚上十一点还在施工，噪声很大"), ("0702", "楼下饭店的油烟直接排到我家窗户"),
-    ("0703", "有人在空地上焚烧垃圾，烟很大"), ("0705", "工地渣土车遗撒，灰尘很大"),
-    ("0801", "电梯又坏了，老人上下楼很困难"), ("0802", "单元门禁坏了，谁都能进来"),
-    ("0803", "楼道的灯不亮了"), ("0804", "卫生间天花板渗水"), ("0806", "小区绿化很久没修剪了"),
-    ("0901", "想咨询低保怎么申请"), ("0902", "家里老人想申请居家养老服务"), ("0906", "想开一个居住证明"),
-    ("0907", "孩子入学需要社区出具证明"), ("1001", "隔壁独居的王大爷两天没出门了，敲门也没人应"),
-    ("1002", "楼下有个小孩经常一个人在外面到很晚"), ("1003", "家里困难，想申请帮扶"),
-    ("1004", "邻居情绪很不稳定，说一些过激的话"),
-]  # fmt: skip
-RESULTS = ["已到现场处置完毕，并向居民说明情况", "已联系责任单位清理完毕，拍照留存", "已协调物业维修，恢复正常",
-           "已现场劝导并登记，后续持续关注", "已上门走访，问题已解决"]  # fmt: skip
-CHANNELS = [(Channel.RESIDENT_APP, 40), (Channel.HOTLINE_12345, 18), (Channel.PHONE, 10), (Channel.PATROL, 18),
-            (Channel.WALK_IN, 5), (Channel.HOTLINE_12319, 4), (Channel.OPEN311, 3), (Channel.DEVICE, 2)]  # fmt: skip
-OUTCOMES = [("pending", 9), ("accepted", 5), ("dispatched", 9), ("processing", 14), ("resolved", 5), ("verified", 6),
-            ("closed", 44), ("rejected", 3), ("merged", 2), ("suspended", 1), ("unsatisfied", 2)]  # fmt: skip
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-# Which department handles a department-kind category: a keyword of its name, by 小类 code or 大类 code.
-DEPARTMENT_OF = {
-    "0103": "住房和城乡建设", "0107": "住房和城乡建设", "0108": "消防", "0304": "住房和城乡建设",
-    "0306": "住房和城乡建设", "0307": "住房和城乡建设", "04": "派出所", "0504": "综治中心", "0506": "市场监督", "06": "派出所",
-}  # fmt: skip
 # Reports a demo resident account (resident, member, volunteer) made: a handful, about their own home or compound.
 # The app's other reports come from neighbours without a demo login.
 PERSONA_REPORTS = 4
 SELF_SERVICE_ROLES = (Role.RESIDENT, Role.PARTY_MEMBER, Role.VOLUNTEER)
+
+
+def _data() -> dict:
+    return load("linli.events", "demo_events.json")
+
+
+def run(ctx) -> None:
+    """The ``events`` demo step."""
+    ctx.count("事件", build(ctx.seed))
 
 
 def _pick(rng: random.Random, weighted):
@@ -111,7 +85,8 @@ def ensure_rules(community: Region) -> None:
 
 def _department_for(code: str, departments: list[Organisation]) -> Organisation | None:
     """The department whose name carries the keyword for this category (by 小类 code, else by 大类 code)."""
-    keyword = DEPARTMENT_OF.get(code) or DEPARTMENT_OF.get(code[:2])
+    department_of = _data()["department_of"]
+    keyword = department_of.get(code) or department_of.get(code[:2])
     if keyword is None:
         return None
     return next((d for d in departments if keyword in d.name), None)
@@ -120,6 +95,10 @@ def _department_for(code: str, departments: list[Organisation]) -> Organisation 
 def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹社区") -> int:
     """Create ``count`` demo events in the community; returns how many were created."""
     rng = random.Random(seed)
+    times = random.Random(f"{seed}:times")  # the spacing of each timeline's steps
+    data = _data()
+    phrases, surnames = [tuple(p) for p in data["phrases"]], data["surnames"]
+    channels, outcomes = [tuple(c) for c in data["channels"]], [tuple(o) for o in data["outcomes"]]
     community = Region.objects.filter(name=community_name, level__code="community").first()
     if community is None:
         return 0
@@ -138,10 +117,10 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
     made: list[Event] = []
     skipped: list[str] = []
     for i in range(count):
-        code, phrase = rng.choice(PHRASES)
+        code, phrase = rng.choice(phrases)
         cat = leaves.get(code) or rng.choice(list(leaves.values()))
-        channel = _pick(rng, CHANNELS)
-        outcome = _pick(rng, OUTCOMES)
+        channel = _pick(rng, channels)
+        outcome = _pick(rng, outcomes)
         building = rng.choice(buildings)
         house = rng.choice(houses) if houses and rng.random() < 0.4 else None
         reporter = None
@@ -162,9 +141,9 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
         if reporter is not None:
             kwargs.update(reporter=reporter, actor=reporter)
         elif channel == Channel.RESIDENT_APP:
-            kwargs.update(actor=None, reporter_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "阿姨", "师傅"]))
+            kwargs.update(actor=None, reporter_name=rng.choice(surnames) + rng.choice(["先生", "女士", "阿姨", "师傅"]))
         elif channel in (Channel.HOTLINE_12345, Channel.HOTLINE_12319, Channel.PHONE, Channel.WALK_IN):
-            kwargs.update(actor=staff, reporter_name=rng.choice(SURNAMES) + rng.choice(["先生", "女士", "阿姨", "师傅"]),
+            kwargs.update(actor=staff, reporter_name=rng.choice(surnames) + rng.choice(["先生", "女士", "阿姨", "师傅"]),
                           contact_phone=f"13{rng.randint(5, 9)}{rng.randint(10000000, 99999999)}",
                           anonymous=rng.random() < 0.15)  # fmt: skip
             if channel == Channel.HOTLINE_12345:
@@ -185,7 +164,7 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
                         event=event, actor=staff, reason="经核实不属于社区受理范围，已告知来电人向相关部门反映"
                     )
                 elif outcome != "pending":
-                    _advance(event, outcome, staff, rng, cat)
+                    _advance(event, outcome, staff, rng, cat, data["results"])
         except Exception as exc:  # a demo row that does not fit the data at hand is skipped, never half-made
             from linli.core.errors import DomainError
 
@@ -201,7 +180,7 @@ def build(seed: int = 2026, *, count: int = 300, community_name: str = "彩虹�
             age = rng.uniform(0.1, 9)  # most are on time, some are late: 预警/催办/督办 all show
         else:
             age = rng.uniform(0.5, 60)
-        _backdate(event, now - dt.timedelta(days=age), outcome)
+        _backdate(event, now - dt.timedelta(days=age), outcome, times)
     services.supervise_tick()
     # A resident has read the messages of past days; only the last two days' are still unread.
     Notification.objects.filter(
@@ -232,7 +211,7 @@ def _personas(community: Region) -> dict[User, tuple[list[House], list[Building]
     return out
 
 
-def _advance(event: Event, outcome: str, staff, rng: random.Random, cat: Category) -> None:
+def _advance(event: Event, outcome: str, staff, rng: random.Random, cat: Category, results: list[str]) -> None:
     order = ["accepted", "dispatched", "processing", "resolved", "verified", "closed"]
     target = {"suspended": "processing", "unsatisfied": "verified"}.get(outcome, outcome)
     services.event_accept(event=event, actor=staff, category_code=event.category.code if event.category else cat.code)
@@ -245,7 +224,7 @@ def _advance(event: Event, outcome: str, staff, rng: random.Random, cat: Categor
         services.event_suspend(event=event, actor=staff, reason="业主长期不在家，等待入户")
         return
     if order.index(target) >= 3:
-        services.event_resolve(event=event, actor=handler, result=rng.choice(RESULTS))
+        services.event_resolve(event=event, actor=handler, result=rng.choice(results))
     if order.index(target) >= 4:
         # 核查 is by someone other than the handler (community staff, or the street when staff handled it).
         checker = (
@@ -282,10 +261,9 @@ def _handler_user(event: Event):
     return User.objects.filter(is_superuser=True).first()
 
 
-def _backdate(event: Event, created: dt.datetime, outcome: str) -> None:
+def _backdate(event: Event, created: dt.datetime, outcome: str, rng: random.Random) -> None:
     """Move the event and its timeline so that it was reported at ``created``; steps keep their spacing + hours."""
     rows = list(EventTransition.objects.filter(event=event).order_by("pk"))
-    rng = random.Random(event.pk)
     t = created
     times = []
     for _ in rows:

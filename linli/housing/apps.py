@@ -60,3 +60,8 @@ class HousingConfig(ModuleConfig):
                 url="housing:building_list", home=40,
             )
         )  # fmt: skip
+
+        from linli.core.modules import DemoStep
+        from linli.housing import demo
+
+        m.demo(DemoStep("housing", demo.run, after=("core",)))

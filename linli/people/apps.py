@@ -133,3 +133,9 @@ class PeopleConfig(ModuleConfig):
             )
         )  # fmt: skip
         m.home_cards(selectors.tagged_groups, cached=True)  # 重点人群, beside the regions one level down
+
+        from linli.core.modules import DemoStep
+        from linli.people import demo
+
+        m.demo(DemoStep("people", demo.run, after=("housing",)))
+        m.demo(DemoStep("visits", demo.run_visits, after=("people",)))

@@ -1,9 +1,7 @@
-"""``manage.py linli_demo``: load the deterministic demo data set (see ``linli.core.demo``)."""
+"""``manage.py linli_demo``: load the deterministic demo data set: every app's demo step (see ``docs/demo.md``)."""
 
-import importlib
 import unicodedata
 
-from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from linli.core import demo
@@ -44,18 +42,6 @@ class Command(BaseCommand):
             raise CommandError("--persons 至少为 1")
         self.stdout.write(f"生成演示数据：彩虹社区 {persons:,} 人，随机种子 {seed}")
         result = demo.generate(persons=persons, seed=seed, log=self._progress)
-        # Every other Linli app may add its own demo data through a ``demo.build(seed)`` function.
-        for config in apps.get_app_configs():
-            if not config.name.startswith("linli.") or config.label == "core":
-                continue
-            try:
-                module = importlib.import_module(f"{config.name}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{config.name}.demo":
-                    raise
-                continue
-            created = module.build(seed)
-            self.stdout.write(f"  {config.verbose_name}：{created}")
         self.stdout.write(self.style.SUCCESS(f"演示数据已生成，用时 {result.seconds:.1f} 秒"))
         for label, count in result.counts.items():
             self.stdout.write(f"  {_pad(label, 10)}{count:>12,}")

@@ -41,6 +41,11 @@ def scope_for(kind: str) -> Scope:
         raise LookupError(f"no scope registered for {kind!r}") from None
 
 
+def scopes() -> list[Scope]:
+    """Every registered scope, in registration order (the permission matrix is generated from it)."""
+    return list(_registry.values())
+
+
 def kind_of(model: type[Model]) -> str:
     label = model._meta.label
     for kind, scope in _registry.items():

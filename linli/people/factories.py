@@ -78,7 +78,7 @@ class TagFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, **kwargs) -> Tag:
-        return Tag.objects.add_root(**kwargs)
+        return Tag.objects.add_root(create_kwargs=kwargs)
 
 
 class TagAssignmentFactory(factory.Factory):

@@ -155,3 +155,36 @@ def build_world() -> World:
         house_a=house_a, house_b=house_b, house_c=house_c, person_a=person_a, person_b=person_b, person_c=person_c,
         entity_a=entity_a, place_a=place_a, users=users,
     )  # fmt: skip
+
+
+def assert_queries_constant(client_or_callable, url: str, make_rows, n: int = 3, slack: int = 0) -> tuple[int, int]:
+    """Load ``url`` with ``n`` rows and again with ``2n``: the number of queries must not grow (no N+1).
+
+    ``client_or_callable`` is a test client (``get(url)`` must answer 200) or a function called with ``url``.
+    ``make_rows(k)`` adds ``k`` rows the page shows. The page is loaded once before counting, so sessions,
+    per-process caches and lazy imports do not count. Returns (queries with n rows, queries with 2n rows).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def load():
+        if callable(client_or_callable) and not hasattr(client_or_callable, "get"):
+            return client_or_callable(url)
+        response = client_or_callable.get(url)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        return response
+
+    make_rows(n)
+    load()
+    with CaptureQueriesContext(connection) as first:
+        load()
+    make_rows(n)
+    with CaptureQueriesContext(connection) as second:
+        load()
+    few, many = len(first.captured_queries), len(second.captured_queries)
+    if many > few + slack:
+        extra = "\n".join(q["sql"] for q in second.captured_queries[few:])
+        raise AssertionError(
+            f"{url}: {few} queries with {n} rows but {many} with {2 * n} (N+1). Queries past the first {few}:\n{extra}"
+        )
+    return few, many

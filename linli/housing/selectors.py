@@ -10,7 +10,7 @@ from linli.core.geo import distance_m, point_in_polygon
 from linli.core.identity import normalise_text
 from linli.core.models import Region
 from linli.core.scoping import restrict
-from linli.housing.models import Building, House
+from linli.housing.models import Building, Compound, House, natural
 
 CN_DIGITS = {
     "一": "1",
@@ -308,3 +308,45 @@ def base_map(*, community: Region) -> dict:
         feature("building", building_footprint(b), name=b.name, number=b.number, id=b.pk,
                 compound=b.compound.name if b.compound_id else "")  # fmt: skip
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- querysets behind the console pages and the API (the generic views pass them through restrict()) -------
+
+
+def house_rows(*, detail: bool = False) -> QuerySet[House]:
+    """Houses with what a list row (or, ``detail``, the detail page) shows joined in; not yet restricted."""
+    if detail:
+        return House.objects.select_related("building__compound__community", "building__grid", "unit", "household_unit")
+    return House.objects.select_related("building__compound", "unit", "household_unit")
+
+
+def building_rows() -> QuerySet[Building]:
+    return Building.objects.select_related("compound", "grid")
+
+
+def compound_rows() -> QuerySet[Compound]:
+    return Compound.objects.select_related("community", "property_company")
+
+
+def houses_in_building(*, user, building: Building) -> QuerySet[House]:
+    """The houses of a building the user may see, in door order (unit, floor, number)."""
+    qs = House.objects.filter(building=building).select_related("unit")
+    return restrict(user, "house.view", qs).order_by(*natural("unit__number"), "floor", *natural("number"))
+
+
+def buildings_in_compound(*, user, compound: Compound) -> QuerySet[Building]:
+    return restrict(user, "building.view", Building.objects.filter(compound=compound).select_related("grid"))
+
+
+def community_for_map(*, user, pk: int) -> Region | None:
+    """The community whose base map ``user`` may see: staff who see it, residents whose home is in it."""
+    community = Region.objects.filter(pk=pk, level__code="community").first()
+    if community is None:
+        return None
+    if restrict(user, "region.view", Region.objects.filter(pk=community.pk)).exists():
+        return community
+    if restrict(user, "house.view", House.objects.filter(region_path__startswith=community.path)).exists():
+        return community
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    region = getattr(person, "region", None) if person is not None else None
+    return community if region is not None and region.path.startswith(community.path) else None

@@ -14,3 +14,68 @@ def api_tokens_of(*, user: User):
 
 def account_notices_of(*, user: User, limit: int = 10) -> list[AccountNotice]:
     return list(AccountNotice.objects.filter(user=user)[:limit])
+
+
+def otp_devices_of(*, user: User):
+    """The user's confirmed TOTP devices (the second factor they can verify with)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True)
+
+
+def region_pk_at(path: str) -> int | None:
+    """The id of the region at ``path`` (a parent, found from a child's path), or None."""
+    from linli.core.models import Region
+
+    return Region.objects.filter(path=path).values_list("pk", flat=True).first()
+
+
+def region_rows():
+    """Regions with their level joined in, in tree order; not yet restricted (the generic views restrict)."""
+    from linli.core.models import Region
+
+    return Region.objects.select_related("level").order_by("path")
+
+
+def region_neighbourhood(*, user: User, region) -> dict:
+    """What a region's page shows around it: the ancestors the user may see, the children (with their building
+    counts) and the community the region lies in (itself, or the nearest ancestor of that level)."""
+    from django.db.models import Count
+
+    from linli.core.models import Region
+    from linli.core.scoping import restrict
+
+    community = region if region.level.code == "community" else None
+    if community is None:
+        above = Region.objects.get_ancestors(region).select_related("level")
+        community = next((a for a in above if a.level.code == "community"), None)
+    return {
+        "ancestors": restrict(user, "region.view", Region.objects.get_ancestors(region)),
+        "children": Region.objects.get_children(region).select_related("level").annotate(n=Count("buildings")),
+        "community": community,
+    }
+
+
+def audit_rows():
+    from linli.core.models import AuditLog
+
+    return AuditLog.objects.all()
+
+
+def change_rows():
+    from linli.core.models import ObjectChange
+
+    return ObjectChange.objects.select_related("target_type")
+
+
+def departments():
+    """Functional departments (职能部门), by name: the organisations an event can be escalated to."""
+    from linli.core.models import Organisation
+
+    return Organisation.objects.filter(kind="department").order_by("name")
+
+
+def organisations_by_pk(pks) -> list:
+    from linli.core.models import Organisation
+
+    return list(Organisation.objects.filter(pk__in=[pk for pk in pks if pk]))

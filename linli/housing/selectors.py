@@ -350,3 +350,45 @@ def community_for_map(*, user, pk: int) -> Region | None:
     person = getattr(user, "person", None) if hasattr(user, "person") else None
     region = getattr(person, "region", None) if person is not None else None
     return community if region is not None and region.path.startswith(community.path) else None
+
+
+def buildings_with_compound(*, user) -> QuerySet[Building]:
+    """Buildings the user may see, with their compound joined in (pickers on forms and the workbench)."""
+    return restrict(user, "building.view", Building.objects.select_related("compound"))
+
+
+def buildings_in_community(community: Region | None) -> QuerySet[Building]:
+    """Every building of a community in address order: a resident picks where a problem is (places, no people)."""
+    if community is None:
+        return Building.objects.none()
+    return (
+        Building.objects.filter(region_path__startswith=community.path)
+        .select_related("compound")
+        .order_by("compound__name", *natural("number"))
+    )
+
+
+def place_for_report(*, user, house_id: int | None = None, building_id: int | None = None):
+    """The house or building a report names, by primary key without the default ordering's joins.
+
+    A house must lie in the user's scope; a building too, except that a resident may name any building (a
+    problem seen in the street). Returns None when there is no such place for the user.
+    """
+    if house_id is not None:
+        houses = House.objects.select_related("building__compound", "unit").order_by()
+        return restrict(user, "house.view", houses).filter(pk=house_id).first()
+    buildings = Building.objects.select_related("compound").order_by()
+    found = restrict(user, "building.view", buildings).filter(pk=building_id).first()
+    if found is None and not user.is_staff_role:
+        found = buildings.filter(pk=building_id).first()
+    return found
+
+
+def building_in_region(*, pk, region_path: str) -> Building | None:
+    """A building under ``region_path`` (an Open311 key's region): another region's building is as if missing."""
+    return (
+        Building.objects.select_related("compound")
+        .order_by()
+        .filter(pk=pk, region_path__startswith=region_path)
+        .first()
+    )

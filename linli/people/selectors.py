@@ -331,3 +331,16 @@ def visit_photo_for(*, user, pk: int) -> VisitPhoto | None:
 def visible_tag_tree(*, user) -> QuerySet[Tag]:
     """The tag tree, limited to the sensitivity levels the user may see."""
     return Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user)).order_by("path")
+
+
+def my_houses(*, user) -> list[House]:
+    """The houses a resident currently lives at (with building, compound, community and unit)."""
+    rows = restrict(user, "residency.view", Residency.objects.filter(end__isnull=True, person__user=user))
+    return list(
+        House.objects.filter(pk__in=rows.values("house_id")).select_related("building__compound__community", "unit")
+    )
+
+
+def visit_for_event(*, user, pk: int) -> Visit | None:
+    """A visit the user may turn into an event (they may add visits there), or None."""
+    return restrict(user, "visit.add", Visit.objects.filter(pk=pk)).first()

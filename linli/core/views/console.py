@@ -9,10 +9,11 @@ from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from linli.core import selectors
 from linli.core.errors import DomainError
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.home import home_cards
-from linli.core.models import AuditLog, ObjectChange, Region
+from linli.core.models import Region
 from linli.core.permissions import requires
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
@@ -131,7 +132,7 @@ class RegionListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Region.objects.select_related("level").order_by("path")
+        return selectors.region_rows()
 
 
 class RegionDetailView(ObjectDetailView):
@@ -139,24 +140,18 @@ class RegionDetailView(ObjectDetailView):
     template_name = "core/console/region_detail.html"
 
     def base_queryset(self):
-        return Region.objects.select_related("level")
+        return selectors.region_rows().order_by()
 
     def get_context_data(self, **kwargs):
-        from linli.housing.models import Building
-
         context = super().get_context_data(**kwargs)
         region = self.object
         user = self.request.user
-        context["ancestors"] = restrict(user, "region.view", Region.objects.get_ancestors(region))
-        context["children"] = Region.objects.get_children(region).select_related("level").annotate(n=Count("buildings"))
-        buildings = list(
-            restrict(user, "building.view", Building.objects.filter(region_path__startswith=region.path))[:300]
-        )
+        around = selectors.region_neighbourhood(user=user, region=region)
+        context["ancestors"] = around["ancestors"]
+        context["children"] = around["children"]
+        buildings = list(restrict(user, "building.view").filter(region_path__startswith=region.path)[:300])
         context["buildings"] = [b for b in buildings if b.grid_id == region.pk]
-        community = region if region.level.code == "community" else None
-        if community is None:
-            above = Region.objects.get_ancestors(region).select_related("level")
-            community = next((a for a in above if a.level.code == "community"), None)
+        community = around["community"]
         context["map_data"] = {
             # The own-geometry base (compounds, building footprints) of the community the region is in.
             "base": reverse("housing:base_map", args=[community.pk]) if community is not None else None,
@@ -188,7 +183,7 @@ class AuditListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return AuditLog.objects.all()
+        return selectors.audit_rows()
 
 
 class ChangeListView(ObjectListView):
@@ -199,4 +194,4 @@ class ChangeListView(ObjectListView):
     columns = []
 
     def base_queryset(self):
-        return ObjectChange.objects.select_related("target_type")
+        return selectors.change_rows()

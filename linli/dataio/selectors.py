@@ -95,3 +95,18 @@ def find_persons(*, text: str, limit: int = 20, actor=None):
             record_exact_search(actor=actor, kind="id_number", digest=digest, what="audit")
         return Person.objects.filter(id_number_hash=digest)
     return Person.objects.filter(name__startswith=text).order_by("name", "pk").select_related("region")[:limit]
+
+
+def template_regions(*, user: User, action: str) -> tuple[list, dict[str, str]]:
+    """Grids and 十联户 where ``user`` may ``action`` (at most 500, in tree order), and their parents' names by path:
+    the dropdowns of an import template."""
+    from linli.core.models import Region
+    from linli.core.scoping import grant_reach
+
+    regions = Region.objects.filter(level__code__in=("grid", "unit")).select_related("level").order_by("path")
+    q = grant_reach(user, action).path_q("path") if user is not None else None
+    if q is not None:
+        regions = regions.filter(q)
+    regions = list(regions[:500])
+    parents = {p.path: p.name for p in Region.objects.filter(path__in={r.path[: -Region.steplen] for r in regions})}
+    return regions, parents

@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass
 
 from linli.core import services as core_services
+from linli.core.factories import PASSWORD, region_levels
 from linli.core.identity import credit_check_char, id_check_digit
 from linli.core.models import Organisation, Region, RegionLevel, User
 from linli.core.roles import Role
@@ -13,7 +14,6 @@ from linli.housing.models import House
 from linli.people import services as people_services
 from linli.people.models import Entity, Person, Place
 
-PASSWORD = "a-long-test-password-2026"
 _seq = itertools.count(1)
 
 
@@ -30,17 +30,7 @@ def make_phone() -> str:
 
 
 def levels() -> dict[str, RegionLevel]:
-    spec = [
-        ("district", "区", 1),
-        ("street", "街道", 2),
-        ("community", "社区", 3),
-        ("grid", "网格", 4),
-        ("unit", "十联户", 5),
-    ]
-    return {
-        code: RegionLevel.objects.get_or_create(code=code, defaults={"name": name, "depth": d})[0]
-        for code, name, d in spec
-    }
+    return region_levels()
 
 
 def square(lng: float, lat: float, size: float = 0.004) -> list[list[float]]:
@@ -48,10 +38,10 @@ def square(lng: float, lat: float, size: float = 0.004) -> list[list[float]]:
 
 
 def add_person(*, house: House, name: str = "张三", phone: str | None = None, birth=dt.date(1980, 5, 17), kind="owner"):
-    data = people_services.clean_person_data(
-        name=name, id_number=make_id_number(birth), phone=phone if phone is not None else make_phone()
-    )
-    return people_services.person_create(actor=None, data=data, house=house, residency_kind=kind)
+    from linli.people.factories import PersonFactory
+
+    extra = {"phone": phone} if phone is not None else {}
+    return PersonFactory(house=house, name=name, birth=birth, residency_kind=kind, **extra)
 
 
 @dataclass

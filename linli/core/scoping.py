@@ -99,11 +99,14 @@ def grant_reach(user, action: str | None = None) -> Reach:
 
     With ``action``, only grants whose role allows it count, each by how its role is anchored (``ROLE_SCOPE``):
     the whole platform, a region and everything under it, an organisation, or the user's own records. Without
-    ``action``, every grant counts: the regions the user works in (for choosing a region in a form). A missing,
-    anonymous or inactive user reaches nothing; a superuser everything.
+    ``action``, every grant counts and nothing is cut short: the regions the user works in (for choosing a
+    region in a form) and the organisations they belong to. A missing, anonymous or inactive user reaches
+    nothing; a superuser everything.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_REACH
+    if action is None:
+        return _membership(user)
     if user.is_superuser:
         return ALL_REACH
     paths: list[str] = []
@@ -111,12 +114,6 @@ def grant_reach(user, action: str | None = None) -> Reach:
     own = False
     for grant in user.active_grants():
         mode = ROLE_SCOPE.get(grant.role)
-        if action is None:
-            if mode == SCOPE_ALL:
-                return ALL_REACH
-            if grant.region_id:
-                paths.append(grant.region.path)
-            continue
         if not role_allows(grant.role, action):
             continue
         if mode == SCOPE_ALL:
@@ -128,6 +125,17 @@ def grant_reach(user, action: str | None = None) -> Reach:
         elif mode == SCOPE_SELF:
             own = True
     return Reach(prefixes=tuple(_minimal_prefixes(paths)), org_ids=tuple(dict.fromkeys(org_ids)), own=own)
+
+
+def _membership(user) -> Reach:
+    """Every grant of ``user``, whatever its role allows: where they work, which organisations they belong to."""
+    grants = user.active_grants()
+    return Reach(
+        all=user.is_superuser or any(ROLE_SCOPE.get(g.role) == SCOPE_ALL for g in grants),
+        prefixes=tuple(_minimal_prefixes([g.region.path for g in grants if g.region_id])),
+        org_ids=tuple(dict.fromkeys(g.organisation_id for g in grants if g.organisation_id)),
+        own=any(ROLE_SCOPE.get(g.role) == SCOPE_SELF for g in grants),
+    )
 
 
 def scope_q(user, action: str) -> Q | None:

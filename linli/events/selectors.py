@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from linli.core.models import Grant, Organisation, Region, User
 from linli.core.roles import Role
-from linli.core.scoping import restrict
+from linli.core.scoping import grant_reach, restrict
 from linli.events import routing
 from linli.events.models import (
     TIMED_STATUSES,
@@ -134,7 +134,7 @@ def overdue_count(*, user, action: str = "event.dispatch") -> int:
 def my_tasks_q(user: User) -> Q:
     """Events where the user is (one of) the handlers: by name, by organisation, or by grid/community duty."""
     q = Q(handler_user=user)
-    org_ids = [g.organisation_id for g in user.active_grants() if g.organisation_id]
+    org_ids = list(grant_reach(user).org_ids)
     if org_ids:
         q |= Q(handler_org_id__in=org_ids) | Q(
             pk__in=EventTask.objects.filter(organisation_id__in=org_ids).values("event_id")
@@ -463,7 +463,7 @@ def home_cards(user) -> list:
             for e in first
         ]
         cards.append(HomeList("待办任务（按时限）", rows, url, "没有待办任务"))
-    org_scoped = any(g.organisation_id for g in user.active_grants())
+    org_scoped = bool(grant_reach(user).org_ids)
     if has_action(user, "event.stats") or (org_scoped and has_action(user, "event.view")):
         action = "event.stats" if has_action(user, "event.stats") else "event.view"
         recent = restrict(user, action, Event.objects.exclude(status=S.MERGED)).filter(
@@ -506,7 +506,7 @@ def unfiltered_rows() -> QuerySet[Event]:
 
 def org_open_tasks(*, user, limit: int = 50) -> list[EventTask]:
     """Open tasks (协办) of the user's organisations, by deadline."""
-    org_ids = [g.organisation_id for g in user.active_grants() if g.organisation_id]
+    org_ids = list(grant_reach(user).org_ids)
     return list(
         EventTask.objects.filter(organisation_id__in=org_ids).exclude(status=EventTask.Status.DONE)
         .select_related("event", "organisation").order_by("due_at")[:limit]

@@ -19,7 +19,7 @@ from linli.core import selectors as core_selectors
 from linli.core.errors import DomainError
 from linli.core.http import safe_next
 from linli.core.permissions import requires
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import grant_reach, has_action, restrict
 from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
 from linli.events import selectors, services
 from linli.events.filtersets import EventFilterSet
@@ -200,7 +200,7 @@ def event_detail(request, pk):
         "departments": core_selectors.departments() if "escalate" in actions else [],
         "contact_phone": _masked_phone(event),
         "can_reveal_phone": has_action(user, "event.unmask_reporter"),
-        "my_org_ids": [g.organisation_id for g in user.active_grants() if g.organisation_id],
+        "my_org_ids": list(grant_reach(user).org_ids),
     }
     if event.channel == "open311":
         context["public_text"] = _public_text_context(event, user)

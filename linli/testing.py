@@ -5,6 +5,7 @@ import itertools
 from dataclasses import dataclass
 
 from linli.core import services as core_services
+from linli.core.factories import PASSWORD, region_levels
 from linli.core.identity import credit_check_char, id_check_digit
 from linli.core.models import Organisation, Region, RegionLevel, User
 from linli.core.roles import Role
@@ -13,7 +14,6 @@ from linli.housing.models import House
 from linli.people import services as people_services
 from linli.people.models import Entity, Person, Place
 
-PASSWORD = "a-long-test-password-2026"
 _seq = itertools.count(1)
 
 
@@ -30,17 +30,7 @@ def make_phone() -> str:
 
 
 def levels() -> dict[str, RegionLevel]:
-    spec = [
-        ("district", "区", 1),
-        ("street", "街道", 2),
-        ("community", "社区", 3),
-        ("grid", "网格", 4),
-        ("unit", "十联户", 5),
-    ]
-    return {
-        code: RegionLevel.objects.get_or_create(code=code, defaults={"name": name, "depth": d})[0]
-        for code, name, d in spec
-    }
+    return region_levels()
 
 
 def square(lng: float, lat: float, size: float = 0.004) -> list[list[float]]:
@@ -48,10 +38,10 @@ def square(lng: float, lat: float, size: float = 0.004) -> list[list[float]]:
 
 
 def add_person(*, house: House, name: str = "张三", phone: str | None = None, birth=dt.date(1980, 5, 17), kind="owner"):
-    data = people_services.clean_person_data(
-        name=name, id_number=make_id_number(birth), phone=phone if phone is not None else make_phone()
-    )
-    return people_services.person_create(actor=None, data=data, house=house, residency_kind=kind)
+    from linli.people.factories import PersonFactory
+
+    extra = {"phone": phone} if phone is not None else {}
+    return PersonFactory(house=house, name=name, birth=birth, residency_kind=kind, **extra)
 
 
 @dataclass
@@ -155,3 +145,36 @@ def build_world() -> World:
         house_a=house_a, house_b=house_b, house_c=house_c, person_a=person_a, person_b=person_b, person_c=person_c,
         entity_a=entity_a, place_a=place_a, users=users,
     )  # fmt: skip
+
+
+def assert_queries_constant(client_or_callable, url: str, make_rows, n: int = 3, slack: int = 0) -> tuple[int, int]:
+    """Load ``url`` with ``n`` rows and again with ``2n``: the number of queries must not grow (no N+1).
+
+    ``client_or_callable`` is a test client (``get(url)`` must answer 200) or a function called with ``url``.
+    ``make_rows(k)`` adds ``k`` rows the page shows. The page is loaded once before counting, so sessions,
+    per-process caches and lazy imports do not count. Returns (queries with n rows, queries with 2n rows).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def load():
+        if callable(client_or_callable) and not hasattr(client_or_callable, "get"):
+            return client_or_callable(url)
+        response = client_or_callable.get(url)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+        return response
+
+    make_rows(n)
+    load()
+    with CaptureQueriesContext(connection) as first:
+        load()
+    make_rows(n)
+    with CaptureQueriesContext(connection) as second:
+        load()
+    few, many = len(first.captured_queries), len(second.captured_queries)
+    if many > few + slack:
+        extra = "\n".join(q["sql"] for q in second.captured_queries[few:])
+        raise AssertionError(
+            f"{url}: {few} queries with {n} rows but {many} with {2 * n} (N+1). Queries past the first {few}:\n{extra}"
+        )
+    return few, many

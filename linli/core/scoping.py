@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 
-from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, SCOPE_SELF, Role, role_allows
+from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, SCOPE_SELF, role_allows
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,11 @@ def scope_for(kind: str) -> Scope:
         raise LookupError(f"no scope registered for {kind!r}") from None
 
 
+def scopes() -> list[Scope]:
+    """Every registered scope, in registration order (the permission matrix is generated from it)."""
+    return list(_registry.values())
+
+
 def kind_of(model: type[Model]) -> str:
     label = model._meta.label
     for kind, scope in _registry.items():
@@ -87,37 +92,93 @@ def _minimal_prefixes(paths: list[str]) -> list[str]:
     return kept
 
 
-def scope_q(user, action: str) -> Q | None:
-    """The filter that ``action`` allows ``user``; None means everything, ``Q(pk__in=[])`` nothing."""
-    kind = action.split(".", 1)[0]
-    scope = scope_for(kind)
-    nothing = Q(pk__in=[])
+@dataclass(frozen=True)
+class Reach:
+    """What a user's grants reach for one action: everything, region subtrees, organisations, their own rows."""
+
+    all: bool = False
+    prefixes: tuple[str, ...] = ()  # minimal region paths: none lies under another
+    org_ids: tuple[int, ...] = ()
+    own: bool = False
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.all or self.prefixes or self.org_ids or self.own)
+
+    def covers_path(self, path: str | None) -> bool:
+        """Whether a record placed at region ``path`` lies in the reach by region (or the reach is everything)."""
+        return self.all or (bool(path) and path.startswith(self.prefixes))
+
+    def path_q(self, column: str = "region_path") -> Q | None:
+        """``column`` under one of the prefixes; None means everything, ``Q(pk__in=[])`` nothing."""
+        if self.all:
+            return None
+        q = Q(pk__in=[])
+        for prefix in self.prefixes:
+            q |= Q(**{f"{column}__startswith": prefix})
+        return q
+
+
+NO_REACH = Reach()
+ALL_REACH = Reach(all=True)
+
+
+def grant_reach(user, action: str | None = None) -> Reach:
+    """The one place that turns a user's grants into what they reach.
+
+    With ``action``, only grants whose role allows it count, each by how its role is anchored (``ROLE_SCOPE``):
+    the whole platform, a region and everything under it, an organisation, or the user's own records. Without
+    ``action``, every grant counts and nothing is cut short: the regions the user works in (for choosing a
+    region in a form) and the organisations they belong to. A missing, anonymous or inactive user reaches
+    nothing; a superuser everything.
+    """
     if user is None or not user.is_authenticated or not user.is_active:
-        return nothing
+        return NO_REACH
+    if action is None:
+        return _membership(user)
     if user.is_superuser:
-        return None
+        return ALL_REACH
     paths: list[str] = []
     org_ids: list[int] = []
     own = False
     for grant in user.active_grants():
+        mode = ROLE_SCOPE.get(grant.role)
         if not role_allows(grant.role, action):
             continue
-        mode = ROLE_SCOPE.get(grant.role)
         if mode == SCOPE_ALL:
-            return None
+            return ALL_REACH
         if mode == SCOPE_REGION and grant.region_id:
             paths.append(grant.region.path)
         elif mode == SCOPE_ORG and grant.organisation_id:
             org_ids.append(grant.organisation_id)
         elif mode == SCOPE_SELF:
             own = True
-    q = nothing
-    if paths and scope.region_path:
-        for prefix in _minimal_prefixes(paths):
-            q |= Q(**{f"{scope.region_path}__startswith": prefix})
-    if org_ids and scope.org:
-        q |= scope.org(org_ids)
-    if own and scope.own:
+    return Reach(prefixes=tuple(_minimal_prefixes(paths)), org_ids=tuple(dict.fromkeys(org_ids)), own=own)
+
+
+def _membership(user) -> Reach:
+    """Every grant of ``user``, whatever its role allows: where they work, which organisations they belong to."""
+    grants = user.active_grants()
+    return Reach(
+        all=user.is_superuser or any(ROLE_SCOPE.get(g.role) == SCOPE_ALL for g in grants),
+        prefixes=tuple(_minimal_prefixes([g.region.path for g in grants if g.region_id])),
+        org_ids=tuple(dict.fromkeys(g.organisation_id for g in grants if g.organisation_id)),
+        own=any(ROLE_SCOPE.get(g.role) == SCOPE_SELF for g in grants),
+    )
+
+
+def scope_q(user, action: str) -> Q | None:
+    """The filter that ``action`` allows ``user``; None means everything, ``Q(pk__in=[])`` nothing."""
+    scope = scope_for(action.split(".", 1)[0])
+    reach = grant_reach(user, action)
+    if reach.all:
+        return None
+    q = Q(pk__in=[])
+    if reach.prefixes and scope.region_path:
+        q |= reach.path_q(scope.region_path)
+    if reach.org_ids and scope.org:
+        q |= scope.org(list(reach.org_ids))
+    if reach.own and scope.own:
         q |= scope.own(user)
     return q
 
@@ -157,26 +218,13 @@ def max_tag_sensitivity(user) -> int:
 
 def region_prefixes(user) -> list[str] | None:
     """Paths of the regions the user works in (None: everywhere). For choosing a region in a form."""
-    if user.is_superuser or user.has_role(Role.ADMIN, Role.AUDITOR):
-        return None
-    return _minimal_prefixes([g.region.path for g in user.active_grants() if g.region_id])
+    reach = grant_reach(user)
+    return None if reach.all else list(reach.prefixes)
 
 
 def allows_in_region(user, action: str, region) -> bool:
     """Whether ``user`` may ``action`` on a record placed at ``region`` (the region or one above it is granted)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    for grant in user.active_grants():
-        if not role_allows(grant.role, action):
-            continue
-        mode = ROLE_SCOPE.get(grant.role)
-        if mode == SCOPE_ALL:
-            return True
-        if mode == SCOPE_REGION and grant.region_id and region.path.startswith(grant.region.path):
-            return True
-    return False
+    return grant_reach(user, action).covers_path(region.path)
 
 
 def require_in_region(user, action: str, region, what: str) -> None:

@@ -128,6 +128,16 @@ def api_tokens_revoke_all(*, user: User, actor: User | None, why: str) -> int:
     return count
 
 
+def otp_device_pending(*, user: User):
+    """The TOTP device being enrolled (unconfirmed), created on first use."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="默认设备", confirmed=False)
+    return device
+
+
 @transaction.atomic
 def otp_device_confirm(*, user: User, device, token: str) -> bool:
     """Confirm a new TOTP device with its first code; an earlier device is replaced openly, never silently.

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, HttpResponseRedirect
 from django.test import RequestFactory
 from django.utils import timezone
@@ -524,3 +524,8 @@ def export_build(*, job_id: int) -> ExportJob:
     _audit(job, count)
     job.refresh_from_db()
     return job
+
+
+def count_download(*, job: ExportJob) -> None:
+    """Count one more download of ``job``'s file (done in the database, so two at once both count)."""
+    ExportJob.objects.filter(pk=job.pk).update(downloads=F("downloads") + 1)

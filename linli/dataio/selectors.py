@@ -32,3 +32,18 @@ def trail_accesses(person_ids: list[int]) -> Q:
         target_type=ContentType.objects.get_for_model(ImportBatch), target_id__in=[str(b) for b in batch_ids]
     )
     return export_logs | import_logs
+
+
+def template_regions(*, user: User, action: str) -> tuple[list, dict[str, str]]:
+    """Grids and 十联户 where ``user`` may ``action`` (at most 500, in tree order), and their parents' names by path:
+    the dropdowns of an import template."""
+    from linli.core.models import Region
+    from linli.core.scoping import grant_reach
+
+    regions = Region.objects.filter(level__code__in=("grid", "unit")).select_related("level").order_by("path")
+    q = grant_reach(user, action).path_q("path") if user is not None else None
+    if q is not None:
+        regions = regions.filter(q)
+    regions = list(regions[:500])
+    parents = {p.path: p.name for p in Region.objects.filter(path__in={r.path[: -Region.steplen] for r in regions})}
+    return regions, parents

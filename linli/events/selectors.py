@@ -8,13 +8,15 @@ from django.utils import timezone
 
 from linli.core.models import Grant, Notification, Organisation, Region, User
 from linli.core.roles import Role
-from linli.core.scoping import restrict
+from linli.core.scoping import grant_reach, restrict
 from linli.events import routing
 from linli.events.models import (
     TIMED_STATUSES,
     Category,
+    Channel,
     ClassificationFeedback,
     Event,
+    EventPhoto,
     EventStatus,
     EventTask,
     EventTransition,
@@ -131,7 +133,7 @@ def overdue_count(*, user, action: str = "event.dispatch") -> int:
 def my_tasks_q(user: User) -> Q:
     """Events where the user is (one of) the handlers: by name, by organisation, or by grid/community duty."""
     q = Q(handler_user=user)
-    org_ids = [g.organisation_id for g in user.active_grants() if g.organisation_id]
+    org_ids = list(grant_reach(user).org_ids)
     if org_ids:
         q |= Q(handler_org_id__in=org_ids) | Q(
             pk__in=EventTask.objects.filter(organisation_id__in=org_ids).values("event_id")
@@ -460,7 +462,7 @@ def home_cards(user) -> list:
             for e in first
         ]
         cards.append(HomeList("待办任务（按时限）", rows, url, "没有待办任务"))
-    org_scoped = any(g.organisation_id for g in user.active_grants())
+    org_scoped = bool(grant_reach(user).org_ids)
     if has_action(user, "event.stats") or (org_scoped and has_action(user, "event.view")):
         action = "event.stats" if has_action(user, "event.stats") else "event.view"
         recent = restrict(user, action, Event.objects.exclude(status=S.MERGED)).filter(
@@ -519,3 +521,124 @@ def recent_count(user, region=None, *, cap: int | None = None) -> int:
     since = timezone.now() - dt.timedelta(days=AREA_DAYS)
     recent = Event.objects.exclude(status=S.MERGED).filter(created_at__gte=since)
     return scoped_count(user, "event.stats", recent, region=region, cap=cap)
+
+
+# --- reads behind the console, resident and API pages -------------------------------------------------------
+
+
+def unfiltered_rows() -> QuerySet[Event]:
+    """Events without relations joined in: the list pages read a page of ids first, then the rows (``page_rows``)."""
+    return Event.objects.all()
+
+
+def org_open_tasks(*, user, limit: int = 50) -> list[EventTask]:
+    """Open tasks (协办) of the user's organisations, by deadline."""
+    org_ids = list(grant_reach(user).org_ids)
+    return list(
+        EventTask.objects.filter(organisation_id__in=org_ids).exclude(status=EventTask.Status.DONE)
+        .select_related("event", "organisation").order_by("due_at")[:limit]
+    )  # fmt: skip
+
+
+def merged_into(*, user, event: Event) -> list[Event]:
+    """The reports merged into ``event`` that the user may see."""
+    return list(restrict(user, "event.view", Event.objects.filter(parent=event)).order_by("pk"))
+
+
+def event_by_number_or_pk(*, user, number: str = "", pk: int | None = None) -> Event | None:
+    """An event in the user's scope named by its number (SJ…) or id: the target of a merge."""
+    return restrict(user, "event.view").filter(Q(number=number.strip().upper()) | Q(pk=pk or 0)).first()
+
+
+def task_with_event(*, pk: int) -> EventTask | None:
+    """A task with its event and organisation; the caller checks the event is in scope."""
+    return EventTask.objects.select_related("event", "organisation").filter(pk=pk).first()
+
+
+def photo_for(*, user, pk: int) -> EventPhoto | None:
+    """A photo, only to someone who may see its event (staff in scope), or to the reporter of a report merged
+    into that event (they see its result photos too); None otherwise, as if missing."""
+    photo = EventPhoto.objects.filter(pk=pk).first()
+    if photo is None:
+        return None
+    if restrict(user, "event.view", Event.objects.filter(pk=photo.event_id)).exists():
+        return photo
+    if user.is_authenticated and Event.objects.filter(parent_id=photo.event_id, reporter_user=user).exists():
+        return photo
+    return None
+
+
+def leaf_categories() -> QuerySet[Category]:
+    """Active sub-categories by code (what a form offers)."""
+    return Category.objects.filter(active=True, parent__isnull=False).order_by("code")
+
+
+def active_categories() -> QuerySet[Category]:
+    """The active taxonomy with parents joined in, by code."""
+    return Category.objects.filter(active=True).select_related("parent").order_by("code")
+
+
+def events_for_orders(*, user, source: str, orders: list[str]) -> QuerySet[Event]:
+    """Events imported from a hotline ``source`` with these order numbers, within the user's scope."""
+    return restrict(user, "event.view", Event.objects.filter(external_source=source, external_id__in=orders))
+
+
+def own_event(*, user, pk) -> Event | None:
+    """An event the user reported (with what the resident page shows), or None."""
+    qs = Event.objects.filter(reporter_user=user).select_related(
+        "category", "parent", "region", "house", "building__compound"
+    )
+    try:
+        return qs.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        return None
+
+
+def own_events(*, user, limit: int = 100) -> list[Event]:
+    """The events a resident reported, newest first."""
+    return list(
+        Event.objects.filter(reporter_user=user).select_related("category", "parent").order_by("-created_at")[:limit]
+    )
+
+
+def photos_of(events: list[Event]) -> list[EventPhoto]:
+    return list(EventPhoto.objects.filter(event__in=events).order_by("kind", "pk"))
+
+
+# --- Open311: public reads (no user; the platform decides what the public may see) ------------------------------
+
+
+def open311_services(*, private_codes) -> QuerySet[Category]:
+    """Active sub-categories offered to Open311 clients, without the private ones (people, not places)."""
+    return (
+        Category.objects.filter(active=True, parent__isnull=False)
+        .exclude(code__in=private_codes)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+def open311_public_events(*, private_codes) -> QuerySet[Event]:
+    """Requests that arrived through Open311 in a public category, with what a public answer shows."""
+    return (
+        Event.objects.filter(channel=Channel.OPEN311)
+        .exclude(category__code__in=private_codes)
+        .select_related("category", "handler_org", "region", "building__compound", "house__building__compound")
+    )
+
+
+def open311_public_updates(*, events: QuerySet[Event], start, end, limit: int) -> QuerySet[EventTransition]:
+    """Public steps (not the report itself) of ``events`` between ``start`` and ``end``, oldest first."""
+    return (
+        EventTransition.objects.filter(event__in=events, public=True, created_at__gte=start, created_at__lte=end)
+        .exclude(action="report")
+        .select_related("event")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
+def event_content_type_id() -> int:
+    """The content type of Event: notifications point at any record, an event's carry this type."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Event).pk  # cached by ContentType's manager

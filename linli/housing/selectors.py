@@ -10,7 +10,7 @@ from linli.core.geo import distance_m, point_in_polygon
 from linli.core.identity import normalise_text
 from linli.core.models import Region
 from linli.core.scoping import restrict
-from linli.housing.models import Building, House
+from linli.housing.models import Building, Compound, House, natural
 
 CN_DIGITS = {
     "一": "1",
@@ -360,3 +360,87 @@ def houses_by_region(user, region) -> dict[str, int]:
     from linli.core.statistics import scoped_breakdown
 
     return scoped_breakdown(user, "house.view", House.objects.all(), region=region)
+
+
+# --- querysets behind the console pages and the API (the generic views pass them through restrict()) -------
+
+
+def house_rows(*, detail: bool = False) -> QuerySet[House]:
+    """Houses with what a list row (or, ``detail``, the detail page) shows joined in; not yet restricted."""
+    if detail:
+        return House.objects.select_related("building__compound__community", "building__grid", "unit", "household_unit")
+    return House.objects.select_related("building__compound", "unit", "household_unit")
+
+
+def building_rows() -> QuerySet[Building]:
+    return Building.objects.select_related("compound", "grid")
+
+
+def compound_rows() -> QuerySet[Compound]:
+    return Compound.objects.select_related("community", "property_company")
+
+
+def houses_in_building(*, user, building: Building) -> QuerySet[House]:
+    """The houses of a building the user may see, in door order (unit, floor, number)."""
+    qs = House.objects.filter(building=building).select_related("unit")
+    return restrict(user, "house.view", qs).order_by(*natural("unit__number"), "floor", *natural("number"))
+
+
+def buildings_in_compound(*, user, compound: Compound) -> QuerySet[Building]:
+    return restrict(user, "building.view", Building.objects.filter(compound=compound).select_related("grid"))
+
+
+def community_for_map(*, user, pk: int) -> Region | None:
+    """The community whose base map ``user`` may see: staff who see it, residents whose home is in it."""
+    community = Region.objects.filter(pk=pk, level__code="community").first()
+    if community is None:
+        return None
+    if restrict(user, "region.view", Region.objects.filter(pk=community.pk)).exists():
+        return community
+    if restrict(user, "house.view", House.objects.filter(region_path__startswith=community.path)).exists():
+        return community
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    region = getattr(person, "region", None) if person is not None else None
+    return community if region is not None and region.path.startswith(community.path) else None
+
+
+def buildings_with_compound(*, user) -> QuerySet[Building]:
+    """Buildings the user may see, with their compound joined in (pickers on forms and the workbench)."""
+    return restrict(user, "building.view", Building.objects.select_related("compound"))
+
+
+def buildings_in_community(community: Region | None) -> QuerySet[Building]:
+    """Every building of a community in address order: a resident picks where a problem is (places, no people)."""
+    if community is None:
+        return Building.objects.none()
+    return (
+        Building.objects.filter(region_path__startswith=community.path)
+        .select_related("compound")
+        .order_by("compound__name", *natural("number"))
+    )
+
+
+def place_for_report(*, user, house_id: int | None = None, building_id: int | None = None):
+    """The house or building a report names, by primary key without the default ordering's joins.
+
+    A house must lie in the user's scope; a building too, except that a resident may name any building (a
+    problem seen in the street). Returns None when there is no such place for the user.
+    """
+    if house_id is not None:
+        houses = House.objects.select_related("building__compound", "unit").order_by()
+        return restrict(user, "house.view", houses).filter(pk=house_id).first()
+    buildings = Building.objects.select_related("compound").order_by()
+    found = restrict(user, "building.view", buildings).filter(pk=building_id).first()
+    if found is None and not user.is_staff_role:
+        found = buildings.filter(pk=building_id).first()
+    return found
+
+
+def building_in_region(*, pk, region_path: str) -> Building | None:
+    """A building under ``region_path`` (an Open311 key's region): another region's building is as if missing."""
+    return (
+        Building.objects.select_related("compound")
+        .order_by()
+        .filter(pk=pk, region_path__startswith=region_path)
+        .first()
+    )

@@ -13,7 +13,7 @@ from linli.core.identity import MOBILE_RE, normalise_text, parse_id_number, pars
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.housing.models import House, natural
 from linli.housing.selectors import houses_at_address, parse_address
-from linli.people.models import Person, Residency, TagAssignment
+from linli.people.models import Entity, Household, Person, Place, Residency, Tag, TagAssignment, Visit, VisitPhoto
 from linli.people.services import id_hash, record_exact_search
 
 SEARCH_LIMIT = 50
@@ -391,3 +391,86 @@ def search_answer(user, q: str, limit: int):
     return SearchAnswer(
         hits=hits, message=result.message, extra={"result": result, "exact_age": has_action(user, "person.unmask")}
     )
+
+
+# --- querysets behind the console pages and the API (the generic views pass them through restrict()) -------
+
+
+def person_rows(*, detail: bool = False) -> QuerySet[Person]:
+    """Persons with their region (and, ``detail``, their household's house and householder) joined in."""
+    if detail:
+        return Person.objects.select_related("region", "household__house__building__compound", "household__householder")
+    return Person.objects.select_related("region")
+
+
+def household_rows() -> QuerySet[Household]:
+    return Household.objects.select_related("householder", "house__building__compound", "house__unit")
+
+
+def residency_rows() -> QuerySet[Residency]:
+    return Residency.objects.select_related("person", "house__building__compound", "house__unit")
+
+
+def entity_rows() -> QuerySet[Entity]:
+    return Entity.objects.select_related("grid")
+
+
+def place_rows(*, detail: bool = False) -> QuerySet[Place]:
+    return Place.objects.select_related("grid", "entity") if detail else Place.objects.select_related("grid")
+
+
+def visit_rows(*, detail: bool = False) -> QuerySet[Visit]:
+    if detail:
+        return Visit.objects.select_related("person", "household__householder", "household__house", "region")
+    return Visit.objects.select_related("person", "household__householder", "region")
+
+
+def household_members(*, user, household_id: int) -> QuerySet[Person]:
+    """The members of a household the user may see, in the order they were registered."""
+    return restrict(user, "person.view", Person.objects.filter(household_id=household_id)).order_by("pk")
+
+
+def me(*, user) -> Person | None:
+    """The person record linked to a resident's account (with their household's house), if any."""
+    return Person.objects.filter(user=user).select_related("household__house").first()
+
+
+def my_current_residencies(*, user) -> QuerySet[Residency]:
+    """Current residencies the user may see (a resident: their own and their household's), by house."""
+    qs = restrict(user, "residency.view", Residency.objects.filter(end__isnull=True))
+    return qs.select_related("house__building__compound", "house__unit", "person").order_by("house_id")
+
+
+def visit_target(*, user, person_id: int | None = None, household_id: int | None = None):
+    """The person or household a visit is about, in the user's scope; raises ``DoesNotExist`` otherwise."""
+    if person_id is not None:
+        return restrict(user, "person.view", Person.objects.select_related("region", "household")).get(pk=person_id)
+    return restrict(user, "household.view", Household.objects.select_related("householder", "house")).get(
+        pk=household_id
+    )
+
+
+def visit_photo_for(*, user, pk: int) -> VisitPhoto | None:
+    """A visit photo, only if the user may see its visit (otherwise None, as if missing)."""
+    photo = VisitPhoto.objects.filter(pk=pk).first()
+    if photo is None or not restrict(user, "visit.view", Visit.objects.filter(pk=photo.visit_id)).exists():
+        return None
+    return photo
+
+
+def visible_tag_tree(*, user) -> QuerySet[Tag]:
+    """The tag tree, limited to the sensitivity levels the user may see."""
+    return Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(user)).order_by("path")
+
+
+def my_houses(*, user) -> list[House]:
+    """The houses a resident currently lives at (with building, compound, community and unit)."""
+    rows = restrict(user, "residency.view", Residency.objects.filter(end__isnull=True, person__user=user))
+    return list(
+        House.objects.filter(pk__in=rows.values("house_id")).select_related("building__compound__community", "unit")
+    )
+
+
+def visit_for_event(*, user, pk: int) -> Visit | None:
+    """A visit the user may turn into an event (they may add visits there), or None."""
+    return restrict(user, "visit.add", Visit.objects.filter(pk=pk)).first()

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from linli.core.models import Organisation, Region
+from linli.core.selectors import region_pk_at
 
 
 class RegionSerializer(serializers.ModelSerializer):
@@ -19,7 +20,7 @@ class RegionSerializer(serializers.ModelSerializer):
         if not parent_path:
             return None
         if parent_path not in parents:
-            parents[parent_path] = Region.objects.filter(path=parent_path).values_list("pk", flat=True).first()
+            parents[parent_path] = region_pk_at(parent_path)
         return parents[parent_path]
 
 

@@ -1,6 +1,5 @@
 from django.contrib.auth import authenticate
 from django.urls import path
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny
@@ -19,7 +18,7 @@ from linli.core.api.serializers import (
 from linli.core.errors import DomainError
 from linli.core.filtersets import RegionFilterSet
 from linli.core.middleware import otp_required
-from linli.core.models import AuditLog, Region
+from linli.core.models import AuditLog
 
 
 class LoginThrottle(AnonRateThrottle):
@@ -44,7 +43,7 @@ class ObtainTokenView(APIView):
             return Response({"detail": "用户名或密码错误。"}, status=status.HTTP_400_BAD_REQUEST)
         if otp_required(user):
             code = form.validated_data.get("otp", "")
-            devices = TOTPDevice.objects.filter(user=user, confirmed=True)
+            devices = selectors.otp_devices_of(user=user)
             if not code or not any(d.verify_token(code) for d in devices):
                 return Response(
                     {"detail": "工作人员账号需要有效的动态验证码（otp）。"}, status=status.HTTP_400_BAD_REQUEST
@@ -84,7 +83,7 @@ class RegionViewSet(ScopedReadOnlyViewSet):
     filterset_class = RegionFilterSet
 
     def base_queryset(self):
-        return Region.objects.select_related("level").order_by("path")
+        return selectors.region_rows()
 
 
 def register(router) -> None:

@@ -13,7 +13,6 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from linli.core import audit, selectors, services
 from linli.core.errors import DomainError
@@ -40,7 +39,7 @@ def login_view(request):
         for notice in services.account_notices_take(user=user):
             messages.warning(request, notice.message)
         if otp_required(user):
-            has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+            has_device = selectors.otp_devices_of(user=user).exists()
             target = "core:otp_verify" if has_device else "core:otp_setup"
             return redirect(_with_next(target, request))
         return redirect(_next_url(request, "/"))
@@ -70,13 +69,11 @@ def otp_setup(request):
     device): the password alone never reaches a new secret. A lost device is reset by an
     administrator (audited, with a reason), after which this page serves the first enrolment again.
     """
-    has_confirmed = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()
+    has_confirmed = selectors.otp_devices_of(user=request.user).exists()
     if has_confirmed and not request.user.is_verified():
         messages.info(request, "您的账号已绑定身份验证器，请先输入动态验证码；如设备丢失，请联系系统管理员重置。")
         return redirect(f"{_resolve('core:otp_verify')}?next={_next_url(request, '/')}")
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=request.user, name="默认设备", confirmed=False)
+    device = services.otp_device_pending(user=request.user)
     if has_confirmed:
         form = OTPReplaceForm(request.POST or None, user=request.user)
     else:
@@ -98,7 +95,7 @@ def otp_setup(request):
 
 @login_required
 def otp_verify(request):
-    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    devices = list(selectors.otp_devices_of(user=request.user))
     if not devices:
         return redirect(_with_next("core:otp_setup", request))
     form = OTPTokenForm(request.POST or None)
@@ -129,7 +126,7 @@ def _account_security(request, template: str, url_name: str):
     context = {
         "tokens": selectors.api_tokens_of(user=request.user),
         "notices": selectors.account_notices_of(user=request.user),
-        "devices": TOTPDevice.objects.filter(user=request.user, confirmed=True),
+        "devices": selectors.otp_devices_of(user=request.user),
         "otp_required": otp_required(request.user),
     }
     return render(request, template, context)

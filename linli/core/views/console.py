@@ -8,12 +8,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
+from linli.core import selectors
 from linli.core.errors import DomainError
 from linli.core.filtersets import AuditLogFilterSet, ObjectChangeFilterSet, RegionFilterSet
 from linli.core.home import home_cards
-from linli.core.models import AuditLog, ObjectChange, Region
+from linli.core.models import Region
 from linli.core.modules import detail_sections, statistics
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import has_action
 from linli.core.search import can_search, search_all
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 
@@ -37,7 +38,7 @@ def home(request):
     if figures is None:
         figures = _home_figures(user, regions)
         cache.set(key, figures, HOME_CACHE_SECONDS)
-    children = {r.pk: r for r in Region.objects.filter(pk__in=[row["region"] for row in figures["breakdown"]])}
+    children = selectors.regions_by_pk([row["region"] for row in figures["breakdown"]])
     breakdown = [dict(row, region=children[row["region"]]) for row in figures["breakdown"] if row["region"] in children]
     work_cards, work_lists = home_cards(user)
     context = {
@@ -62,7 +63,7 @@ def _home_figures(user, regions: list[Region]) -> dict:
     breakdown = []
     if columns:
         for region in regions[:3]:
-            children = list(Region.objects.get_children(region)[:30])
+            children = selectors.child_regions(region, limit=30)
             if not children:
                 continue
             counts = [s.breakdown(user, region) for s in columns]
@@ -111,7 +112,7 @@ class RegionListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Region.objects.select_related("level").order_by("path")
+        return selectors.region_rows()
 
 
 class RegionDetailView(ObjectDetailView):
@@ -119,14 +120,15 @@ class RegionDetailView(ObjectDetailView):
     template_name = "core/console/region_detail.html"
 
     def base_queryset(self):
-        return Region.objects.select_related("level")
+        return selectors.region_rows().order_by()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         region = self.object
         user = self.request.user
-        context["ancestors"] = restrict(user, "region.view", Region.objects.get_ancestors(region))
-        context["children"] = list(Region.objects.get_children(region).select_related("level"))
+        around = selectors.region_neighbourhood(user=user, region=region)
+        context["ancestors"] = around["ancestors"]
+        context["children"] = list(around["children"])
         # What other apps place in the region (housing: its buildings) comes from their registered sections: a
         # card each, points on the map, a base map, a note per child region ("12 栋楼").
         sections, points, base, notes = [], [], None, {}
@@ -168,7 +170,7 @@ class AuditListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return AuditLog.objects.all()
+        return selectors.audit_rows()
 
 
 class ChangeListView(ObjectListView):
@@ -179,4 +181,4 @@ class ChangeListView(ObjectListView):
     columns = []
 
     def base_queryset(self):
-        return ObjectChange.objects.select_related("target_type")
+        return selectors.change_rows()

@@ -12,11 +12,10 @@ from rest_framework.response import Response
 
 from linli.core.errors import DomainError
 from linli.core.http import parse_pk
-from linli.core.scoping import restrict
+from linli.core.scoping import can
 from linli.dataio import selectors, services
 from linli.dataio.api.serializers import ImportBatchSerializer, ImportCreateSerializer
 from linli.dataio.importers import IMPORTERS
-from linli.dataio.models import ImportBatch
 
 
 class ImportViewSet(viewsets.ViewSet):
@@ -73,10 +72,7 @@ class ImportViewSet(viewsets.ViewSet):
     def errors(self, request, pk=None):
         """The problem rows as .xlsx: the file's own columns plus 错误原因, ready to fix and upload again."""
         batch = self._batch(request, pk)
-        may = (
-            request.user.pk == batch.actor_id
-            or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists()
-        )
+        may = request.user.pk == batch.actor_id or can(request.user, "importbatch.change", batch)
         if not may:
             raise Http404
         try:

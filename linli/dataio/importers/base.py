@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from linli.core.bulk import change_rows, snapshot
 from linli.core.models import ObjectChange, Region, User
-from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_REGION, role_allows
+from linli.core.scoping import grant_reach
 from linli.dataio import cells
 from linli.dataio.cells import CellError
 from linli.housing.models import Building, Compound, House, Unit
@@ -90,35 +90,17 @@ def strip_label(message: str) -> str:
 
 def path_checker(user: User | None, action: str) -> Callable[[str], bool]:
     """A fast in-memory ``allows_in_region`` for region paths (system imports, user=None, may do anything)."""
-    if user is None or user.is_superuser:
+    if user is None:
         return lambda path: True
-    prefixes = []
-    for grant in user.active_grants():
-        if not role_allows(grant.role, action):
-            continue
-        mode = ROLE_SCOPE.get(grant.role)
-        if mode == SCOPE_ALL:
-            return lambda path: True
-        if mode == SCOPE_REGION and grant.region_id:
-            prefixes.append(grant.region.path)
-    found = tuple(prefixes)
-    return lambda path: bool(path) and path.startswith(found)
+    return grant_reach(user, action).covers_path
 
 
 def scope_prefixes(user: User | None, action: str) -> list[str] | None:
     """Region paths where ``action`` is allowed (None: everywhere)."""
-    if user is None or user.is_superuser:
+    if user is None:
         return None
-    prefixes = []
-    for grant in user.active_grants():
-        if not role_allows(grant.role, action):
-            continue
-        mode = ROLE_SCOPE.get(grant.role)
-        if mode == SCOPE_ALL:
-            return None
-        if mode == SCOPE_REGION and grant.region_id:
-            prefixes.append(grant.region.path)
-    return prefixes
+    reach = grant_reach(user, action)
+    return None if reach.all else list(reach.prefixes)
 
 
 def prefix_q(prefixes: list[str] | None, column: str = "region_path") -> Q:

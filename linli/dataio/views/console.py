@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import can, has_action, restrict
 from linli.dataio import exports, progress, selectors, services
 from linli.dataio.columns import SPECS
 from linli.dataio.forms import ExportForm, ImportUploadForm
@@ -86,10 +86,7 @@ def import_detail(request, pk):
 
 
 def _can_act(request, batch: ImportBatch) -> bool:
-    return (
-        request.user.pk == batch.actor_id
-        or restrict(request.user, "importbatch.change", ImportBatch.objects.filter(pk=batch.pk)).exists()
-    )
+    return request.user.pk == batch.actor_id or can(request.user, "importbatch.change", batch)
 
 
 def _progress(batch: ImportBatch) -> dict:
@@ -180,16 +177,10 @@ def import_rollback(request, pk):
 def _template_choices(kind: str, user) -> dict[str, list[str]]:
     """Dropdown lists of the template's coded columns (the importer also understands the synonyms)."""
     from linli.core.models import Region
-    from linli.dataio.importers.base import prefix_q, scope_prefixes
     from linli.housing.models import House
     from linli.people.models import ETHNIC_GROUPS, Person, Place
 
-    prefixes = scope_prefixes(user, IMPORTERS[kind][1])
-    regions = Region.objects.filter(level__code__in=("grid", "unit")).select_related("level").order_by("path")
-    if prefixes is not None:
-        regions = regions.filter(prefix_q(prefixes, "path"))
-    regions = list(regions[:500])
-    parents = {p.path: p.name for p in Region.objects.filter(path__in={r.path[: -Region.steplen] for r in regions})}
+    regions, parents = selectors.template_regions(user=user, action=IMPORTERS[kind][1])
 
     def short(region) -> str:  # "彩虹社区第一网格" is written "第一网格" within the community
         parent = parents.get(region.path[: -Region.steplen], "")
@@ -223,10 +214,9 @@ def _template_choices(kind: str, user) -> dict[str, list[str]]:
 
 def _template_examples(user, choices: dict) -> dict[str, str]:
     """The example row's address and grid taken from a house the user may see, so the example imports as it is."""
-    from linli.housing.models import House
-
     house = (
-        restrict(user, "house.view", House.objects.select_related("building__compound", "building__grid", "unit"))
+        restrict(user, "house.view")
+        .select_related("building__compound", "building__grid", "unit")
         .order_by("pk")
         .first()
     )
@@ -391,7 +381,7 @@ def export_download(request, pk):
 
     if not attachments.exists(job.file):
         raise Http404("文件不存在或已过期。")
-    ExportJob.objects.filter(pk=job.pk).update(downloads=job.downloads + 1)
+    exports.count_download(job=job)
     suffix = "" if job.masked else "-明文"
     # Files are sealed at rest; older ones (written before sealing) are plain xlsx and are served as they are.
     stamp = f"{timezone.localtime(job.created_at):%Y%m%d-%H%M}"  # the name says when in local time, like the file

@@ -218,6 +218,6 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 def _event_type_id() -> int:
-    from django.contrib.contenttypes.models import ContentType
+    from linli.events.selectors import event_content_type_id
 
-    return ContentType.objects.get_for_model(Event).pk  # cached by ContentType's manager
+    return event_content_type_id()

@@ -1,7 +1,6 @@
 """/api/v1/events/: list, detail and create (residents and staff), workflow transitions as POST actions,
 categories, the inbox, and POST /api/v1/events/classify."""
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -10,16 +9,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ReadOnlyModelViewSet
 
+from linli.core import selectors as core_selectors
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.errors import ConflictError, DomainError
 from linli.core.http import parse_pk
-from linli.core.models import Notification, Organisation
 from linli.core.scoping import restrict
 from linli.events import selectors, services
 from linli.events.api import serializers as s
 from linli.events.filtersets import EventFilterSet
-from linli.events.models import Category, Channel, Event
-from linli.housing.models import Building, House
+from linli.events.models import Channel
+from linli.housing import selectors as housing_selectors
 
 
 class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
@@ -62,15 +61,11 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         where = {}
         # By primary key, without the models' default ordering (its joins); the grid comes from the region cache.
         if d["house"]:
-            houses = House.objects.select_related("building__compound", "unit").order_by()
-            where["house"] = restrict(user, "house.view", houses).filter(pk=d["house"]).first()
+            where["house"] = housing_selectors.place_for_report(user=user, house_id=d["house"])
             if where["house"] is None:
                 raise DomainError("房屋：不存在或不在您的范围内", field="house")
         if d["building"]:
-            buildings = Building.objects.select_related("compound").order_by()
-            where["building"] = restrict(user, "building.view", buildings).filter(pk=d["building"]).first()
-            if where["building"] is None and not user.is_staff_role:
-                where["building"] = buildings.filter(pk=d["building"]).first()
+            where["building"] = housing_selectors.place_for_report(user=user, building_id=d["building"])
             if where["building"] is None:
                 raise DomainError("楼栋：不存在", field="building")
         staff = user.is_staff_role
@@ -102,11 +97,7 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         elif name == "reject":
             services.event_reject(event=event, actor=user, reason=note)
         elif name == "merge":
-            parent = (
-                restrict(user, "event.view", Event.objects.all())
-                .filter(Q(number=d["parent"].upper()) | Q(pk=parse_pk(d["parent"]) or 0))
-                .first()
-            )
+            parent = selectors.event_by_number_or_pk(user=user, number=d["parent"], pk=parse_pk(d["parent"]))
             if parent is None:
                 raise DomainError("合并：目标事件不存在或不在您的范围内", field="parent")
             services.event_merge(event=event, parent=parent, actor=user, note=note)
@@ -115,10 +106,10 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         elif name == "reassign":
             services.event_reassign(event=event, actor=user, reason=note, **selectors.parse_handler(d["handler"]))
         elif name == "escalate":
-            lead = Organisation.objects.filter(pk=d.get("lead") or 0).first()
+            lead = next(iter(core_selectors.organisations_by_pk([d.get("lead")])), None)
             if lead is None:
                 raise DomainError("吹哨报到：请选择牵头部门", field="lead")
-            assists = list(Organisation.objects.filter(pk__in=d["assists"]))
+            assists = core_selectors.organisations_by_pk(d["assists"])
             services.event_escalate(
                 event=event, actor=user, lead=lead, assists=assists, note=note, days=d["days"] or None
             )
@@ -185,7 +176,7 @@ class CategoryViewSet(ReadOnlyModelViewSet):
     pagination_class = None
 
     def get_queryset(self):
-        return Category.objects.filter(active=True).select_related("parent").order_by("code")
+        return selectors.active_categories()
 
     def required_action(self, request):
         return None
@@ -195,12 +186,11 @@ class NotificationViewSet(ReadOnlyModelViewSet):
     """My inbox (the recipient is the scope)."""
 
     serializer_class = s.NotificationSerializer
-    queryset = Notification.objects.none()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        return Notification.objects.filter(recipient=self.request.user).order_by("-created_at", "-pk")
+            return selectors.inbox(user=None).none()
+        return selectors.inbox(user=self.request.user).order_by("-created_at", "-pk")
 
     def required_action(self, request):
         return None

@@ -24,8 +24,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from linli.core.errors import DomainError
 from linli.core.redaction import contains_personal_data, redact
-from linli.events import caches, services
-from linli.events.models import ApiKey, Category, Channel, Event, EventStatus, EventTransition
+from linli.events import caches, selectors, services
+from linli.events.models import ApiKey, Category, Channel, Event, EventStatus
 from linli.events.open311 import throttles
 
 CLOSED = (EventStatus.CLOSED, EventStatus.REJECTED, EventStatus.MERGED)
@@ -148,12 +148,7 @@ def discovery(request, fmt):
 
 
 def _services():
-    return (
-        Category.objects.filter(active=True, parent__isnull=False)
-        .exclude(code__in=PRIVATE_CODES)
-        .select_related("parent")
-        .order_by("code")
-    )
+    return selectors.open311_services(private_codes=PRIVATE_CODES)
 
 
 def _service(cat: Category) -> dict:
@@ -184,11 +179,7 @@ def service_definition(request, code, fmt):
 
 
 def _public_events():
-    return (
-        Event.objects.filter(channel=Channel.OPEN311)
-        .exclude(category__code__in=PRIVATE_CODES)
-        .select_related("category", "handler_org", "region", "building__compound", "house__building__compound")
-    )
+    return selectors.open311_public_events(private_codes=PRIVATE_CODES)
 
 
 def published(e: Event) -> bool:
@@ -340,14 +331,7 @@ def updates_view(request, fmt):
     params = request.GET
     end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else timezone.now()
     start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else end - dt.timedelta(days=1)
-    rows = (
-        EventTransition.objects.filter(
-            event__in=_public_events(), public=True, created_at__gte=start, created_at__lte=end
-        )
-        .exclude(action="report")
-        .select_related("event")
-        .order_by("created_at", "pk")[:MAX_REQUESTS]
-    )
+    rows = selectors.open311_public_updates(events=_public_events(), start=start, end=end, limit=MAX_REQUESTS)
     data = [
         {
             "update_id": str(t.pk),
@@ -392,16 +376,11 @@ def _create(request, fmt):
     name = " ".join(p for p in (params.get("last_name", ""), params.get("first_name", "")) if p).strip()
     building = None
     if address_id:
-        from linli.housing.models import Building
+        from linli.housing.selectors import building_in_region
 
         if address_id.isascii() and address_id.isdigit():
             # Only buildings in the key's region: another region's building answers "not found", like a missing one.
-            building = (
-                Building.objects.select_related("compound")
-                .order_by()
-                .filter(pk=address_id, region_path__startswith=api_key.region.path)
-                .first()
-            )
+            building = building_in_region(pk=address_id, region_path=api_key.region.path)
         if building is None and not (lat and lng) and not address:
             raise Open311Error(400, f"address_id not found: {address_id}")
     media = (params.get("media_url") or "").strip()

@@ -192,12 +192,11 @@ def test_a_new_dispatch_rule_applies_to_the_next_dispatch(world, open_event):
 
 
 def test_a_new_grid_receives_reports_at_once(world, open_event):
-    from linli.core import services as core_services
-    from linli.testing import levels, square
+    from linli.core.factories import RegionFactory
+    from linli.testing import square
 
     caches.REGIONS.get()
-    grid = core_services.region_create(actor=None, name="新网格", level=levels()["grid"], parent=world.community,
-                                       boundary=square(105.950, 26.244))  # fmt: skip
+    grid = RegionFactory(name="新网格", parent=world.community, boundary=square(105.950, 26.244))
     assert open_event(house=None, lat="26.246", lng="105.952").region == grid
 
 

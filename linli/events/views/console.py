@@ -9,30 +9,27 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_POST
 
+from linli.core import selectors as core_selectors
 from linli.core.errors import DomainError
 from linli.core.http import safe_next
-from linli.core.models import Organisation
 from linli.core.permissions import requires
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import grant_reach, has_action, restrict
 from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
 from linli.events import selectors, services
 from linli.events.filtersets import EventFilterSet
 from linli.events.forms import HotlineImportForm, IntakeForm, PatrolForm, category_choices
 from linli.events.models import (
-    Category,
     Event,
     EventPhoto,
     EventStatus,
-    EventTask,
-    Notification,
 )
-from linli.housing.models import Building
+from linli.housing import selectors as housing_selectors
 
 S = EventStatus
 
@@ -85,7 +82,7 @@ class EventListBase(ObjectListView):
         # read with their relations (``paginate_queryset``). An export reads every row's relations at once.
         if self.action == "export":
             return self.narrow(selectors.base_queryset())
-        return self.narrow(Event.objects.all())
+        return self.narrow(selectors.unfiltered_rows())
 
     def narrow(self, qs):
         """The list's own filter (my tasks, supervision…) on top of the scope and the filter form."""
@@ -154,11 +151,7 @@ class MyTasksView(EventListBase):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        org_ids = [g.organisation_id for g in self.request.user.active_grants() if g.organisation_id]
-        context["tasks"] = list(
-            EventTask.objects.filter(organisation_id__in=org_ids).exclude(status=EventTask.Status.DONE)
-            .select_related("event", "organisation").order_by("due_at")[:50]
-        )  # fmt: skip
+        context["tasks"] = selectors.org_open_tasks(user=self.request.user)
         return context
 
 
@@ -199,15 +192,15 @@ def event_detail(request, pk):
         "result_photos": [p for p in photos if p.kind == EventPhoto.Kind.RESULT],
         "actions": actions,
         "tasks": list(event.tasks.select_related("organisation", "done_by")),
-        "merged": list(restrict(user, "event.view", Event.objects.filter(parent=event)).order_by("pk")),
+        "merged": selectors.merged_into(user=user, event=event),
         "similar": selectors.similar_events(event=event, user=user) if event.status in (S.PENDING, S.ACCEPTED) else [],
         "overdue": event.is_overdue(),
         "map_data": _map_data(event),
         "handler_choices": selectors.handler_choices(event=event, user=user) if is_dispatcher else [],
-        "departments": Organisation.objects.filter(kind="department").order_by("name") if "escalate" in actions else [],
+        "departments": core_selectors.departments() if "escalate" in actions else [],
         "contact_phone": _masked_phone(event),
         "can_reveal_phone": has_action(user, "event.unmask_reporter"),
-        "my_org_ids": [g.organisation_id for g in user.active_grants() if g.organisation_id],
+        "my_org_ids": list(grant_reach(user).org_ids),
     }
     if event.channel == "open311":
         context["public_text"] = _public_text_context(event, user)
@@ -300,10 +293,8 @@ def event_act(request, pk, action):
         elif action == "reject":
             services.event_reject(event=event, actor=user, reason=note)
         elif action == "merge":
-            parent = (
-                restrict(user, "event.view", Event.objects.all())
-                .filter(Q(number=post.get("parent", "").strip().upper()) | Q(pk=_int(post.get("parent_id"))))
-                .first()
+            parent = selectors.event_by_number_or_pk(
+                user=user, number=post.get("parent", ""), pk=_int(post.get("parent_id"))
             )
             if parent is None:
                 raise DomainError("合并：请填写要合并到的事件编号（须在您的范围内）", field="parent")
@@ -313,7 +304,7 @@ def event_act(request, pk, action):
         elif action == "reassign":
             services.event_reassign(event=event, actor=user, reason=note, **_handler_kwargs(request))
         elif action == "escalate":
-            orgs = {o.pk: o for o in Organisation.objects.filter(kind="department")}
+            orgs = {o.pk: o for o in core_selectors.departments()}
             lead = orgs.get(_int(post.get("lead")))
             if lead is None:
                 raise DomainError("吹哨报到：请选择牵头部门", field="lead")
@@ -400,7 +391,9 @@ def bulk_dispatch(request):
 @login_required
 @require_POST
 def task_act(request, pk, action):
-    task = get_object_or_404(EventTask.objects.select_related("event", "organisation"), pk=pk)
+    task = selectors.task_with_event(pk=pk)
+    if task is None:
+        raise Http404
     _scoped_event(request.user, task.event_id)
     try:
         if action == "sign":
@@ -579,7 +572,7 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_read(request, pk=None):
-    qs = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    qs = selectors.inbox(user=request.user, unread_only=True)
     if pk is not None:
         qs = qs.filter(pk=pk)
     qs.update(read_at=timezone.now())
@@ -589,11 +582,9 @@ def inbox_read(request, pk=None):
 @login_required
 def photo(request, pk):
     """A photo, only to someone who may see its event (staff in scope, or the reporter)."""
-    photo = get_object_or_404(EventPhoto, pk=pk)
-    if not restrict(request.user, "event.view", Event.objects.filter(pk=photo.event_id)).exists():
-        # The reporter of a report merged into this event sees its result photos too.
-        if not Event.objects.filter(parent_id=photo.event_id, reporter_user=request.user).exists():
-            raise Http404
+    photo = selectors.photo_for(user=request.user, pk=pk)
+    if photo is None:
+        raise Http404
     try:
         handle = photo.image.open("rb")
     except (FileNotFoundError, OSError):
@@ -608,13 +599,13 @@ def category_json(request):
     """Sub-categories as JSON for forms (code, name, deadline, emergency hint)."""
     rows = [
         {"code": c.code, "name": c.name, "deadline": c.deadline_label, "emergency": c.emergency_hint}
-        for c in Category.objects.filter(active=True, parent__isnull=False).order_by("code")
+        for c in selectors.leaf_categories()
     ]
     return JsonResponse({"categories": rows})
 
 
 def buildings_for(user):
-    return restrict(user, "building.view", Building.objects.select_related("compound"))
+    return housing_selectors.buildings_with_compound(user=user)
 
 
 class _RollBack(Exception):
@@ -678,7 +669,7 @@ def _hotline_links(user, orders: list[str]) -> list[tuple[str, Event | None]]:
     """(order number, event or None when the event lies outside the user's scope) in the file's order."""
     from linli.events.hotline import SOURCE
 
-    events = restrict(user, "event.view", Event.objects.filter(external_source=SOURCE, external_id__in=orders))
+    events = selectors.events_for_orders(user=user, source=SOURCE, orders=orders)
     by_order = {e.external_id: e for e in events.only("pk", "number", "title", "external_id", "status")}
     return [(order, by_order.get(order)) for order in orders]
 

@@ -9,50 +9,36 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
-from linli.core.scoping import has_action, restrict
+from linli.core.scoping import has_action
 from linli.events import routing, selectors, services
 from linli.events.forms import RateForm, ReportForm
 from linli.events.models import Channel, Event, EventPhoto, EventStatus
-from linli.housing.models import Building, House, natural
-from linli.people.models import Residency
+from linli.housing import selectors as housing_selectors
+from linli.housing.models import House
+from linli.people import selectors as people_selectors
 
 LOGIN = "/accounts/login/?next=/m/events/"
 
 
 def _own(request, pk) -> Event:
-    qs = Event.objects.filter(reporter_user=request.user).select_related("category", "parent", "region", "house",
-                                                                           "building__compound")  # fmt: skip
-    try:
-        return qs.get(pk=pk)
-    except (Event.DoesNotExist, ValueError):
+    event = selectors.own_event(user=request.user, pk=pk)
+    if event is None:
         raise Http404("没有找到该事件。")
+    return event
 
 
 def _my_houses(user) -> list[House]:
-    rows = restrict(user, "residency.view", Residency.objects.filter(end__isnull=True, person__user=user))
-    ids = rows.values("house_id")
-    return list(House.objects.filter(pk__in=ids).select_related("building__compound__community", "unit"))
+    return people_selectors.my_houses(user=user)
 
 
 def _community_buildings(user, houses):
     region = houses[0].building.grid if houses else services.home_region_of(user)
-    if region is None:
-        return Building.objects.none()
-    community = routing.community_of(region)
-    return (
-        Building.objects.filter(region_path__startswith=community.path)
-        .select_related("compound")
-        .order_by("compound__name", *natural("number"))
-    )
+    return housing_selectors.buildings_in_community(routing.community_of(region) if region is not None else None)
 
 
 @login_required(login_url=LOGIN)
 def my_events(request):
-    events = list(
-        Event.objects.filter(reporter_user=request.user)
-        .select_related("category", "parent")
-        .order_by("-created_at")[:100]
-    )
+    events = selectors.own_events(user=request.user)
     return render(request, "events/resident/my_events.html", {"events": events,
                   "unread": selectors.unread_count(user=request.user)})  # fmt: skip
 
@@ -136,7 +122,7 @@ def resolve_point(request):
 def my_event_detail(request, pk):
     event = _own(request, pk)
     shown = event.parent if event.parent_id else event
-    photos = list(EventPhoto.objects.filter(event__in=[event, shown]).order_by("kind", "pk"))
+    photos = selectors.photos_of([event, shown])
     can_rate = not event.parent_id and not event.rating and event.status in (EventStatus.VERIFIED, EventStatus.CLOSED)
     Event_unread = selectors.inbox(user=request.user, unread_only=True).filter(event=event)
     Event_unread.update(read_at=timezone.now())

@@ -12,9 +12,8 @@ from linli.core.scoping import has_action, restrict
 from linli.events import selectors
 from linli.events.models import EventStatus
 from linli.events.visits import event_from_visit
-from linli.housing.models import Building
+from linli.housing import selectors as housing_selectors
 from linli.people import selectors as people_selectors
-from linli.people.models import Visit
 
 S = EventStatus
 WORK_ROWS = 20
@@ -47,8 +46,7 @@ def workbench(request):
     today = timezone.localdate()
     buildings = []
     if has_action(user, "building.view"):
-        buildings = list(restrict(user, "building.view", Building.objects.select_related("compound")).order_by(
-            "compound__name", "number")[:60])  # fmt: skip
+        buildings = list(housing_selectors.buildings_with_compound(user=user).order_by("compound__name", "number")[:60])
     context = {
         "title": "今日工作",
         "tasks": tasks,
@@ -68,7 +66,7 @@ def workbench(request):
 def visit_open_event(request, pk):
     """走访发现问题，一键转为事件 (channel 网格巡查); the new event goes to the dispatchers' queue."""
     user = request.user
-    visit = restrict(user, "visit.add", Visit.objects.filter(pk=pk)).first() if has_action(user, "event.add") else None
+    visit = people_selectors.visit_for_event(user=user, pk=pk) if has_action(user, "event.add") else None
     if visit is None:
         raise Http404("没有找到该走访记录。")
     try:

@@ -3,10 +3,10 @@ from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
 from linli.core.api.base import ScopedReadOnlyViewSet
-from linli.housing import services
+from linli.housing import selectors, services
 from linli.housing.api.serializers import BuildingSerializer, CompoundSerializer, HouseSerializer
 from linli.housing.filtersets import BuildingFilterSet, CompoundFilterSet, HouseFilterSet
-from linli.housing.models import Building, Compound, House
+from linli.housing.models import House
 
 
 class CompoundViewSet(ScopedReadOnlyViewSet):
@@ -15,7 +15,7 @@ class CompoundViewSet(ScopedReadOnlyViewSet):
     filterset_class = CompoundFilterSet
 
     def base_queryset(self):
-        return Compound.objects.order_by("pk")
+        return selectors.compound_rows().order_by("pk")
 
 
 class BuildingViewSet(ScopedReadOnlyViewSet):
@@ -24,7 +24,7 @@ class BuildingViewSet(ScopedReadOnlyViewSet):
     filterset_class = BuildingFilterSet
 
     def base_queryset(self):
-        return Building.objects.order_by("pk")
+        return selectors.building_rows().order_by("pk")
 
 
 class HouseUpdateSerializer(serializers.Serializer):
@@ -43,7 +43,7 @@ class HouseViewSet(mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     http_method_names = ["get", "patch", "head", "options"]
 
     def base_queryset(self):
-        return House.objects.select_related("building__compound", "unit").order_by("pk")
+        return selectors.house_rows().order_by("pk")
 
     def get_serializer_class(self):
         return HouseUpdateSerializer if self.action == "partial_update" else HouseSerializer

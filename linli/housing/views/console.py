@@ -10,10 +10,9 @@ from linli.core.errors import DomainError
 from linli.core.modules import detail_sections
 from linli.core.scoping import can, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
-from linli.housing import services
+from linli.housing import selectors, services
 from linli.housing.filtersets import BuildingFilterSet, CompoundFilterSet, HouseFilterSet
 from linli.housing.forms import HouseEditForm
-from linli.housing.models import Building, Compound, House, natural
 
 
 class HouseListView(ObjectListView):
@@ -29,7 +28,7 @@ class HouseListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return House.objects.select_related("building__compound", "unit", "household_unit")
+        return selectors.house_rows()
 
 
 class HouseDetailView(ObjectDetailView):
@@ -37,7 +36,7 @@ class HouseDetailView(ObjectDetailView):
     template_name = "housing/console/house_detail.html"
 
     def base_queryset(self):
-        return House.objects.select_related("building__compound__community", "building__grid", "unit", "household_unit")
+        return selectors.house_rows(detail=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -66,7 +65,7 @@ class HouseDetailView(ObjectDetailView):
 
 @login_required
 def house_edit(request, pk):
-    house = get_object_or_404(restrict(request.user, "house.change", House.objects.all()), pk=pk)
+    house = get_object_or_404(restrict(request.user, "house.change"), pk=pk)
     form = HouseEditForm(
         request.POST or None,
         initial={"floor": house.floor, "area": house.area, "use": house.use, "version": house.version},
@@ -104,7 +103,7 @@ class BuildingListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Building.objects.select_related("compound", "grid")
+        return selectors.building_rows()
 
 
 class BuildingDetailView(ObjectDetailView):
@@ -112,13 +111,11 @@ class BuildingDetailView(ObjectDetailView):
     template_name = "housing/console/building_detail.html"
 
     def base_queryset(self):
-        return Building.objects.select_related("compound", "grid")
+        return selectors.building_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["houses"] = restrict(
-            self.request.user, "house.view", House.objects.filter(building=self.object).select_related("unit")
-        ).order_by(*natural("unit__number"), "floor", *natural("number"))
+        context["houses"] = selectors.houses_in_building(user=self.request.user, building=self.object)
         return context
 
 
@@ -134,7 +131,7 @@ class CompoundListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Compound.objects.select_related("community", "property_company")
+        return selectors.compound_rows()
 
 
 class CompoundDetailView(ObjectDetailView):
@@ -142,11 +139,9 @@ class CompoundDetailView(ObjectDetailView):
     template_name = "housing/console/compound_detail.html"
 
     def base_queryset(self):
-        return Compound.objects.select_related("community", "property_company")
+        return selectors.compound_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["buildings"] = restrict(
-            self.request.user, "building.view", Building.objects.filter(compound=self.object).select_related("grid")
-        )
+        context["buildings"] = selectors.buildings_in_compound(user=self.request.user, compound=self.object)
         return context

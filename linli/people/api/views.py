@@ -8,14 +8,11 @@ from rest_framework.views import APIView
 
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.http import parse_pk
-from linli.core.models import Region
-from linli.core.scoping import max_tag_sensitivity, restrict
+from linli.core.scoping import restrict
 from linli.housing.api.serializers import HouseSerializer
-from linli.housing.models import House
 from linli.people import selectors, services
 from linli.people.api import serializers as s
 from linli.people.filtersets import EntityFilterSet, HouseholdFilterSet, PersonFilterSet, PlaceFilterSet
-from linli.people.models import Entity, Household, Person, Place, Residency, Tag
 
 
 class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
@@ -26,7 +23,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def base_queryset(self):
-        return Person.objects.select_related("region").order_by("pk")
+        return selectors.person_rows().order_by("pk")
 
     def get_serializer_class(self):
         return {
@@ -43,11 +40,11 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         house_id, region_id, kind = data.pop("house", None), data.pop("region", None), data.pop("residency_kind")
         house = region = None
         if house_id:
-            house = restrict(request.user, "house.view", House.objects.all()).filter(pk=house_id).first()
+            house = restrict(request.user, "house.view").filter(pk=house_id).first()
             if house is None:
                 return Response({"house": ["房屋：不存在或不在您的范围内"]}, status=status.HTTP_400_BAD_REQUEST)
         if region_id:
-            region = restrict(request.user, "region.view", Region.objects.all()).filter(pk=region_id).first()
+            region = restrict(request.user, "region.view").filter(pk=region_id).first()
             if region is None:
                 return Response({"region": ["所属网格：不存在或不在您的范围内"]}, status=status.HTTP_400_BAD_REQUEST)
         person = services.person_create(
@@ -87,7 +84,7 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
     filterset_class = HouseholdFilterSet
 
     def base_queryset(self):
-        return Household.objects.select_related("householder").order_by("pk")
+        return selectors.household_rows().order_by("pk")
 
 
 class ResidencyViewSet(ScopedReadOnlyViewSet):
@@ -95,7 +92,7 @@ class ResidencyViewSet(ScopedReadOnlyViewSet):
     serializer_class = s.ResidencySerializer
 
     def base_queryset(self):
-        qs = Residency.objects.select_related("person", "house__building__compound", "house__unit").order_by("pk")
+        qs = selectors.residency_rows().order_by("pk")
         for key in ("person", "house"):
             value = self.request.query_params.get(key)
             if value:
@@ -115,7 +112,7 @@ class TagViewSet(ScopedReadOnlyViewSet):
         return "tag.view"
 
     def get_queryset(self):
-        return Tag.objects.filter(sensitivity__lte=max_tag_sensitivity(self.request.user)).order_by("path")
+        return selectors.visible_tag_tree(user=self.request.user)
 
 
 class EntityViewSet(ScopedReadOnlyViewSet):
@@ -124,7 +121,7 @@ class EntityViewSet(ScopedReadOnlyViewSet):
     filterset_class = EntityFilterSet
 
     def base_queryset(self):
-        return Entity.objects.order_by("pk")
+        return selectors.entity_rows().order_by("pk")
 
 
 class PlaceViewSet(ScopedReadOnlyViewSet):
@@ -133,7 +130,7 @@ class PlaceViewSet(ScopedReadOnlyViewSet):
     filterset_class = PlaceFilterSet
 
     def base_queryset(self):
-        return Place.objects.order_by("pk")
+        return selectors.place_rows().order_by("pk")
 
 
 class SearchResultSerializer(serializers.Serializer):

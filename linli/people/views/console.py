@@ -11,11 +11,9 @@ from linli.core.errors import DomainError
 from linli.core.forms import UnmaskForm
 from linli.core.scoping import can, has_action, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
-from linli.housing.models import House
 from linli.people import selectors, services
 from linli.people.filtersets import EntityFilterSet, HouseholdFilterSet, PersonFilterSet, PlaceFilterSet
 from linli.people.forms import PersonCreateForm, PersonEditForm
-from linli.people.models import Entity, Household, Person, Place
 
 
 class PersonListView(ObjectListView):
@@ -35,7 +33,7 @@ class PersonListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Person.objects.select_related("region")
+        return selectors.person_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -49,7 +47,7 @@ class PersonDetailView(ObjectDetailView):
     template_name = "people/console/person_detail.html"
 
     def base_queryset(self):
-        return Person.objects.select_related("region", "household__house__building__compound", "household__householder")
+        return selectors.person_rows(detail=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -57,9 +55,7 @@ class PersonDetailView(ObjectDetailView):
         current, past = selectors.person_houses(user=user, person=person)
         household_members = []
         if person.household_id:
-            household_members = list(
-                restrict(user, "person.view", Person.objects.filter(household_id=person.household_id)).order_by("pk")
-            )
+            household_members = list(selectors.household_members(user=user, household_id=person.household_id))
         context.update(
             tab=self.request.GET.get("tab", "info"),
             current_residencies=current,
@@ -85,7 +81,7 @@ def person_add(request):
     initial = {}
     house = None
     if request.GET.get("house"):
-        house = restrict(request.user, "house.view", House.objects.all()).filter(pk=request.GET["house"]).first()
+        house = restrict(request.user, "house.view").filter(pk=request.GET["house"]).first()
         initial["house"] = house
     form = PersonCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -112,7 +108,7 @@ def person_add(request):
 
 @login_required
 def person_edit(request, pk):
-    person = get_object_or_404(restrict(request.user, "person.change", Person.objects.all()), pk=pk)
+    person = get_object_or_404(restrict(request.user, "person.change"), pk=pk)
     if request.method == "POST":
         form = PersonEditForm(request.POST)
         if form.is_valid():
@@ -166,7 +162,7 @@ def _form_errors(form, exc: DomainError) -> None:
 @require_POST
 def person_unmask(request, pk):
     """htmx: reveal one field after a reason is given; the access is recorded either way."""
-    person = get_object_or_404(restrict(request.user, "person.view", Person.objects.all()), pk=pk)
+    person = get_object_or_404(restrict(request.user, "person.view"), pk=pk)
     form = UnmaskForm(request.POST)
     context = {"person": person, "form": form, "field": request.POST.get("field", "id_number")}
     if form.is_valid():
@@ -190,7 +186,7 @@ class HouseholdListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Household.objects.select_related("householder", "house__building__compound", "house__unit")
+        return selectors.household_rows()
 
 
 class HouseholdDetailView(ObjectDetailView):
@@ -198,13 +194,11 @@ class HouseholdDetailView(ObjectDetailView):
     template_name = "people/console/household_detail.html"
 
     def base_queryset(self):
-        return Household.objects.select_related("householder", "house__building__compound", "house__unit")
+        return selectors.household_rows()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["members"] = restrict(
-            self.request.user, "person.view", Person.objects.filter(household=self.object)
-        ).order_by("pk")
+        context["members"] = selectors.household_members(user=self.request.user, household_id=self.object.pk)
         context["can_add_visit"] = has_action(self.request.user, "visit.add")
         context["exact_age"] = has_action(self.request.user, "person.unmask")
         return context
@@ -224,7 +218,7 @@ class EntityListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Entity.objects.select_related("grid")
+        return selectors.entity_rows()
 
 
 class EntityDetailView(ObjectDetailView):
@@ -232,7 +226,7 @@ class EntityDetailView(ObjectDetailView):
     template_name = "people/console/entity_detail.html"
 
     def base_queryset(self):
-        return Entity.objects.select_related("grid")
+        return selectors.entity_rows()
 
 
 class PlaceListView(ObjectListView):
@@ -250,7 +244,7 @@ class PlaceListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Place.objects.select_related("grid")
+        return selectors.place_rows()
 
 
 class PlaceDetailView(ObjectDetailView):
@@ -258,4 +252,4 @@ class PlaceDetailView(ObjectDetailView):
     template_name = "people/console/place_detail.html"
 
     def base_queryset(self):
-        return Place.objects.select_related("grid", "entity")
+        return selectors.place_rows(detail=True)

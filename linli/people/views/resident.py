@@ -3,24 +3,21 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from linli.core.scoping import restrict
-from linli.people.models import Person, Residency
+from linli.people import selectors
+from linli.people.models import Person
 
 
 def _me(request) -> Person | None:
-    return Person.objects.filter(user=request.user).select_related("household__house").first()
+    return selectors.me(user=request.user)
 
 
 @login_required(login_url="/accounts/login/?next=/m/")
 def my_home(request):
     me = _me(request)
-    residencies = restrict(request.user, "residency.view", Residency.objects.filter(end__isnull=True))
-    residencies = residencies.select_related("house__building__compound", "house__unit", "person").order_by("house_id")
+    residencies = selectors.my_current_residencies(user=request.user)
     members = []
     if me and me.household_id:
-        members = restrict(request.user, "person.view", Person.objects.filter(household_id=me.household_id)).order_by(
-            "pk"
-        )
+        members = selectors.household_members(user=request.user, household_id=me.household_id)
     houses = {}
     for r in residencies:
         houses.setdefault(r.house, []).append(r)

@@ -4,16 +4,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from linli.core.errors import DomainError
-from linli.core.scoping import can, has_action, restrict
+from linli.core.scoping import can, has_action
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.people import selectors, services
 from linli.people.filtersets import VisitFilterSet
 from linli.people.forms import VisitForm
-from linli.people.models import Household, Person, Visit, VisitPhoto
+from linli.people.models import Household, Person, Visit
 
 
 class VisitListView(ObjectListView):
@@ -32,7 +32,7 @@ class VisitListView(ObjectListView):
     ]
 
     def base_queryset(self):
-        return Visit.objects.select_related("person", "household__householder", "region")
+        return selectors.visit_rows()
 
 
 class VisitDetailView(ObjectDetailView):
@@ -40,7 +40,7 @@ class VisitDetailView(ObjectDetailView):
     template_name = "people/console/visit_detail.html"
 
     def base_queryset(self):
-        return Visit.objects.select_related("person", "household__householder", "household__house", "region")
+        return selectors.visit_rows(detail=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -58,13 +58,9 @@ def _target(request):
     person = household = None
     try:
         if source.get("person"):
-            person = restrict(request.user, "person.view", Person.objects.select_related("region", "household")).get(
-                pk=int(source["person"])
-            )
+            person = selectors.visit_target(user=request.user, person_id=int(source["person"]))
         elif source.get("household"):
-            household = restrict(
-                request.user, "household.view", Household.objects.select_related("householder", "house")
-            ).get(pk=int(source["household"]))
+            household = selectors.visit_target(user=request.user, household_id=int(source["household"]))
     except (ValueError, Person.DoesNotExist, Household.DoesNotExist):
         raise Http404("没有找到走访对象。")
     if person is None and household is None:
@@ -131,8 +127,8 @@ def visit_overdue(request):
 @login_required
 def visit_photo(request, pk):
     """A visit photo, only to someone who may see the visit."""
-    photo = get_object_or_404(VisitPhoto, pk=pk)
-    if not restrict(request.user, "visit.view", Visit.objects.filter(pk=photo.visit_id)).exists():
+    photo = selectors.visit_photo_for(user=request.user, pk=pk)
+    if photo is None:
         raise Http404
     try:
         handle = photo.image.open("rb")

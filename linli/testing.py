@@ -1,32 +1,17 @@
 """Test helpers shared by every app: valid fictitious IDs and a small two-grid world with personas."""
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 
 from linli.core import services as core_services
-from linli.core.factories import PASSWORD, region_levels
-from linli.core.identity import credit_check_char, id_check_digit
+from linli.core.factories import PASSWORD, make_id_number, make_phone, region_levels  # noqa: F401 (re-exported)
+from linli.core.identity import credit_check_char
 from linli.core.models import Organisation, Region, RegionLevel, User
 from linli.core.roles import Role
 from linli.housing import services as housing_services
 from linli.housing.models import House
 from linli.people import services as people_services
 from linli.people.models import Entity, Person, Place
-
-_seq = itertools.count(1)
-
-
-def make_id_number(birth: dt.date = dt.date(1980, 5, 17), *, area: str = "520402", male: bool = True) -> str:
-    """A fictitious 18-digit ID with a valid check digit, unique within the test run."""
-    n = next(_seq) % 500
-    order = f"{n:02d}"[-2:] + str((2 * (n % 5)) + (1 if male else 0))
-    body = f"{area}{birth:%Y%m%d}{order}"
-    return body + id_check_digit(body)
-
-
-def make_phone() -> str:
-    return f"139{next(_seq):08d}"
 
 
 def levels() -> dict[str, RegionLevel]:

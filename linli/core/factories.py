@@ -5,6 +5,7 @@ a function that makes one row placed in a given region (``@places("housing.House
 imports every app's ``factories`` module first, so an app only has to write its own file.
 """
 
+import datetime as dt
 import importlib
 import itertools
 from collections.abc import Callable
@@ -27,6 +28,21 @@ LEVELS = [
     ("unit", "十联户", 5),
 ]
 _seq = itertools.count(1)
+_numbers = itertools.count(1)
+
+
+def make_id_number(birth: dt.date = dt.date(1980, 5, 17), *, area: str = "520402", male: bool = True) -> str:
+    """A fictitious 18-digit ID with a valid check digit, unique within the test run."""
+    from linli.core.identity import id_check_digit
+
+    n = next(_numbers) % 500
+    order = f"{n:02d}"[-2:] + str((2 * (n % 5)) + (1 if male else 0))
+    body = f"{area}{birth:%Y%m%d}{order}"
+    return body + id_check_digit(body)
+
+
+def make_phone() -> str:
+    return f"139{next(_numbers):08d}"
 
 
 def region_levels() -> dict[str, RegionLevel]:

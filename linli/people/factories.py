@@ -4,11 +4,10 @@ import datetime as dt
 
 import factory
 
-from linli.core.factories import RegionFactory, places
+from linli.core.factories import RegionFactory, make_id_number, make_phone, places
 from linli.housing.factories import HouseFactory
 from linli.people import services
 from linli.people.models import Entity, Household, Person, Place, Residency, Tag, TagAssignment, Visit
-from linli.testing import make_id_number, make_phone
 
 
 class PersonFactory(factory.Factory):

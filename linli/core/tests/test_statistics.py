@@ -23,9 +23,7 @@ def rows_in_both_grids(world):
     from django.db import transaction
 
     from linli.core.errors import DomainError
-
     from linli.core.factories import scoped_factories
-
     from linli.core.scoping import scopes
 
     paths = {s.model: s.region_path for s in scopes() if s.region_path}

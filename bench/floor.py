@@ -132,7 +132,7 @@ def build_table(db_url: str, rows: int) -> float:
         )
         conn.execute(
             """INSERT INTO bench_floor (id, name, amount, created_at)
-               SELECT i, '住户 ' || i, (i * 7919) %% 100000, now() - (i %% 365) * interval '1 day'
+               SELECT i, '住户 ' || i, (i::bigint * 7919) %% 100000, now() - (i %% 365) * interval '1 day'
                FROM generate_series(1, %s) AS i""",
             [rows],
         )

@@ -81,9 +81,11 @@ def test_grid_worker_records_a_visit_on_a_phone_and_opens_an_event(browser_world
     assert _no_horizontal_scroll(page) <= 0
     shot(page, "grid-06-visit-history")
     page.get_by_test_id("visit-history").locator("a").first.click()
+    page.locator("[data-testid=visit-photos] img").first.wait_for()  # the visit's page has loaded (slow CI)
     for _ in range(100):  # the photo is served (polled: the CSP forbids wait_for_function's eval)
         if page.evaluate(
-            "(img => img.complete && img.naturalWidth)(document.querySelector('[data-testid=visit-photos] img'))"
+            "(img => !!img && img.complete && img.naturalWidth)"
+            "(document.querySelector('[data-testid=visit-photos] img'))"
         ):
             break
         page.wait_for_timeout(100)

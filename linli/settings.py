@@ -135,6 +135,20 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- read replica (issue 10) --------------------------------------------------------------------------------
+# DATABASE_REPLICA_URL: a PostgreSQL streaming replica of DATABASE_URL. Lists, the search box and statistics read
+# from it inside linli.core.replica.reading() blocks; everything else, every write, and the reads of a user who
+# wrote in the last LINLI_REPLICA_STICKY_SECONDS go to default (docs/deploy.md, "Read replica"). In tests the
+# replica mirrors the test database (Django creates none on it: streaming replication brings it over).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["linli.core.dbrouter.ReplicaRouter"]
+LINLI_REPLICA_STICKY_SECONDS = int(os.environ.get("LINLI_REPLICA_STICKY_SECONDS", "10"))
+MIDDLEWARE.append("linli.core.replica.ReadYourWritesMiddleware")  # after authentication: it needs request.user
+# --- end read replica ---------------------------------------------------------------------------------------
+
 # --- cache and jobs -------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -1,5 +1,6 @@
 """The console's one search box, answered by what the apps registered (``m.search``): core knows no app by name."""
 
+from linli.core import replica
 from linli.core.modules import SearchAnswer, SearchProvider, search_providers
 from linli.core.scoping import has_action
 
@@ -15,8 +16,12 @@ def can_search(user) -> bool:
     return bool(providers_for(user))
 
 
+@replica.reading()
 def search_all(user, q: str) -> list[tuple[SearchProvider, SearchAnswer]]:
-    """Every allowed provider's answer to ``q``; a provider's ``DomainError`` (too many lookups) goes up."""
+    """Every allowed provider's answer to ``q``; a provider's ``DomainError`` (too many lookups) goes up.
+
+    Read from the replica when one is configured (``linli.core.replica``): providers return evaluated rows.
+    """
     out = []
     for provider in providers_for(user):
         answer = provider.search(user, q, SEARCH_LIMIT)

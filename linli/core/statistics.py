@@ -1,12 +1,14 @@
 """Counting helpers for registered statistics (``m.stat``): every figure goes through ``restrict``.
 
 A statistic's ``compute(user, region, cap=None)`` is usually ``scoped_count`` on its model, and its
-``breakdown(user, region)`` ``scoped_breakdown``; both count only rows the user may see for ``action``.
+``breakdown(user, region)`` ``scoped_breakdown``; both count only rows the user may see for ``action``. Both
+count on the read replica when one is configured (``linli.core.replica``): a figure may be milliseconds old.
 """
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
+from linli.core import replica
 from linli.core.scoping import restrict, scope_for
 
 
@@ -23,7 +25,8 @@ def scoped_count(
     rows = _rows(user, action, queryset)
     if region is not None:
         rows = rows.filter(**{f"{path}__startswith": region.path})
-    return (rows[: cap + 1] if cap else rows).count()
+    with replica.reading():
+        return (rows[: cap + 1] if cap else rows).count()
 
 
 def scoped_breakdown(user, action: str, queryset: QuerySet | None = None, *, region, path="region_path") -> dict:
@@ -36,4 +39,5 @@ def scoped_breakdown(user, action: str, queryset: QuerySet | None = None, *, reg
         .values("prefix")
         .annotate(n=Count("pk"))
     )
-    return {row["prefix"]: row["n"] for row in rows}
+    with replica.reading():
+        return {row["prefix"]: row["n"] for row in rows}

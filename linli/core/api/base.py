@@ -3,6 +3,7 @@
 from django.http import Http404
 from rest_framework import viewsets
 
+from linli.core import replica
 from linli.core.scoping import restrict
 
 
@@ -10,6 +11,8 @@ class ScopedViewSetMixin:
     """``kind`` names the scope; every queryset goes through ``restrict`` (out of scope → 404)."""
 
     kind: str = ""
+    # The list (GET on the collection) is read from the replica when one is configured (linli.core.replica).
+    replica_reads = False
 
     def base_queryset(self):
         raise NotImplementedError
@@ -45,4 +48,8 @@ class ScopedViewSetMixin:
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
-    pass
+    def list(self, request, *args, **kwargs):
+        if not self.replica_reads:
+            return super().list(request, *args, **kwargs)
+        with replica.reading():  # the page is serialised inside: every row is read here
+            return super().list(request, *args, **kwargs)

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
+from linli.core import replica
 from linli.core.scoping import has_action, restrict
 
 COUNT_CAP = 10_000
@@ -79,11 +80,17 @@ class ObjectListView(ScopedMixin, ListView):
     title = ""
     add_url_name: str | None = None
     filter_errors: list[str] = []
+    # Served by the read replica when one is configured (linli.core.replica): the page, counts included, is
+    # rendered inside reading(). For read-only lists whose readers can take rows a few milliseconds old.
+    replica_reads = False
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("export") == "xlsx":
             return self.export_xlsx()
-        return super().get(request, *args, **kwargs)
+        if not self.replica_reads:
+            return super().get(request, *args, **kwargs)
+        with replica.reading():
+            return replica.rendered(super().get(request, *args, **kwargs))
 
     def export_xlsx(self):
         """Export what the current filters show; masked values only, and an audit row."""

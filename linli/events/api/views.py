@@ -26,6 +26,7 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     kind = "event"
     filterset_class = EventFilterSet
+    replica_reads = True
 
     def base_queryset(self):
         qs = selectors.base_queryset().order_by("-created_at", "-pk")

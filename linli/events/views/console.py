@@ -115,6 +115,7 @@ class EventListBase(ObjectListView):
 
 class EventListView(EventListBase):
     title = "全部事件"
+    replica_reads = True
 
 
 class EventQueueView(EventListBase):

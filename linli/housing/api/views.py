@@ -38,6 +38,7 @@ class HouseViewSet(mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """Houses; ``PATCH`` with the ``version`` you read (a stale version answers 409)."""
 
     kind = "house"
+    replica_reads = True
     serializer_class = HouseSerializer
     filterset_class = HouseFilterSet
     http_method_names = ["get", "patch", "head", "options"]

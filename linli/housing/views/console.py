@@ -17,6 +17,7 @@ from linli.housing.forms import HouseEditForm
 
 class HouseListView(ObjectListView):
     kind = "house"
+    replica_reads = True
     title = "房屋"
     filterset_class = HouseFilterSet
     columns = [

@@ -6,6 +6,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from linli.core import replica
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.http import parse_pk
 from linli.core.scoping import restrict
@@ -20,6 +21,7 @@ class PersonViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
 
     kind = "person"
     filterset_class = PersonFilterSet
+    replica_reads = True
     http_method_names = ["get", "post", "put", "head", "options"]
 
     def base_queryset(self):
@@ -160,15 +162,16 @@ class SearchView(APIView):
     def _search(self, request, q: str):
         if not q.strip():
             raise NotFound("请输入搜索内容。")
-        result = selectors.search(user=request.user, q=q)
-        return Response(
-            {
-                "kind": result.kind,
-                "message": result.message,
-                "persons": s.PersonSerializer(result.persons, many=True, context={"request": request}).data,
-                "houses": HouseSerializer(result.houses, many=True).data,
-            }
-        )
+        with replica.reading():
+            result = selectors.search(user=request.user, q=q)
+            return Response(
+                {
+                    "kind": result.kind,
+                    "message": result.message,
+                    "persons": s.PersonSerializer(result.persons, many=True, context={"request": request}).data,
+                    "houses": HouseSerializer(result.houses, many=True).data,
+                }
+            )
 
 
 def register(router) -> None:

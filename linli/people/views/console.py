@@ -18,6 +18,7 @@ from linli.people.forms import PersonCreateForm, PersonEditForm
 
 class PersonListView(ObjectListView):
     kind = "person"
+    replica_reads = True
     title = "实有人口"
     filterset_class = PersonFilterSet
     add_url_name = "people:person_add"

@@ -156,15 +156,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# huey's name prefixes its Redis keys (queue, schedule, periodic-slot claims): installations that share one Redis
+# database need different names. Periodic tasks run once per slot however many consumers run (linli/core/jobs.py).
+HUEY_NAME = os.environ.get("LINLI_HUEY_NAME", "linli")
 if REDIS_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "linli", "url": REDIS_URL, "immediate": TESTING}
+    HUEY = {"huey_class": "huey.RedisHuey", "name": HUEY_NAME, "url": REDIS_URL, "immediate": TESTING}
 else:
     HUEY = {
         "huey_class": "huey.SqliteHuey",
-        "name": "linli",
+        "name": HUEY_NAME,
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": TESTING,
     }
+# A periodic probe task (linli/core/tasks.py, every minute) that records each scheduler check and each run in Redis:
+# the two-consumer test turns it on in the consumers it starts. Off everywhere else.
+LINLI_JOBS_PROBE = env_bool("LINLI_JOBS_PROBE")
 
 # --- authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -1,7 +1,9 @@
 """Jobs: large imports and exports (thin wrappers around services)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
+
+from linli.core.jobs import periodic
 
 
 @db_task()
@@ -25,7 +27,7 @@ def run_export(job_id: int) -> None:
     exports.export_build(job_id=job_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic(crontab(minute="*/5"))
 def reap_stale_imports() -> None:
     """Fail batches whose worker died mid-way (no heartbeat), so their users see it and can retry."""
     from linli.dataio import services

@@ -1,12 +1,13 @@
 """Jobs: the deadline timer (预警/催办/督办) and default satisfaction, every five minutes (thin wrappers)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from linli.core.jobs import periodic
 from linli.events import services
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic(crontab(minute="*/5"))
 def supervise_deadlines():
     """预警 at 80% of the time, 催办 when overdue, 督办 24 working hours after; then 默认满意 after N days."""
     counts = services.supervise_tick()
@@ -19,7 +20,7 @@ def supervise_now():
     return services.supervise_tick()
 
 
-@db_periodic_task(crontab(hour="2", minute="40"))
+@periodic(crontab(hour="2", minute="40"))
 def retrain_classifier():
     """Nightly: retrain the text classifier on the labelled set plus dispatchers' corrections."""
     from linli.events import classifier, selectors

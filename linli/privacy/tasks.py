@@ -1,10 +1,11 @@
 """Jobs: the nightly retention purge (a thin wrapper around services)."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+
+from linli.core.jobs import periodic
 
 
-@db_periodic_task(crontab(hour="3", minute="17"))
+@periodic(crontab(hour="3", minute="17"))
 def nightly_retention_purge() -> None:
     from linli.privacy import services
 

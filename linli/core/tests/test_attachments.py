@@ -1,17 +1,29 @@
-"""Attachments: one API over Django's storage, the same contract on the local disk and on an S3-compatible bucket."""
+"""Attachments: one API over Django's storage, the same contract on the local disk and on an S3-compatible bucket.
+
+The S3 contract runs against an in-process moto server, or against the S3-compatible server process that CI starts
+(`.ci/s3`) when ``LINLI_TEST_S3_ENDPOINT`` names it. `.ci/s3` also runs this file, the import/export tests and the
+photo tests a second time with ``LINLI_STORAGE=s3`` pointing at that server.
+"""
 
 import io
 import os
+import uuid
+from contextlib import contextmanager
 
 import pytest
+from django.conf import settings as django_settings
 
 from linli.core import attachments
+
+S3_ENDPOINT = os.environ.get("LINLI_TEST_S3_ENDPOINT", "")
+S3_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
 
 
 @pytest.fixture
 def local(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     return tmp_path
 
 
@@ -62,27 +74,39 @@ def test_files_written_under_var_before_the_storage_are_still_read_and_deleted(l
     assert not legacy.exists() and not attachments.exists("imports/7-old.bin")
 
 
-def test_s3_backend_meets_the_same_contract(settings, tmp_path, monkeypatch):
-    server_module = pytest.importorskip("moto.server", reason="moto is not installed (dev dependency)")
-    boto3 = pytest.importorskip("boto3")
-    pytest.importorskip("storages.backends.s3")
+@contextmanager
+def _s3_server(monkeypatch):
+    """The endpoint of an S3-compatible server: CI's server process if named, else an in-process moto server."""
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    if S3_ENDPOINT:
+        yield S3_ENDPOINT
+        return
+    server_module = pytest.importorskip("moto.server", reason="moto is not installed (dev dependency)")
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        credentials = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "region_name": "us-east-1"}
-        boto3.client("s3", endpoint_url=endpoint, **credentials).create_bucket(Bucket="linli-test")
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def test_s3_backend_meets_the_same_contract(settings, tmp_path, monkeypatch):
+    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("storages.backends.s3")
+    with _s3_server(monkeypatch) as endpoint:
+        bucket = f"linli-test-{uuid.uuid4().hex[:12]}"  # a bucket of its own, also on a server shared with others
+        client = boto3.client("s3", endpoint_url=endpoint, **S3_CREDENTIALS)
+        client.create_bucket(Bucket=bucket)
         settings.VAR_DIR = tmp_path
         settings.STORAGES = {
             **settings.STORAGES,
             "default": {
                 "BACKEND": "storages.backends.s3.S3Storage",
                 "OPTIONS": {
-                    "bucket_name": "linli-test",
+                    "bucket_name": bucket,
                     "endpoint_url": endpoint,
                     "region_name": "us-east-1",
                     "access_key": "test",
@@ -93,8 +117,32 @@ def test_s3_backend_meets_the_same_contract(settings, tmp_path, monkeypatch):
                 },
             },
         }
-        assert type(attachments.storage()).__name__ == "S3Storage"
-        _contract(tmp_path)
-        assert not any(tmp_path.rglob("*.bin"))  # nothing was written to the local disk
-    finally:
-        server.stop()
+        try:
+            assert type(attachments.storage()).__name__ == "S3Storage"
+            _contract(tmp_path)
+            assert not any(tmp_path.rglob("*.bin"))  # nothing was written to the local disk
+            assert client.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0  # and every delete reached the bucket
+        finally:
+            client.delete_bucket(Bucket=bucket)
+
+
+@pytest.mark.skipif(
+    not (S3_ENDPOINT and django_settings.LINLI_STORAGE == "s3"),
+    reason="only in the run of .ci/s3 with LINLI_STORAGE=s3 against its S3 server",
+)
+def test_with_linli_storage_s3_files_land_in_the_configured_bucket(tmp_path, monkeypatch, settings):
+    """The settings of production (LINLI_STORAGE=s3 + AWS_*) put attachments into the bucket of the server CI runs."""
+    boto3 = pytest.importorskip("boto3")
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    options = django_settings.STORAGES["default"]["OPTIONS"]
+    with _s3_server(monkeypatch) as endpoint:
+        assert options["endpoint_url"] == endpoint
+        client = boto3.client("s3", endpoint_url=endpoint, **S3_CREDENTIALS)
+        key = attachments.save(f"imports/ci-{uuid.uuid4().hex[:8]}.bin", b"ledger", sealed=True)
+        name = f"{options['location'].strip('/')}/{key}".lstrip("/")
+        stored = client.get_object(Bucket=options["bucket_name"], Key=name)["Body"].read()
+        assert stored.startswith(attachments.MAGIC) and b"ledger" not in stored  # sealed at rest, in the bucket
+        attachments.delete(key)
+        assert client.list_objects_v2(Bucket=options["bucket_name"], Prefix=name).get("KeyCount", 0) == 0
+        assert not (tmp_path / "media").exists()

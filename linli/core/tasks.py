@@ -1,0 +1,40 @@
+"""Jobs of the platform itself: the probe that shows periodic tasks run once per slot across consumers.
+
+With ``LINLI_JOBS_PROBE=1`` (settings) a task runs every minute through ``jobs.periodic``. Each scheduler check of
+every consumer appends ``<pid> <slot>`` to the Redis list ``<huey name>.probe.checks`` and each run appends
+``<pid> <time>`` to ``<huey name>.probe.runs``; ``core/tests/test_jobs.py`` starts two consumers with it and
+compares the two lists with the slots claimed. Off in every other process: no task is registered at all.
+"""
+
+import os
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from linli.core import jobs
+
+PROBE_TTL = 3600
+
+
+def _probe_record(kind: str, value: str) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    conn = getattr(HUEY.storage, "conn", None)
+    if conn is None:  # not on Redis: nothing to share the record with
+        return
+    key = f"{HUEY.name}.probe.{kind}"
+    conn.rpush(key, value)
+    conn.expire(key, PROBE_TTL)
+
+
+def _probe_due(timestamp: datetime) -> bool:
+    """Due in every minute (``crontab()``), and writes down that this consumer's scheduler checked it."""
+    _probe_record("checks", f"{os.getpid()} {jobs.slot_of(timestamp)}")
+    return True
+
+
+if settings.LINLI_JOBS_PROBE:
+
+    @jobs.periodic(_probe_due)
+    def jobs_probe() -> None:
+        _probe_record("runs", f"{os.getpid()} {datetime.now(UTC):%Y%m%dT%H%M%S}")

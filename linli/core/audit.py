@@ -6,6 +6,8 @@ import uuid
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.encoding import force_str
+from django.utils.hashable import make_hashable
 
 from linli.core import context
 from linli.core.models import AuditLog, ObjectChange, User
@@ -28,23 +30,40 @@ def _value(value):
     return value
 
 
+_PLANS: dict[type, list] = {}  # model class → its snapshot plan (model metadata never changes in a process)
+
+
+def _plan(model: type[models.Model]) -> list[tuple[str, models.Field, dict | None]]:
+    """What ``snapshot`` copies of a model: (kind, field, choices as a dict), worked out once per process."""
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = []
+        for field in model._meta.concrete_fields:
+            if field.name.endswith(SECRET_SUFFIXES) or field.name in SKIPPED_FIELDS:
+                continue
+            if isinstance(field, models.ForeignKey):
+                plan.append(("fk", field, None))
+            elif field.choices:
+                plan.append(("choice", field, dict(make_hashable(field.flatchoices))))
+            else:
+                plan.append(("value", field, None))
+        _PLANS[model] = plan
+    return plan
+
+
 def snapshot(obj: models.Model) -> dict:
     """A JSON-safe copy of the concrete fields, secrets left out, foreign keys as their display text."""
     data = {}
-    for field in obj._meta.concrete_fields:
-        if field.name.endswith(SECRET_SUFFIXES) or field.name in SKIPPED_FIELDS:
-            continue
-        if isinstance(field, models.ForeignKey):
-            related_id = getattr(obj, field.attname)
-            if related_id is None:
+    for kind, field, choices in _plan(obj.__class__):
+        if kind == "fk":
+            if getattr(obj, field.attname) is None:
                 data[field.verbose_name] = None
             else:
-                related = getattr(obj, field.name)
-                data[str(field.verbose_name)] = str(related)
+                data[str(field.verbose_name)] = str(getattr(obj, field.name))
             continue
         value = getattr(obj, field.attname)
-        if field.choices:
-            value = getattr(obj, f"get_{field.name}_display")()
+        if choices is not None:  # what get_<field>_display() answers, without rebuilding the choices per call
+            value = force_str(choices.get(make_hashable(value), value), strings_only=True)
         data[str(field.verbose_name)] = _value(value)
     return data
 

@@ -67,7 +67,9 @@ def test_a_dump_cannot_tell_birth_years_of_one_decade_apart(world):
     clear = [{k: v for k, v in row.items() if not k.endswith(KEYED) and k not in same} for row in rows]
     assert clear[0] == clear[1] and clear[0]["birth_decade"] == 1980
     for row in clear:
-        assert all(str(value) not in ("1981", "1988") for value in row.values()), row
+        # Surrogate keys (``*_id``) are sequence numbers: on a long PostgreSQL run one may happen to be 1981.
+        values = [v for k, v in row.items() if not k.endswith("_id")]
+        assert all(str(value) not in ("1981", "1988") for value in values), row
     # The year index is keyed and of its own purpose: it matches neither a plain hash nor the ID index.
     index = rows[0]["birth_year_index"]
     assert index and index != rows[1]["birth_year_index"]

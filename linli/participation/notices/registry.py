@@ -1,0 +1,5 @@
+"""What participation's notices part tells the platform (called from ParticipationConfig.register)."""
+
+
+def register(m) -> None:
+    pass

@@ -1,0 +1,8 @@
+"""API of participation's votes part."""
+
+
+def register(router) -> None:
+    """Register this part's viewsets on the /api/v1/ router."""
+
+
+api_urlpatterns = []

@@ -1,0 +1,1 @@
+"""Models of participation's votes part."""

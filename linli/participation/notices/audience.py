@@ -151,6 +151,20 @@ def _person_filter(region: Region, audience: Audience) -> Q:
     return q
 
 
+def _grids(region: Region):
+    """``grid_of(path)``: the grid (网格) a path lies in, among the grids in or above ``region``."""
+    above = [region.path[:i] for i in range(Region.steplen, len(region.path) + 1, Region.steplen)]
+    grids = sorted(
+        Region.objects.filter(Q(path__startswith=region.path) | Q(path__in=above), level__code="grid"),
+        key=lambda r: -len(r.path),
+    )
+
+    def grid_of(path: str):
+        return next((g for g in grids if path.startswith(g.path)), None)
+
+    return grid_of
+
+
 def resolve(region: Region, audience) -> list[Recipient]:
     """Everyone ``audience`` reaches inside ``region``: persons (with their account) and staff accounts."""
     audience = Audience.of(audience)
@@ -161,8 +175,10 @@ def resolve(region: Region, audience) -> list[Recipient]:
         .values_list("pk", "user_id", "region_id", "region_path")
         .distinct()
     )
-    for pk, user_id, grid_id, path in rows:
-        out[("p", pk)] = Recipient(pk, user_id, grid_id, path or "")
+    grid_of = _grids(region)
+    for pk, user_id, _region_id, path in rows:
+        grid = grid_of(path or "")
+        out[("p", pk)] = Recipient(pk, user_id, grid.pk if grid else None, path or "")
     staff_roles = [r for r in audience.roles if ROLE_SCOPE.get(r) == SCOPE_REGION]
     if staff_roles:
         taken = {r.user_id for r in out.values() if r.user_id}
@@ -176,5 +192,6 @@ def resolve(region: Region, audience) -> list[Recipient]:
             if g.user_id in taken or (wanted and not g.region.path.startswith(tuple(wanted))):
                 continue
             taken.add(g.user_id)
-            out[("u", g.user_id)] = Recipient(None, g.user_id, g.region_id, g.region.path)
+            grid = grid_of(g.region.path)
+            out[("u", g.user_id)] = Recipient(None, g.user_id, grid.pk if grid else None, g.region.path)
     return list(out.values())

@@ -27,7 +27,7 @@ def register(m) -> None:
     notifications.register_templates(services.TEMPLATES)
     m.stat(Statistic("notices.published", "已发布通知", selectors.notice_count, "notice.view", unit="条",
                      url="participation:notice_list"))  # fmt: skip
-    m.stat(Statistic("notices.read_rate", "通知阅读率", selectors.read_rate, "notice.view", unit="%"))
+    m.stat(Statistic("notices.delivered", "通知送达", selectors.delivered_count, "notice.view", unit="人次"))
     m.personal_data(PersonalDataSection("notice_reads", "我收到的通知", selectors.personal_data_reads, order=110))
     m.personal_data(PersonalDataSection("study", "我的学习时长", selectors.personal_data_study, order=111))
     m.retention(RetentionKind("notice_delivery", "通知送达与阅读记录", 730, services.purge_expired,

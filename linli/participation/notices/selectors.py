@@ -239,7 +239,21 @@ def notice_count(user, region=None, *, cap: int | None = None) -> int:
                         cap=cap)  # fmt: skip
 
 
-def read_rate(user, region=None, *, cap: int | None = None) -> float:
+def delivered_count(user, region=None, *, cap: int | None = None) -> int:
+    """送达人次: deliveries of published notices to people in the user's regions (a resident: their own)."""
+    rows = NoticeDelivery.objects.filter(notice__status=Notice.Status.PUBLISHED).order_by()
+    reach = grant_reach(user, "notice.view")
+    if not reach.all:
+        q = reach.path_q("region_path") if reach.prefixes else Q(pk__in=[])
+        if reach.own:
+            q |= Q(person__user=user) | Q(user=user)
+        rows = rows.filter(q)
+    if region is not None:
+        rows = rows.filter(region_path__startswith=region.path)
+    return (rows[: cap + 1] if cap else rows).count()
+
+
+def read_rate(user, region=None) -> float:
     """Share of the deliveries of the notices the user may see that were read (percent, one decimal)."""
     notices = restrict(user, "notice.view", Notice.objects.filter(status=Notice.Status.PUBLISHED).order_by())
     if region is not None:
@@ -293,8 +307,10 @@ def reads_as_staff(user, action: str = "notice.view") -> bool:
 def api_notices(*, user) -> QuerySet[Notice]:
     """The API list for the caller: staff get what they reach (with read counts), residents only theirs."""
     if reads_as_staff(user):
-        return staff_notices(user=user).annotate(
-            read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False))
+        return (
+            staff_notices(user=user)
+            .annotate(read_count=Count("deliveries", filter=Q(deliveries__read_at__isnull=False)))
+            .order_by("-pinned", "-published_at", "-pk")
         )
     return my_notices(user=user)
 

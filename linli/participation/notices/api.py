@@ -85,6 +85,8 @@ class NoticeViewSet(ScopedReadOnlyViewSet):
         return selectors.notice_rows()
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return selectors.notice_rows().none()
         return selectors.api_notices(user=self.request.user).prefetch_related("attachments")
 
     @extend_schema(responses={200: ReceiptsOut})

@@ -31,6 +31,7 @@ class PollFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Poll
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"测试投票{n}")
     region = factory.SubFactory(RegionFactory, level="community")

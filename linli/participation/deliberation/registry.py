@@ -25,8 +25,7 @@ def register(m) -> None:
 
     m.stat(Statistic("participation.matters_active", "协商中的议题", selectors.active_matter_count, "matter.view",
                      unit="项", url="participation:matter_list"))  # fmt: skip
-    m.stat(Statistic("participation.matters_follow_up", "落实中的议题", selectors.follow_up_matter_count,
-                     "matter.view", unit="项"))  # fmt: skip
+    m.stat(Statistic("participation.matters", "议事议题", selectors.matter_count, "matter.view", unit="项"))
     m.stat(Statistic("participation.polls_open", "进行中的投票", selectors.open_poll_count, "poll.view", unit="项",
                      url="participation:poll_list"))  # fmt: skip
 

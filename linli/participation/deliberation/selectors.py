@@ -193,9 +193,9 @@ def active_matter_count(user, region=None, *, cap: int | None = None) -> int:
     return _in_region(qs, region).count()
 
 
-def follow_up_matter_count(user, region=None, *, cap: int | None = None) -> int:
-    qs = restrict(user, "matter.view", Matter.objects.filter(status=Matter.Status.FOLLOW_UP))
-    return _in_region(qs, region).count()
+def matter_count(user, region=None, *, cap: int | None = None) -> int:
+    """Every matter the user may see (drafts and rejected ones included for staff)."""
+    return _in_region(restrict(user, "matter.view", Matter.objects.all()), region).count()
 
 
 def open_poll_count(user, region=None, *, cap: int | None = None) -> int:

@@ -1,0 +1,5 @@
+"""Demo owners' votes (filled in below)."""
+
+
+def run(ctx) -> None:
+    pass

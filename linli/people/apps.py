@@ -145,3 +145,6 @@ class PeopleConfig(ModuleConfig):
 
         m.demo(DemoStep("people", demo.run, after=("housing",)))
         m.demo(DemoStep("visits", demo.run_visits, after=("people",)))
+        from linli.people import demo_ownership
+
+        m.demo(DemoStep("ownership", demo_ownership.run, after=("people",)))

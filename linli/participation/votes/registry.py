@@ -2,7 +2,6 @@
 
 
 def register(m) -> None:
-    from linli.core.modules import Statistic
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
     from linli.participation.votes import selectors
@@ -15,11 +14,8 @@ def register(m) -> None:
     m.allow((Role.LEADER,), {"ownervote.view"})
     m.allow(SELF_ROLES, {"ownervote.view"})
     m.menu("居民参与", MenuItem("业主表决", "participation:ownervote_list", "ownervote.add"))
-    m.stat(
-        Statistic("participation.owner_votes", "进行中的业主表决", selectors.vote_count, "ownervote.view", unit="项")
-    )
 
     from linli.core.modules import DemoStep
     from linli.participation.votes import demo
 
-    m.demo(DemoStep("owner_votes", demo.run, after=("people",)))
+    m.demo(DemoStep("owner_votes", demo.run, after=("ownership",)))

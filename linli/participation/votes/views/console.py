@@ -20,6 +20,7 @@ from linli.participation.votes import selectors, services, tally
 from linli.participation.votes.models import MATTERS, OwnerVote, Turnout
 
 MATTER_CHOICES = [(n, f"{n}. {label}") for n, label in sorted(MATTERS.items())]
+SHOWN = 100  # rows of each turnout list on the page
 CHOICE_LABELS = {"yes": "同意", "no": "反对", "abstain": "弃权"}
 
 
@@ -130,8 +131,10 @@ def vote_detail(request, pk):
     if context["tab"] == "electorate":
         context["electorate"] = selectors.electorate(vote)
     elif context["tab"] == "turnout":
-        context["turnout_rows"] = selectors.turnout_rows(vote)[:500]
-        context["not_voted"] = selectors.not_voted(vote)[:500]
+        context["turnout_rows"] = list(selectors.turnout_rows(vote).order_by("-voted_at", "-pk")[:SHOWN])
+        context["not_voted"] = list(selectors.not_voted(vote)[:SHOWN])
+        context["not_voted_count"] = vote.units - live["units"]
+        context["shown"] = SHOWN
     return render(request, "participation/votes/console/vote_detail.html", context)
 
 

@@ -130,9 +130,9 @@ class OwnerVoteViewSet(ScopedReadOnlyViewSet):
         d = form.validated_data
         assisted_by = None
         if d.get("assisted_by"):
-            assisted_by = selectors.staff_user(request.user, d["assisted_by"])
+            assisted_by = selectors.staff_user(request.user, d["assisted_by"], vote)
             if assisted_by is None:
-                raise DomainError("协助人：不存在或不在您的范围内", field="assisted_by")
+                raise DomainError("协助人：应为本社区的网格员", field="assisted_by")
         try:
             receipt = services.ballot_cast(
                 actor=request.user,

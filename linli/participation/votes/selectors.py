@@ -104,11 +104,23 @@ def vote_count(user, region=None, *, cap: int | None = None) -> int:
     return scoped_count(user, "ownervote.view", open_votes, region=region, cap=cap)
 
 
-def staff_user(user, pk):
-    """A worker ``user`` may name as the assisting grid worker: any active staff user (by id)."""
+def grid_workers(vote: OwnerVote):
+    """The grid workers and grid leaders of the vote's community: who may be recorded as assisting an owner."""
     from linli.core.models import User
+    from linli.core.roles import GRID_ROLES
 
+    path = vote.compound.community.path
+    return (
+        User.objects.filter(is_active=True, grants__role__in=GRID_ROLES, grants__region__path__startswith=path)
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def staff_user(user, pk, vote: OwnerVote | None = None):
+    """The assisting grid worker named by id: one of the vote's community's grid workers."""
     try:
-        return User.objects.filter(pk=int(pk), is_active=True).first()
+        pk = int(pk)
     except (TypeError, ValueError):
         return None
+    return grid_workers(vote).filter(pk=pk).first() if vote is not None else None

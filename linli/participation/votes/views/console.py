@@ -143,10 +143,13 @@ class PaperBallotForm(forms.Form):
     channel = forms.ChoiceField(
         label="投票方式", choices=[("paper", "纸质票"), ("assisted", "协助投票（网格员代为填写）")]
     )
-    receipt_note = forms.CharField(required=False, widget=forms.HiddenInput)
+    assisted_by = forms.TypedChoiceField(label="协助人（协助投票时填写）", coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, vote=None, units=(), **kwargs):
+    def __init__(self, *args, vote=None, units=(), workers=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["assisted_by"].choices = [("", "本人（录入人）")] + [
+            (u.pk, u.full_name or u.username) for u in workers
+        ]
         self.fields["house"].choices = [(u.house_id, f"{u.house.short_address}（{u.area}㎡）") for u in units]
         for item in vote.items.all():
             self.fields[f"item_{item.index}"] = forms.ChoiceField(
@@ -161,14 +164,16 @@ class PaperBallotForm(forms.Form):
 def ballot_enter(request, pk):
     vote = _vote(request, pk)
     units = list(selectors.not_voted(vote))
-    form = PaperBallotForm(request.POST or None, vote=vote, units=units)
+    workers = list(selectors.grid_workers(vote))
+    form = PaperBallotForm(request.POST or None, vote=vote, units=units, workers=workers)
     receipt = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         choices = [{"item": i.index, "choice": d[f"item_{i.index}"]} for i in vote.items.all()]
         try:
+            assisted_by = next((w for w in workers if w.pk == d["assisted_by"]), None)
             receipt = services.ballot_cast(actor=request.user, vote=vote, house_id=d["house"], choices=choices,
-                                           channel=d["channel"])  # fmt: skip
+                                           channel=d["channel"], assisted_by=assisted_by)  # fmt: skip
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

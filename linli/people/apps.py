@@ -102,6 +102,12 @@ class PeopleConfig(ModuleConfig):
                 order=10,
             )
         )
+        m.section(
+            DetailSection(
+                "owners", "housing.House", "产权人", "people/partials/house_owners.html",
+                context=sections.house_owners, order=15,
+            )
+        )  # fmt: skip
         # 以房找人、以人找房: the console's search box, answered by people (persons and the houses they live in).
         m.search(
             SearchProvider(
@@ -139,3 +145,6 @@ class PeopleConfig(ModuleConfig):
 
         m.demo(DemoStep("people", demo.run, after=("housing",)))
         m.demo(DemoStep("visits", demo.run_visits, after=("people",)))
+        from linli.people import demo_ownership
+
+        m.demo(DemoStep("ownership", demo_ownership.run, after=("people",)))

@@ -7,7 +7,7 @@ import factory
 from linli.core.factories import RegionFactory, make_id_number, make_phone, places
 from linli.housing.factories import HouseFactory
 from linli.people import services
-from linli.people.models import Entity, Household, Person, Place, Residency, Tag, TagAssignment, Visit
+from linli.people.models import Entity, Household, Ownership, Person, Place, Residency, Tag, TagAssignment, Visit
 
 
 class PersonFactory(factory.Factory):
@@ -130,6 +130,26 @@ class VisitFactory(factory.django.DjangoModelFactory):
     visitor_name = "测试网格员"
     visited_on = factory.LazyFunction(dt.date.today)
     notes = "入户了解情况"
+
+
+class OwnershipFactory(factory.Factory):
+    """``person`` (or ``entity``; ``developer=True`` for an unsold unit) holds ``house`` alone, from today."""
+
+    class Meta:
+        model = Ownership
+
+    house = factory.SubFactory(HouseFactory)
+    person = None
+    entity = None
+    developer = False
+    share = None
+
+    @classmethod
+    def _create(cls, model_class, *, house, person, entity, developer, share) -> Ownership:
+        from linli.people.ownership import Holder, ownership_set
+
+        holder = Holder(person=person, entity=entity, developer=developer, share=share)
+        return ownership_set(actor=None, house=house, holders=[holder])[0]
 
 
 def _person_in(grid) -> Person:

@@ -1,7 +1,9 @@
 """People: persons (实有人口), households (户), residencies (人房关系), tags, organisations and places."""
 
 import functools
+from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -528,3 +530,58 @@ class VisitPhoto(models.Model):
         ordering = ["visit", "pk"]
         verbose_name = "走访照片"
         verbose_name_plural = "走访照片"
+
+
+class Ownership(models.Model):
+    """产权人: who holds a house (专有部分) in the property register, from a date, until a date.
+
+    The holder is a person or an organisation; ``developer`` marks units still held by the 开发建设单位 (unsold),
+    which owners' votes count as one owner together. Co-owners of one house each have a row with their share.
+    """
+
+    house = models.ForeignKey("housing.House", on_delete=models.PROTECT, related_name="ownerships", verbose_name="房屋")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="ownerships", verbose_name="产权人"
+    )
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.PROTECT, related_name="ownerships", verbose_name="产权单位"
+    )
+    developer = models.BooleanField("开发建设单位（未售出）", default=False)
+    share = models.DecimalField(
+        "产权份额（%）",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("100"))],
+    )
+    start = models.DateField("登记日期", null=True, blank=True)
+    end = models.DateField("注销日期", null=True, blank=True, help_text="为空表示仍持有")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["house", "pk"]
+        verbose_name = "产权人"
+        verbose_name_plural = "产权人"
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(person__isnull=False) & models.Q(entity__isnull=True))
+                | (models.Q(person__isnull=True) & models.Q(entity__isnull=False)),
+                name="ownership_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(developer=False) | models.Q(entity__isnull=False), name="ownership_developer_entity"
+            ),
+            models.UniqueConstraint(
+                fields=["house", "person"], condition=models.Q(end__isnull=True), name="ownership_one_current_person"
+            ),
+            models.UniqueConstraint(
+                fields=["house", "entity"], condition=models.Q(end__isnull=True), name="ownership_one_current_entity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.house} · {self.holder_name}"
+
+    @property
+    def holder_name(self) -> str:
+        return self.person.name if self.person_id else self.entity.name

@@ -21,3 +21,13 @@ def house_buttons(user, house) -> list[dict]:
     if can(user, "person.add") and can(user, "house.view", house):
         return [{"label": "登记住户", "url": f"{reverse('people:person_add')}?house={house.pk}", "style": "primary"}]
     return []
+
+
+def house_owners(user, house) -> dict | None:
+    """The 产权人 tab of a house: its current owners and their shares, then the history; for who may see persons."""
+    from linli.people.ownership import house_owner_rows
+
+    if not can(user, "person.view"):
+        return None
+    rows = house_owner_rows(house)
+    return {"owners_now": [r for r in rows if r.end is None], "owners_before": [r for r in rows if r.end is not None]}

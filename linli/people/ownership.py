@@ -1,0 +1,138 @@
+"""产权人 (house ownership): register, end and read who holds each house, for owners' votes and the house page.
+
+Writes check the actor's scope on the house, validate everything first (Chinese messages naming the field) and
+leave a change-log row; ``owners_at`` answers "who held these houses on that date" in two queries.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.core import audit
+from linli.core.errors import DomainError
+from linli.core.models import ObjectChange, User
+from linli.core.scoping import restrict
+from linli.housing.models import House
+from linli.people.models import Entity, Ownership, Person
+
+HUNDRED = Decimal("100")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One holder of a house: a person or an organisation (``developer``: the 开发建设单位's unsold unit)."""
+
+    person: Person | None = None
+    entity: Entity | None = None
+    developer: bool = False
+    share: Decimal | None = None  # percent; None: split equally between the holders
+
+
+def parse_share(text, *, field: str = "share") -> Decimal:
+    """ "50" / "50%" / "33.33" → Decimal percent in (0, 100]; anything else is refused in Chinese."""
+    raw = str(text).strip().rstrip("%％")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise DomainError(f"产权份额：“{text}”不是数字", field=field) from None
+    if not value.is_finite() or value <= 0 or value > HUNDRED:
+        raise DomainError(f"产权份额：“{text}”应大于 0 且不超过 100（%）", field=field)
+    return value.quantize(Decimal("0.01"))
+
+
+def _shares(holders: list[Holder]) -> list[Decimal]:
+    if not holders:
+        raise DomainError("产权人：至少登记一名产权人", field="owners")
+    given = [h.share for h in holders]
+    if all(s is None for s in given):
+        each = (HUNDRED / len(holders)).quantize(Decimal("0.01"))
+        return [each] * len(holders)
+    if any(s is None for s in given):
+        raise DomainError("产权份额：共有人须全部填写份额或全部不填", field="share")
+    if sum(given) > HUNDRED:
+        raise DomainError(f"产权份额：合计 {sum(given)}% 超过 100%", field="share")
+    return given
+
+
+def _check_holders(holders: list[Holder]) -> None:
+    keys = set()
+    for h in holders:
+        if (h.person is None) == (h.entity is None):
+            raise DomainError("产权人：每一行须是一名人员或一个单位", field="owners")
+        if h.developer and h.entity is None:
+            raise DomainError("产权人：开发建设单位须登记为单位", field="owners")
+        key = ("p", h.person.pk) if h.person else ("e", h.entity.pk)
+        if key in keys:
+            raise DomainError(f"产权人：“{(h.person or h.entity).name}”重复登记", field="owners")
+        keys.add(key)
+    if any(h.developer for h in holders) and len(holders) > 1:
+        raise DomainError("产权人：开发建设单位未售出的房屋不能与他人共有", field="owners")
+
+
+def _require_house(actor: User | None, house: House) -> None:
+    if actor is not None and not restrict(actor, "house.change").filter(pk=house.pk).exists():
+        raise DomainError("房屋：不存在或您没有修改该房屋的权限", field="house", code="forbidden")
+
+
+def _write(house: House, holders: list[Holder], start: dt.date) -> list[Ownership]:
+    shares = _shares(holders)
+    _check_holders(holders)
+    Ownership.objects.filter(house=house, end__isnull=True).update(end=start)
+    rows = [
+        Ownership(house=house, person=h.person, entity=h.entity, developer=h.developer, share=s, start=start)
+        for h, s in zip(holders, shares, strict=True)
+    ]
+    return Ownership.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def ownership_set(
+    *, actor: User | None, house: House, holders: list[Holder], start: dt.date | None = None
+) -> list[Ownership]:
+    """Register ``holders`` as the house's current owners from ``start`` (today); the previous owners end then."""
+    _require_house(actor, house)
+    start = start or timezone.localdate()
+    rows = _write(house, holders, start)
+    for row in rows:
+        audit.log_change(actor=actor, obj=row, action=ObjectChange.Action.CREATE, before=None)
+    return rows
+
+
+@transaction.atomic
+def ownership_bulk_set(*, actor: User | None, plan: list[tuple[House, list[Holder]]], start: dt.date | None = None):
+    """The import's write: every house of ``plan`` gets its holders, all or nothing (one error rolls back all)."""
+    start = start or timezone.localdate()
+    written = 0
+    for house, holders in plan:
+        _require_house(actor, house)
+        written += len(_write(house, holders, start))
+    return written
+
+
+def owners_at(house_ids, on: dt.date | None = None) -> dict[int, list[Ownership]]:
+    """{house id: [Ownership, ...]} of the holders on date ``on`` (today), persons and entities loaded."""
+    on = on or timezone.localdate()
+    rows = (
+        Ownership.objects.filter(house_id__in=list(house_ids))
+        .exclude(start__gt=on)
+        .exclude(end__lte=on)
+        .select_related("person", "entity")
+        .order_by("house_id", "pk")
+    )
+    out: dict[int, list[Ownership]] = {}
+    for row in rows:
+        out.setdefault(row.house_id, []).append(row)
+    return out
+
+
+def house_owner_rows(house: House) -> list[Ownership]:
+    """The house page's 产权人 tab: current owners first, then the ended ones (history)."""
+    rows = Ownership.objects.filter(house=house).select_related("person", "entity")
+    return sorted(rows, key=lambda r: (r.end is not None, r.end or dt.date.max, r.pk))
+
+
+def houses_of_person(person: Person) -> list[Ownership]:
+    return list(Ownership.objects.filter(person=person, end__isnull=True).select_related("house__building__compound"))

@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "linli.core.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "linli.core.middleware.ContentSecurityPolicyMiddleware",  # django-csp, the header built once
     "linli.core.middleware.RejectNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "linli.core.middleware.RequestContextMiddleware",

@@ -7,6 +7,9 @@ import uuid
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware
+from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpResponse, JsonResponse
@@ -133,3 +136,51 @@ class RejectNulMiddleware:
                     return True
         # Uploaded file names need no check: Django's multipart parser drops non-printable characters from them.
         return request.method in ("POST", "PUT", "PATCH") and _json_body_has_nul(request)
+
+
+_PER_RESPONSE_CSP = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with the header built once, not twice per response.
+
+    django-csp rebuilds the policy string from ``CONTENT_SECURITY_POLICY`` for every response (and again for the
+    report-only header). Here it is built when the process starts and again only when the setting is replaced
+    (tests' ``settings`` fixture). A response that changes its policy (``@csp_update``, ``@csp_replace``…), a
+    page that used a nonce, or a configured report-only policy take django-csp's own path, unchanged.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._policy = self._source = None
+        self._cached_header()
+
+    def _cached_header(self) -> str:
+        source = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+        if source is not self._source or self._policy is None:
+            self._policy, self._source = build_policy(), source
+        return self._policy
+
+    def process_response(self, request, response):
+        if (
+            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(getattr(response, name, None) is not None for name in _PER_RESPONSE_CSP)
+        ):
+            return super().process_response(request, response)
+        if response.status_code in (500, 404) and settings.DEBUG:
+            return response
+        policy = self._cached_header()
+        if policy and CSP_HEADER not in response and getattr(response, "_csp_exempt", False) is False:
+            prefixes = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(prefixes)):
+                response[CSP_HEADER] = policy
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        return response

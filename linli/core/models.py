@@ -10,6 +10,7 @@ from django.urls import reverse
 from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
+from linli.core.compiled import CompiledQuery
 from linli.core.fields import EncryptedTextField, PathField
 from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
 
@@ -131,14 +132,14 @@ class User(AbstractUser):
         self.phone_hash = crypto.blind_index(phone, "phone")
         self.phone_masked = masking.mask_phone(phone)
 
-    # Grants are read once per request and cached on the instance.
+    # Grants are read once per request and cached on the instance (SQL compiled once per process: GRANTS).
     def active_grants(self) -> list["Grant"]:
         if not hasattr(self, "_grants_cache"):
-            self._grants_cache = list(
-                self.grants.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=models.functions.Now()))
-                .select_related("region", "organisation")
-                .order_by("pk")
-            )
+            grants = GRANTS.fetch(user_id=self.pk, hints={"instance": self})
+            user_field = Grant._meta.get_field("user")
+            for grant in grants:
+                user_field.set_cached_value(grant, self)
+            self._grants_cache = grants
         return self._grants_cache
 
     def roles(self) -> set[str]:
@@ -189,6 +190,17 @@ class Grant(models.Model):
             raise ValidationError({"region": "该角色需要指定区域"})
         if scope == SCOPE_ORG and not self.organisation_id:
             raise ValidationError({"organisation": "该角色需要指定机构"})
+
+
+def _active_grants(user_id):
+    return (
+        Grant.objects.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=models.functions.Now()), user_id=user_id)
+        .select_related("region", "organisation")
+        .order_by("pk")
+    )
+
+
+GRANTS = CompiledQuery(Grant, _active_grants, user_id=(Grant, "user"))
 
 
 class AuditLog(models.Model):

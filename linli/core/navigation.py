@@ -81,8 +81,19 @@ def can_open(user, url_name: str) -> bool:
 
 
 def console_menu(request) -> list[dict]:
+    """The menu for ``request``'s user and page, built once per request (a page renders several templates with
+    the request's context, each asking for it)."""
     user = request.user
-    current = request.path
+    key = (getattr(user, "pk", None), request.path)
+    cached = getattr(request, "_console_menu", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    menu = _build_menu(user, request.path)
+    request._console_menu = (key, menu)
+    return menu
+
+
+def _build_menu(user, current: str) -> list[dict]:
     out = []
     for group in MENU:
         items = []

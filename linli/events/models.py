@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from linli.core.compiled import CompiledQuery
 from linli.core.fields import EncryptedTextField, PathField
 from linli.core.models import Notification, OutboundMessage  # noqa: F401  (moved to core; still importable here)
 
@@ -684,4 +685,12 @@ class ApiKey(models.Model):
         """The active key matching ``key``, or None."""
         if not key:
             return None
-        return cls.objects.filter(key_hash=cls.hash(key), active=True).select_related("region").first()
+        return API_KEYS.first(key_hash=cls.hash(key))
+
+
+def _active_key(key_hash):
+    qs = ApiKey.objects.filter(key_hash=key_hash, active=True).select_related("region")
+    return (qs if qs.ordered else qs.order_by("pk"))[:1]  # as .first() would
+
+
+API_KEYS = CompiledQuery(ApiKey, _active_key, key_hash=(ApiKey, "key_hash"))

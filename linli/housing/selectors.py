@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from linli.core.compiled import CompiledQuery
 from linli.core.geo import distance_m, point_in_polygon
 from linli.core.identity import normalise_text
 from linli.core.models import Region
-from linli.core.scoping import restrict
+from linli.core.scoping import Reach, grant_reach, restrict, scope_for
 from linli.housing.models import Building, Compound, House, natural
 
 CN_DIGITS = {
@@ -233,6 +234,18 @@ class PointPlace:
         return ""
 
 
+BUILDINGS_NEAR = CompiledQuery(
+    Building,
+    lambda lat0, lat1, lng0, lng1: (
+        Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound").order_by()
+    ),
+    lat0=(Building, "lat"),
+    lat1=(Building, "lat"),
+    lng0=(Building, "lng"),
+    lng1=(Building, "lng"),
+)
+
+
 def place_at_point(lat, lng) -> PointPlace:
     """The compound a point lies in and its nearest building there; never a building of another compound.
 
@@ -245,9 +258,7 @@ def place_at_point(lat, lng) -> PointPlace:
 
     lat, lng = float(lat), float(lng)
     lat0, lat1, lng0, lng1 = _box(lat, lng, SEARCH_M)
-    near = list(
-        Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).select_related("compound").order_by()
-    )
+    near = BUILDINGS_NEAR.fetch(lat0=lat0, lat1=lat1, lng0=lng0, lng1=lng1)
     compounds = {b.compound_id: b.compound for b in near if b.compound_id}
     points: dict[int, list[list[float]]] = {}
     for b in near:
@@ -427,13 +438,38 @@ def place_for_report(*, user, house_id: int | None = None, building_id: int | No
     problem seen in the street). Returns None when there is no such place for the user.
     """
     if house_id is not None:
+        if grant_reach(user, "house.view") == OWN_REACH:  # a resident: one query, compiled once per process
+            return OWN_HOUSE.first(user_id=user.pk, pk=house_id)
         houses = House.objects.select_related("building__compound", "unit").order_by()
         return restrict(user, "house.view", houses).filter(pk=house_id).first()
     buildings = Building.objects.select_related("compound").order_by()
+    if not user.is_staff_role and grant_reach(user, "building.view").nothing:
+        return BUILDING.first(pk=building_id)  # a resident may name any building; restrict() would find none
     found = restrict(user, "building.view", buildings).filter(pk=building_id).first()
     if found is None and not user.is_staff_role:
         found = buildings.filter(pk=building_id).first()
     return found
+
+
+OWN_REACH = Reach(own=True)
+
+
+def _own_house(user_id, pk):
+    """``restrict(resident, "house.view", …).filter(pk=pk).first()`` for a user whose reach is only their own."""
+    from linli.core.models import User
+
+    own = scope_for("house").own
+    q = Q(pk__in=[]) | own(User(pk=user_id)) if own is not None else Q(pk__in=[])
+    houses = House.objects.select_related("building__compound", "unit").order_by().filter(q).filter(pk=pk)
+    return houses.order_by("pk")[:1]
+
+
+OWN_HOUSE = CompiledQuery(House, _own_house, user_id=(House, "id"), pk=(House, "id"))
+BUILDING = CompiledQuery(
+    Building,
+    lambda pk: Building.objects.select_related("compound").order_by().filter(pk=pk).order_by("pk")[:1],
+    pk=(Building, "id"),
+)
 
 
 def building_in_region(*, pk, region_path: str) -> Building | None:

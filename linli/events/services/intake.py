@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from linli.core import audit, crypto, masking
+from linli.core.compiled import CompiledQuery
 from linli.core.errors import DomainError
 from linli.core.identity import parse_phone
 from linli.core.models import ObjectChange, Region, User
@@ -200,31 +201,21 @@ def find_duplicate(event: Event) -> Event | None:
     (same building, or a point or a building point inside the 200 m box) is filtered in SQL, so only
     neighbours are read and compared.
     """
-    from django.db.models import Q
-
     from linli.core.geo import distance_m
 
     if event.category_id is None:
         return None
-    place = Q()
-    if event.building_id:
-        place |= Q(building_id=event.building_id)
     point = _point(event)
-    if point is not None:
-        lat0, lat1, lng0, lng1 = _box(point[0], point[1], DUPLICATE_METRES)
-        place |= Q(lat__range=(lat0, lat1), lng__range=(lng0, lng1))
-        place |= Q(lat__isnull=True, building__lat__range=(lat0, lat1), building__lng__range=(lng0, lng1))
-    if not place:
+    if not event.building_id and point is None:
         return None
-    since = timezone.now() - dt.timedelta(hours=DUPLICATE_HOURS)
-    qs = Event.objects.filter(place, category_id=event.category_id, created_at__gte=since, parent__isnull=True).exclude(
-        status__in=[S.REJECTED, S.MERGED]
-    )
+    values = {"category_id": event.category_id, "since": timezone.now() - dt.timedelta(hours=DUPLICATE_HOURS)}
+    if event.building_id:
+        values["building_id"] = event.building_id
+    if point is not None:
+        values["lat0"], values["lat1"], values["lng0"], values["lng1"] = _box(point[0], point[1], DUPLICATE_METRES)
     if event.pk:
-        qs = qs.exclude(pk=event.pk)
-    rows = qs.order_by("-created_at").values_list(
-        "pk", "number", "title", "status", "description", "lat", "lng", "building_id", "building__lat", "building__lng"
-    )[:DUPLICATE_CANDIDATES]
+        values["pk"] = event.pk
+    rows = _duplicate_query(bool(event.building_id), point is not None, bool(event.pk)).fetch(**values)
     mine, here = bigrams(event.description), point
     best, best_score = None, DUPLICATE_SIMILARITY
     for pk, number, title, status, description, lat, lng, building_id, b_lat, b_lng in rows:
@@ -238,7 +229,57 @@ def find_duplicate(event: Event) -> Event | None:
         if score >= best_score:
             best, best_score = (pk, number, title, status), score
     # The match as a partial instance (id, number, title, status): enough to link it and name it.
-    return Event.from_db(qs.db, ["id", "number", "title", "status"], best) if best else None
+    return (
+        Event.from_db(router.db_for_read(Event) or "default", ["id", "number", "title", "status"], best)
+        if best
+        else None
+    )
+
+
+_DUPLICATE_QUERIES: dict[tuple[bool, bool, bool], CompiledQuery] = {}
+
+
+def _duplicate_query(by_building: bool, by_point: bool, other_than: bool) -> CompiledQuery:
+    """The candidates' query for one shape of new event (SQL compiled once per process and shape)."""
+    compiled = _DUPLICATE_QUERIES.get((by_building, by_point, other_than))
+    if compiled is not None:
+        return compiled
+
+    def build(category_id, since, building_id=None, lat0=None, lat1=None, lng0=None, lng1=None, pk=None):
+        from django.db.models import Q
+
+        place = Q()
+        if by_building:
+            place |= Q(building_id=building_id)
+        if by_point:
+            place |= Q(lat__range=(lat0, lat1), lng__range=(lng0, lng1))
+            place |= Q(lat__isnull=True, building__lat__range=(lat0, lat1), building__lng__range=(lng0, lng1))
+        qs = Event.objects.filter(place, category_id=category_id, created_at__gte=since, parent__isnull=True)
+        qs = qs.exclude(status__in=[S.REJECTED, S.MERGED])
+        if other_than:
+            qs = qs.exclude(pk=pk)
+        return qs.order_by("-created_at").values_list(
+            "pk",
+            "number",
+            "title",
+            "status",
+            "description",
+            "lat",
+            "lng",
+            "building_id",
+            "building__lat",
+            "building__lng",
+        )[:DUPLICATE_CANDIDATES]
+
+    params = {"category_id": (Event, "category"), "since": (Event, "created_at")}
+    if by_building:
+        params["building_id"] = (Event, "building")
+    if by_point:
+        params.update(lat0=(Event, "lat"), lat1=(Event, "lat"), lng0=(Event, "lng"), lng1=(Event, "lng"))
+    if other_than:
+        params["pk"] = (Event, "id")
+    compiled = _DUPLICATE_QUERIES[by_building, by_point, other_than] = CompiledQuery(Event, build, **params)
+    return compiled
 
 
 def _near(a: Event, b: Event) -> bool:

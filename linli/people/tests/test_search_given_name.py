@@ -17,3 +17,12 @@ def test_surname_search_still_comes_first(world):
     add_person(house=world.house_a, name="张小三")
     names = [p.name for p in search(user=world.users["grid1"], q="张三").persons]
     assert names[0] == "张三"
+
+
+def test_given_name_search_takes_wildcards_literally_and_keeps_the_name_length_rule(world):
+    add_person(house=world.house_a, name="王小明")
+    add_person(house=world.house_a, name="司马小明明")  # ends with 小明明, not 小明 after a surname of 1–2
+    odd = add_person(house=world.house_a, name="王小_明")
+    assert [p.name for p in search(user=world.users["grid1"], q="_明").persons] == [odd.name]
+    assert search(user=world.users["grid1"], q="%明").persons == []
+    assert [p.name for p in search(user=world.users["grid1"], q="小明明").persons] == ["司马小明明"]

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     UNIT_LEADER = "unit_leader", "联户长"
     DEPT_STAFF = "dept_staff", "部门人员"
     PROPERTY_STAFF = "property_staff", "物业人员"
+    PARTY_SECRETARY = "party_secretary", "党组织书记"
+    PARTY_OFFICE = "party_office", "组织部"
     PARTY_MEMBER = "party_member", "党员"
     VOLUNTEER = "volunteer", "志愿者"
     RESIDENT = "resident", "居民"
@@ -43,6 +45,8 @@ ROLE_SCOPE = {
     Role.UNIT_LEADER: SCOPE_REGION,
     Role.DEPT_STAFF: SCOPE_ORG,
     Role.PROPERTY_STAFF: SCOPE_ORG,
+    Role.PARTY_SECRETARY: SCOPE_REGION,
+    Role.PARTY_OFFICE: SCOPE_REGION,
     Role.PARTY_MEMBER: SCOPE_SELF,
     Role.VOLUNTEER: SCOPE_SELF,
     Role.RESIDENT: SCOPE_SELF,
@@ -51,12 +55,13 @@ ROLE_SCOPE = {
 # Roles that work in the console and must therefore use a second factor and the staff idle timeout.
 STAFF_ROLES = {
     Role.ADMIN, Role.AUDITOR, Role.LEADER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER,
-    Role.GRID_WORKER, Role.UNIT_LEADER, Role.DEPT_STAFF, Role.PROPERTY_STAFF,
+    Role.GRID_WORKER, Role.UNIT_LEADER, Role.DEPT_STAFF, Role.PROPERTY_STAFF, Role.PARTY_SECRETARY, Role.PARTY_OFFICE,
 }  # fmt: skip
 
 # Groups of roles that apps grant actions to together (an app's ``apps.py`` says ``m.allow(OFFICE_ROLES, …)``).
 OFFICE_ROLES = (Role.STREET_STAFF, Role.COMMUNITY_STAFF)  # 街道、社区工作人员
 GRID_ROLES = (Role.GRID_LEADER, Role.GRID_WORKER)  # 网格长、网格员
+PARTY_ROLES = (Role.PARTY_SECRETARY, Role.PARTY_OFFICE)  # 党组织书记、组织部: the only roles that see party members
 SELF_ROLES = (Role.PARTY_MEMBER, Role.VOLUNTEER, Role.RESIDENT)  # people who act on their own records
 
 
@@ -84,6 +89,8 @@ ROLE_TAG_SENSITIVITY = {
     Role.UNIT_LEADER: 1,
     Role.DEPT_STAFF: 0,
     Role.PROPERTY_STAFF: 0,
+    Role.PARTY_SECRETARY: 0,
+    Role.PARTY_OFFICE: 0,
     Role.PARTY_MEMBER: 0,
     Role.VOLUNTEER: 0,
     Role.RESIDENT: 0,

@@ -1,0 +1,404 @@
+"""Reads on party building; everything a user sees passes through ``restrict()``."""
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from linli.core.scoping import restrict
+from linli.party.models import (
+    BRANCH_KINDS,
+    GROUP_KINDS,
+    Attendance,
+    Cadre,
+    Disclosure,
+    Meeting,
+    MeetingCycle,
+    MeetingKind,
+    PartyMember,
+    PartyOrganization,
+    Position,
+    PositionClaim,
+    Project,
+    ReportingUnit,
+    ServiceRecord,
+    StudyMaterial,
+    StudyRecord,
+    default_cycles,
+)
+
+# --- scope rules (apps.py): what a member reaches as their own ------------------------------------------------
+
+
+def my_org_ids_q(user) -> QuerySet:
+    """Ids of the organisations ``user`` is an active member of (a subquery)."""
+    return PartyMember.objects.filter(person__user=user, is_active=True).values("organization_id")
+
+
+def my_position_ids_q(user) -> QuerySet:
+    return PositionClaim.objects.filter(member__person__user=user).values("position_id")
+
+
+def my_member(*, user) -> PartyMember | None:
+    """The active membership of the signed-in member, with the organisation."""
+    if not user.is_authenticated:
+        return None
+    return (
+        PartyMember.objects.filter(person__user=user, is_active=True)
+        .select_related("person", "organization__region", "organization__parent")
+        .first()
+    )
+
+
+def member_count(user, region=None, *, cap: int | None = None) -> int:
+    """Active members the user may see (under ``region``): the 党员 statistic."""
+    from linli.core.statistics import scoped_count
+
+    return scoped_count(user, "partymember.view", PartyMember.objects.filter(is_active=True), region=region, cap=cap)
+
+
+# --- querysets behind the console pages and the API (restricted by the generic views) ------------------------
+
+
+def organization_rows() -> QuerySet[PartyOrganization]:
+    return PartyOrganization.objects.select_related("region", "parent").annotate(
+        member_total=Count("members", filter=Q(members__is_active=True))
+    )
+
+
+def member_rows() -> QuerySet[PartyMember]:
+    return PartyMember.objects.select_related("person", "organization")
+
+
+def meeting_rows() -> QuerySet[Meeting]:
+    return Meeting.objects.select_related("organization")
+
+
+def disclosure_rows() -> QuerySet[Disclosure]:
+    return Disclosure.objects.select_related("organization", "author", "reviewer")
+
+
+def unit_rows() -> QuerySet[ReportingUnit]:
+    return ReportingUnit.objects.select_related("community").annotate(project_total=Count("projects"))
+
+
+def position_rows() -> QuerySet[Position]:
+    return Position.objects.select_related("community").annotate(claimed=Count("claims"))
+
+
+def cadre_rows() -> QuerySet[Cadre]:
+    return Cadre.objects.select_related("community")
+
+
+# --- organisations ---------------------------------------------------------------------------------------------
+
+
+def organization_tree(*, user) -> list[tuple[int, PartyOrganization]]:
+    """The organisations the user may see as (depth, org), each under its parent (one query)."""
+    orgs = list(restrict(user, "partyorg.view", organization_rows()).order_by("name"))
+    by_parent: dict[int | None, list] = defaultdict(list)
+    ids = {o.pk for o in orgs}
+    for o in orgs:
+        by_parent[o.parent_id if o.parent_id in ids else None].append(o)
+    out: list[tuple[int, PartyOrganization]] = []
+
+    def walk(parent, depth):
+        for o in sorted(by_parent.get(parent, []), key=lambda o: (o.kind not in ("regional", "committee"), o.name)):
+            out.append((depth, o))
+            walk(o.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+def organization_choices(*, user, action: str = "partyorg.change") -> QuerySet[PartyOrganization]:
+    return restrict(user, action).filter(is_active=True).order_by("region_path", "name")
+
+
+def org_members(*, user, organization) -> QuerySet[PartyMember]:
+    """Active members of ``organization`` the user may see (party roles only: members see none but themselves)."""
+    return restrict(user, "partymember.view", member_rows()).filter(organization=organization, is_active=True)
+
+
+def member_transfers(*, member):
+    return member.transfers.select_related("from_org", "to_org", "actor")
+
+
+def cycles_for(organization) -> dict[str, int]:
+    """The organisation's meetings a year per kind: its own settings over the regulations' defaults."""
+    cycles = default_cycles(organization.kind)
+    for kind, per_year in organization.cycles.values_list("kind", "per_year"):
+        cycles[kind] = per_year
+    return cycles
+
+
+# --- meetings --------------------------------------------------------------------------------------------------
+
+
+def meeting_attendances(*, meeting) -> list[Attendance]:
+    return list(meeting.attendances.select_related("member__person").order_by("member__person__name"))
+
+
+def meeting_roll(*, user, meeting) -> list[tuple[PartyMember, Attendance | None]]:
+    """Every active member of the meeting's organisation with their attendance (None: not yet recorded)."""
+    members = list(org_members(user=user, organization=meeting.organization).order_by("person__name"))
+    marks = {a.member_id: a for a in meeting.attendances.all()}
+    return [(m, marks.get(m.pk)) for m in members]
+
+
+def meeting_quality(meeting: Meeting, present: int, total: int) -> int:
+    """从做没做到好不好: minutes 30, attendance 40, photos 10, follow-ups done 20 (0–100)."""
+    if meeting.status != Meeting.Status.HELD:
+        return 0
+    score = 30 if meeting.minutes.strip() else 0
+    score += round(40 * present / total) if total else 0
+    score += 10 if meeting.photo_count else 0
+    score += 20 if (meeting.follow_ups_done or not meeting.follow_ups.strip()) else 0
+    return score
+
+
+def my_meetings(*, user) -> QuerySet[Meeting]:
+    return restrict(user, "partymeeting.view", meeting_rows()).exclude(status=Meeting.Status.CANCELLED)
+
+
+def my_attendance(*, user, meeting) -> Attendance | None:
+    return meeting.attendances.filter(member__person__user=user).first()
+
+
+# --- compliance ------------------------------------------------------------------------------------------------
+
+
+def required_in(per_year: int, year: int, today: dt.date) -> int:
+    """Meetings due in ``year``: all of them for a past year; for this year, one per period begun so far."""
+    if year < today.year:
+        return per_year
+    if year > today.year:
+        return 0
+    return math.ceil(per_year * today.month / 12)
+
+
+@dataclass
+class ComplianceRow:
+    organization: PartyOrganization
+    kind: str
+    per_year: int
+    required: int
+    held: int
+    planned: int = 0
+    present: int = 0
+    recorded: int = 0
+    quality: int = 0
+
+    @property
+    def behind(self) -> bool:
+        return self.held < self.required
+
+    @property
+    def kind_label(self) -> str:
+        return MeetingKind(self.kind).label
+
+    @property
+    def attendance_rate(self) -> int | None:
+        return round(100 * self.present / self.recorded) if self.recorded else None
+
+
+@dataclass
+class OrgCompliance:
+    organization: PartyOrganization
+    rows: list[ComplianceRow] = field(default_factory=list)
+
+    @property
+    def behind(self) -> bool:
+        return any(r.behind for r in self.rows)
+
+    @property
+    def attendance_rate(self) -> int | None:
+        recorded = sum(r.recorded for r in self.rows)
+        return round(100 * sum(r.present for r in self.rows) / recorded) if recorded else None
+
+    @property
+    def quality(self) -> int | None:
+        held = [r for r in self.rows if r.held]
+        return round(sum(r.quality * r.held for r in held) / sum(r.held for r in held)) if held else None
+
+
+def compliance(*, user, year: int, organization=None, today: dt.date | None = None) -> list[OrgCompliance]:
+    """Required vs held per organisation and meeting kind in ``year``, with attendance and quality.
+
+    ``held`` counts exactly the meetings ``/api/v1/party/meetings/?organization=…&kind=…&year=…`` lists with status
+    已召开: the same restricted queryset, filtered the same way."""
+    today = today or timezone.localdate()
+    orgs = restrict(user, "partyorg.view").filter(is_active=True, kind__in=BRANCH_KINDS + GROUP_KINDS)
+    if organization is not None:
+        orgs = orgs.filter(pk=organization.pk)
+    orgs = list(orgs.select_related("region").order_by("region_path", "name"))
+    ids = [o.pk for o in orgs]
+    cycles: dict[int, dict[str, int]] = {o.pk: default_cycles(o.kind) for o in orgs}
+    for org_id, kind, per_year in MeetingCycle.objects.filter(organization_id__in=ids).values_list(
+        "organization_id", "kind", "per_year"
+    ):
+        cycles[org_id][kind] = per_year
+    meetings = restrict(
+        user, "partymeeting.view", Meeting.objects.filter(organization_id__in=ids, starts_at__year=year)
+    )
+    counts = {
+        (r["organization_id"], r["kind"], r["status"]): r["n"]
+        for r in meetings.values("organization_id", "kind", "status").annotate(n=Count("pk"))
+    }
+    # Attendance and quality of held meetings, per (organisation, kind), in one query each.
+    held = meetings.filter(status=Meeting.Status.HELD).annotate(
+        present=Count("attendances", filter=Q(attendances__status__in=("present", "online"))),
+        recorded=Count("attendances"),
+    )
+    stats: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for m in held.only(
+        "pk", "organization_id", "kind", "status", "minutes", "follow_ups", "follow_ups_done", "photo_count"
+    ):
+        s = stats[(m.organization_id, m.kind)]
+        s[0] += m.present
+        s[1] += m.recorded
+        s[2] += meeting_quality(m, m.present, m.recorded)
+    out = []
+    for o in orgs:
+        oc = OrgCompliance(o)
+        for kind, per_year in cycles[o.pk].items():
+            if per_year <= 0:
+                continue
+            n_held = counts.get((o.pk, kind, Meeting.Status.HELD), 0)
+            present, recorded, quality = stats.get((o.pk, kind), [0, 0, 0])
+            oc.rows.append(
+                ComplianceRow(
+                    organization=o,
+                    kind=kind,
+                    per_year=per_year,
+                    required=required_in(per_year, year, today),
+                    held=n_held,
+                    planned=counts.get((o.pk, kind, Meeting.Status.PLANNED), 0),
+                    present=present,
+                    recorded=recorded,
+                    quality=round(quality / n_held) if n_held else 0,
+                )
+            )
+        out.append(oc)
+    return out
+
+
+def member_attendance_rates(*, user, organization, year: int) -> list[tuple[PartyMember, int, int]]:
+    """(member, attended, recorded) in held meetings of ``year`` for each active member of the organisation."""
+    members = org_members(user=user, organization=organization).annotate(
+        attended=Count(
+            "attendances",
+            filter=Q(
+                attendances__status__in=("present", "online"),
+                attendances__meeting__status="held",
+                attendances__meeting__starts_at__year=year,
+            ),
+        ),
+        recorded=Count(
+            "attendances",
+            filter=Q(attendances__meeting__status="held", attendances__meeting__starts_at__year=year),
+        ),
+    )
+    return [(m, m.attended, m.recorded) for m in members.order_by("person__name")]
+
+
+# --- disclosure --------------------------------------------------------------------------------------------------
+
+
+def disclosures_for_review(*, user) -> QuerySet[Disclosure]:
+    return restrict(user, "partydisclosure.review", disclosure_rows()).filter(status=Disclosure.Status.PENDING)
+
+
+def published_disclosures(*, user) -> QuerySet[Disclosure]:
+    return restrict(user, "partydisclosure.view", disclosure_rows()).filter(status=Disclosure.Status.PUBLISHED)
+
+
+# --- learning ----------------------------------------------------------------------------------------------------
+
+
+def my_materials(*, member) -> list[tuple[StudyMaterial, StudyRecord | None]]:
+    materials = list(StudyMaterial.objects.filter(organization=member.organization))
+    done = {r.material_id: r for r in StudyRecord.objects.filter(member=member)}
+    return [(m, done.get(m.pk)) for m in materials]
+
+
+def study_hours(*, member, year: int) -> Decimal:
+    """The member's study hours in ``year`` (the participation app's learning can count into this later)."""
+    total = StudyRecord.objects.filter(member=member, completed_at__year=year).aggregate(h=Sum("hours"))["h"]
+    return total or Decimal("0")
+
+
+# --- 双报到 report -------------------------------------------------------------------------------------------------
+
+
+def half_year_bounds(year: int, half: int) -> tuple[dt.date, dt.date]:
+    return (dt.date(year, 1, 1), dt.date(year, 6, 30)) if half == 1 else (dt.date(year, 7, 1), dt.date(year, 12, 31))
+
+
+def half_year_report(*, user, year: int, half: int) -> dict:
+    """What each reported member and each unit did in the half year: hours, wishes, activities, projects."""
+    start, end = half_year_bounds(year, half)
+    units = restrict(user, "partyunit.view", ReportingUnit.objects.all())
+    claims = PositionClaim.objects.filter(
+        position__in=restrict(user, "partyposition.view", Position.objects.all())
+    ).select_related("member__person", "position", "unit")
+    records = ServiceRecord.objects.filter(on__gte=start, on__lte=end)
+    by_member = {
+        r["member_id"]: r
+        for r in records.filter(member__isnull=False)
+        .values("member_id")
+        .annotate(hours=Sum("hours"), wishes=Sum("wishes"), activities=Count("pk"))
+    }
+    by_unit = {
+        r["unit_id"]: r
+        for r in records.filter(unit__isnull=False)
+        .values("unit_id")
+        .annotate(hours=Sum("hours"), wishes=Sum("wishes"), activities=Count("pk"))
+    }
+    projects = defaultdict(list)
+    for p in Project.objects.filter(unit__in=units, year=year):
+        projects[p.unit_id].append(p)
+    member_rows = []
+    for c in claims.order_by("member__person__name"):
+        r = by_member.get(c.member_id, {})
+        member_rows.append(
+            {
+                "name": c.member.person.name,
+                "unit": c.unit.name if c.unit else "",
+                "position": c.position.name,
+                "hours": r.get("hours") or Decimal("0"),
+                "wishes": r.get("wishes") or 0,
+                "activities": r.get("activities") or 0,
+            }
+        )
+    unit_rows_ = []
+    for u in units.order_by("name"):
+        r = by_unit.get(u.pk, {})
+        unit_rows_.append(
+            {
+                "name": u.name,
+                "party_org": u.unit_party_org,
+                "hours": r.get("hours") or Decimal("0"),
+                "wishes": r.get("wishes") or 0,
+                "activities": r.get("activities") or 0,
+                "projects": "；".join(f"{p.title}（{p.progress}%）" for p in projects.get(u.pk, [])),
+                "funds": sum((p.funds for p in projects.get(u.pk, [])), Decimal("0")),
+            }
+        )
+    return {"year": year, "half": half, "start": start, "end": end, "members": member_rows, "units": unit_rows_}
+
+
+def unit_projects(*, unit):
+    return unit.projects.all()
+
+
+def position_claims(*, position):
+    return position.claims.select_related("member__person", "unit")
+
+
+def my_claims(*, member):
+    return member.claims.select_related("position", "unit")

@@ -1,0 +1,558 @@
+"""Writes on party building: Chinese DomainError messages, one transaction each, audit rows, notices after commit."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core import attachments, audit, notifications
+from linli.core.errors import DomainError
+from linli.core.scoping import can, require_in_region
+from linli.core.workflow import transition
+from linli.party.models import (
+    GROUP_KINDS,
+    Attendance,
+    Cadre,
+    Disclosure,
+    Meeting,
+    MeetingCycle,
+    MeetingFile,
+    MeetingKind,
+    MemberTransfer,
+    MemberUnit,
+    OrgKind,
+    Pairing,
+    PairingVisit,
+    PartyMember,
+    PartyOrganization,
+    Position,
+    PositionClaim,
+    Project,
+    ReportingUnit,
+    ServiceRecord,
+    StudyMaterial,
+    StudyRecord,
+)
+
+
+def _require(actor, action: str, obj, what: str) -> None:
+    if actor is not None and not can(actor, action, obj):
+        raise DomainError(f"{what}：您没有此操作的权限。", field=None, code="forbidden")
+
+
+# --- organisations -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(
+    *, actor, name: str, kind: str, region, parent: PartyOrganization | None = None, **extra
+) -> PartyOrganization:
+    """Create an organisation on ``region``; a 党小组 needs a branch above it, and sits inside its region."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("组织名称：请填写。", field="name")
+    if kind not in OrgKind.values:
+        raise DomainError("组织类型：请选择。", field="kind")
+    if kind in GROUP_KINDS and parent is None:
+        raise DomainError("上级组织：党小组须隶属于一个党支部。", field="parent")
+    if parent is not None and not region.path.startswith(parent.region_path[: len(parent.region.path)]):
+        raise DomainError(f"所在区域：须在上级组织“{parent.name}”所在区域之内。", field="region")
+    require_in_region(actor, "partyorg.add", region, "所在区域")
+    org = PartyOrganization.objects.create(
+        name=name, kind=kind, region=region, region_path=region.path, parent=parent, **extra
+    )
+    audit.log_change(actor=actor, obj=org, action="create", before=None)
+    return org
+
+
+@transaction.atomic
+def member_unit_add(*, actor, committee: PartyOrganization, name: str, category: str, contact: str = "") -> MemberUnit:
+    if committee.kind not in (OrgKind.REGIONAL, OrgKind.COMMITTEE):
+        raise DomainError("大党委：成员单位只能加入党委或区域化党建大党委。", field="committee")
+    if not name.strip():
+        raise DomainError("成员单位：请填写名称。", field="name")
+    _require(actor, "partyorg.change", committee, "成员单位")
+    return MemberUnit.objects.create(committee=committee, name=name.strip(), category=category, contact=contact)
+
+
+@transaction.atomic
+def cycle_set(*, actor, organization: PartyOrganization, kind: str, per_year: int) -> MeetingCycle:
+    """Set how many meetings of ``kind`` the organisation must hold a year (0: none required)."""
+    if kind not in MeetingKind.values:
+        raise DomainError("会议类型：请选择。", field="kind")
+    if per_year is None or per_year < 0 or per_year > 52:
+        raise DomainError("每年应开次数：须在 0 到 52 之间。", field="per_year")
+    _require(actor, "partyorg.change", organization, "组织生活周期")
+    cycle, _ = MeetingCycle.objects.update_or_create(
+        organization=organization, kind=kind, defaults={"per_year": per_year}
+    )
+    return cycle
+
+
+# --- members -----------------------------------------------------------------------------------------------------
+
+
+def _check_member_fields(status: str, probation_start, probation_end, joined_on) -> None:
+    errors = []
+    if status == PartyMember.Status.PROBATIONARY:
+        if not probation_start:
+            errors.append(("probation_start", "预备期开始：预备党员须填写预备期开始日期。"))
+        if probation_start and probation_end and probation_end <= probation_start:
+            errors.append(("probation_end", "预备期满：须晚于预备期开始日期。"))
+    if joined_on and joined_on > timezone.localdate():
+        errors.append(("joined_on", "入党日期：不能晚于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+
+
+@transaction.atomic
+def member_add(*, actor, person, organization: PartyOrganization, status: str = "full", **extra) -> PartyMember:
+    """Register ``person`` as a member of ``organization`` (one active membership per person)."""
+    probation_start = extra.get("probation_start")
+    if status == PartyMember.Status.PROBATIONARY and probation_start and not extra.get("probation_end"):
+        extra["probation_end"] = probation_start.replace(year=probation_start.year + 1)
+    _check_member_fields(status, probation_start, extra.get("probation_end"), extra.get("joined_on"))
+    _require(actor, "partyorg.change", organization, "所在党组织")
+    if PartyMember.objects.filter(person=person, is_active=True).exists():
+        raise DomainError(f"人员：{person.name} 已是党员，请用“组织关系转接”调整所在组织。", field="person")
+    member = PartyMember.objects.create(
+        person=person, organization=organization, region_path=organization.region_path, status=status, **extra
+    )
+    audit.log_change(actor=actor, obj=member, action="create", before=None)
+    return member
+
+
+@transaction.atomic
+def member_transfer(
+    *, actor, member: PartyMember, to_org: PartyOrganization, on: dt.date | None = None, reason: str = ""
+) -> PartyMember:
+    """Move a member to another organisation; the transfer row keeps where they were."""
+    if to_org.pk == member.organization_id:
+        raise DomainError("转入组织：与当前所在组织相同。", field="to_org")
+    if not to_org.is_active:
+        raise DomainError(f"转入组织：“{to_org.name}”已撤销。", field="to_org")
+    _require(actor, "partymember.change", member, "组织关系转接")
+    _require(actor, "partyorg.change", to_org, "转入组织")
+    MemberTransfer.objects.create(
+        member=member,
+        from_org_id=member.organization_id,
+        to_org=to_org,
+        on=on or timezone.localdate(),
+        reason=reason,
+        actor=actor if actor and actor.pk else None,
+    )
+    before = audit.snapshot(member)
+    member.organization = to_org
+    member.region_path = to_org.region_path
+    member.save(update_fields=["organization", "region_path"])
+    audit.log_change(actor=actor, obj=member, action="update", before=before)
+    return member
+
+
+UNMASKABLE = {"id_number": ("id_number_enc", "身份证号"), "phone": ("phone_enc", "联系电话")}
+
+
+def member_unmask(*, actor, member: PartyMember, field: str, reason: str) -> str:
+    """Reveal a member's ID number or phone to a party role with a reason; recorded like persons' unmasking.
+
+    Not one transaction on purpose: a refused attempt is recorded and stays recorded."""
+    from linli.core import crypto
+    from linli.core.models import AuditLog
+
+    if field not in UNMASKABLE:
+        raise DomainError("字段：只能查看身份证号或联系电话的明文", field="field")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("事由：请填写查看明文的事由（至少 2 个字）", field="reason")
+    column, label = UNMASKABLE[field]
+    if not can(actor, "partymember.unmask", member):
+        audit.record(
+            actor=actor, action=AuditLog.Action.UNMASK, target=member.person, field=label, reason=reason,
+            result="denied",
+        )  # fmt: skip
+        raise DomainError("您没有查看该党员明文信息的权限", field="field", code="forbidden")
+    value = crypto.decrypt(getattr(member.person, column)) if getattr(member.person, column) else ""
+    audit.record(actor=actor, action=AuditLog.Action.UNMASK, target=member.person, field=label, reason=reason)
+    return value
+
+
+# --- meetings ----------------------------------------------------------------------------------------------------
+
+
+def _member_users(organization):
+    return [
+        m.person.user
+        for m in PartyMember.objects.filter(
+            organization=organization, is_active=True, person__user__isnull=False
+        ).select_related("person__user")
+    ]
+
+
+@transaction.atomic
+def meeting_plan(
+    *,
+    actor,
+    organization: PartyOrganization,
+    kind: str,
+    title: str,
+    starts_at: dt.datetime,
+    place: str = "",
+    agenda: str = "",
+    online_allowed: bool = True,
+) -> Meeting:
+    """Plan a meeting and announce it to the organisation's members (inbox, after commit)."""
+    errors = []
+    if kind not in MeetingKind.values:
+        errors.append(("kind", "会议类型：请选择。"))
+    if kind == MeetingKind.GROUP and organization.kind not in GROUP_KINDS:
+        errors.append(("kind", "会议类型：党小组会由党小组召开，请选择党小组。"))
+    if not (title or "").strip():
+        errors.append(("title", "会议主题：请填写。"))
+    if starts_at is None:
+        errors.append(("starts_at", "召开时间：请填写。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partyorg.change", organization, "党组织")
+    meeting = Meeting.objects.create(
+        organization=organization,
+        region_path=organization.region_path,
+        kind=kind,
+        title=title.strip(),
+        starts_at=starts_at,
+        place=place,
+        agenda=agenda,
+        online_allowed=online_allowed,
+        created_by=actor if actor and actor.pk else None,
+    )
+    audit.log_change(actor=actor, obj=meeting, action="create", before=None)
+    transaction.on_commit(lambda: _announce(meeting.pk))
+    return meeting
+
+
+def _announce(meeting_pk: int) -> None:
+    meeting = Meeting.objects.select_related("organization").get(pk=meeting_pk)
+    when = timezone.localtime(meeting.starts_at).strftime("%m月%d日 %H:%M")
+    notifications.inbox(
+        _member_users(meeting.organization),
+        target=meeting,
+        kind="party_meeting",
+        title=f"{meeting.get_kind_display()}通知：{meeting.title}",
+        body=f"{meeting.organization.name}将于{when}在{meeting.place or '待定地点'}召开{meeting.get_kind_display()}。",
+        url=reverse("party:my_meeting", args=[meeting.pk]),
+    )
+
+
+def _member_of(user, meeting: Meeting) -> PartyMember:
+    member = PartyMember.objects.filter(
+        person__user=user, is_active=True, organization_id=meeting.organization_id
+    ).first()
+    if member is None:
+        raise DomainError("您不是该党组织的党员，不能签到。", code="forbidden")
+    return member
+
+
+@transaction.atomic
+def meeting_checkin(*, user, meeting: Meeting, code: str, online: bool = False) -> Attendance:
+    """A member signs into a meeting with its code (shown as a QR code at the meeting); 流动党员 may attend online."""
+    member = _member_of(user, meeting)
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise DomainError("该会议已取消，无需签到。", field="code")
+    if meeting.status == Meeting.Status.HELD:
+        raise DomainError("该会议已结束并归档，不能再签到，请联系支部书记。", field="code")
+    if (code or "").strip() != meeting.code:
+        raise DomainError("签到码：不正确，请核对会场显示的6位签到码。", field="code")
+    if timezone.localdate(meeting.starts_at) != timezone.localdate():
+        raise DomainError(
+            f"签到码：只能在会议当天（{timezone.localtime(meeting.starts_at):%Y年%m月%d日}）签到。", field="code"
+        )
+    if online and not (meeting.online_allowed and member.work_status == PartyMember.WorkStatus.FLOWING):
+        raise DomainError("线上参会：仅流动党员在允许线上参会的会议中可线上签到。", field="online")
+    status = Attendance.Status.ONLINE if online else Attendance.Status.PRESENT
+    attendance, _ = Attendance.objects.update_or_create(
+        meeting=meeting, member=member, defaults={"status": status, "reason": "", "via": Attendance.Via.CODE}
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_mark(*, actor, meeting: Meeting, member: PartyMember, status: str, reason: str = "") -> Attendance:
+    """The secretary records a member's attendance; an absence or a leave needs a reason."""
+    if status not in Attendance.Status.values:
+        raise DomainError("出勤：请选择。", field="status")
+    if member.organization_id != meeting.organization_id:
+        raise DomainError(f"党员：{member.person.name} 不属于{meeting.organization.name}。", field="member")
+    if status == Attendance.Status.LEAVE and not reason.strip():
+        raise DomainError(f"缺席原因：{member.person.name} 请假，请填写原因。", field="reason")
+    _require(actor, "partymeeting.change", meeting, "出勤登记")
+    attendance, _ = Attendance.objects.update_or_create(
+        meeting=meeting,
+        member=member,
+        defaults={"status": status, "reason": reason.strip(), "via": Attendance.Via.SECRETARY},
+    )
+    return attendance
+
+
+@transaction.atomic
+def meeting_record(
+    *, actor, meeting: Meeting, minutes: str, follow_ups: str = "", follow_ups_done: bool = False
+) -> Meeting:
+    """Record the minutes and close the meeting as held; members without a mark count as absent."""
+    if not (minutes or "").strip():
+        raise DomainError("会议记录：请填写会议记录后再归档。", field="minutes")
+    if meeting.starts_at > timezone.now():
+        raise DomainError("会议记录：会议尚未召开，不能归档。", field="minutes")
+    _require(actor, "partymeeting.change", meeting, "会议记录")
+    before = audit.snapshot(meeting)
+    if meeting.status == Meeting.Status.HELD:  # correcting the minutes of an archived meeting
+        Meeting.objects.filter(pk=meeting.pk).update(
+            minutes=minutes.strip(), follow_ups=follow_ups, follow_ups_done=follow_ups_done
+        )
+        meeting.refresh_from_db()
+    else:
+        transition(
+            meeting,
+            to=Meeting.Status.HELD,
+            allowed_from=(Meeting.Status.PLANNED,),
+            version_field="version",
+            conflict=lambda m: "该会议刚刚已被他人归档或取消，请刷新后重试。",
+            minutes=minutes.strip(),
+            follow_ups=follow_ups,
+            follow_ups_done=follow_ups_done,
+        )
+        marked = meeting.attendances.values("member_id")
+        Attendance.objects.bulk_create(
+            [
+                Attendance(meeting=meeting, member=m, status=Attendance.Status.ABSENT, reason="未说明")
+                for m in PartyMember.objects.filter(organization_id=meeting.organization_id, is_active=True).exclude(
+                    pk__in=marked
+                )
+            ]
+        )
+    audit.log_change(actor=actor, obj=meeting, action="update", before=before)
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
+    _require(actor, "partymeeting.change", meeting, "取消会议")
+    return transition(
+        meeting,
+        to=Meeting.Status.CANCELLED,
+        allowed_from=(Meeting.Status.PLANNED,),
+        conflict="只有计划中的会议可以取消。",
+    )
+
+
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
+MAX_FILE = 20 * 1024 * 1024
+
+
+@transaction.atomic
+def meeting_add_file(*, actor, meeting: Meeting, name: str, content: bytes) -> MeetingFile:
+    """Keep a photo or an attachment of the meeting (local storage or S3, through core.attachments)."""
+    if not content:
+        raise DomainError("附件：文件为空。", field="file")
+    if len(content) > MAX_FILE:
+        raise DomainError("附件：单个文件不能超过 20MB。", field="file")
+    _require(actor, "partymeeting.change", meeting, "会议附件")
+    is_photo = name.lower().endswith(PHOTO_TYPES)
+    safe = "".join(c for c in name if c.isalnum() or c in "._-")[-80:] or "file"
+    key = attachments.save(f"party/meetings/{meeting.pk}/{timezone.now():%Y%m%d%H%M%S%f}-{safe}", content)
+    f = MeetingFile.objects.create(meeting=meeting, name=name[:200], key=key, is_photo=is_photo)
+    if is_photo:
+        Meeting.objects.filter(pk=meeting.pk).update(photo_count=meeting.files.filter(is_photo=True).count())
+    return f
+
+
+# --- 党务公开 ----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def disclosure_create(*, actor, organization, title: str, body: str, audience: str) -> Disclosure:
+    errors = []
+    if not (title or "").strip():
+        errors.append(("title", "标题：请填写。"))
+    if not (body or "").strip():
+        errors.append(("body", "内容：请填写。"))
+    if audience not in Disclosure.Audience.values:
+        errors.append(("audience", "公开范围：请选择。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partyorg.change", organization, "党组织")
+    return Disclosure.objects.create(
+        organization=organization,
+        region_path=organization.region_path,
+        title=title.strip(),
+        body=body.strip(),
+        audience=audience,
+        status=Disclosure.Status.PENDING,
+        author=actor if actor and actor.pk else None,
+    )
+
+
+@transaction.atomic
+def disclosure_review(*, actor, disclosure: Disclosure, approve: bool, note: str = "") -> Disclosure:
+    """A reviewer other than the author publishes the item or sends it back with a note."""
+    if not can(actor, "partydisclosure.review", disclosure):
+        raise DomainError("您没有审核党务公开的权限。", code="forbidden")
+    if disclosure.author_id and disclosure.author_id == actor.pk:
+        raise DomainError("审核：不能审核自己提交的公开事项，请由组织部或上级党组织审核。", code="forbidden")
+    if not approve and not note.strip():
+        raise DomainError("审核意见：退回时请写明原因。", field="review_note")
+    fields = {"reviewer": actor, "review_note": note.strip()}
+    if approve:
+        fields["published_at"] = timezone.now()
+    disclosure = transition(
+        disclosure,
+        to=Disclosure.Status.PUBLISHED if approve else Disclosure.Status.REJECTED,
+        allowed_from=(Disclosure.Status.PENDING,),
+        conflict="该事项刚刚已被他人审核，请刷新后查看。",
+        **fields,
+    )
+    audit.log_change(actor=actor, obj=disclosure, action="update", before=None)
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_resubmit(*, actor, disclosure: Disclosure, title: str, body: str) -> Disclosure:
+    _require(actor, "partydisclosure.change", disclosure, "党务公开")
+    if not title.strip() or not body.strip():
+        raise DomainError("标题和内容：请填写。", field="title")
+    return transition(
+        disclosure,
+        to=Disclosure.Status.PENDING,
+        allowed_from=(Disclosure.Status.REJECTED, Disclosure.Status.DRAFT),
+        conflict="只有被退回的事项可以修改后重新提交。",
+        title=title.strip(),
+        body=body.strip(),
+    )
+
+
+# --- 双报到 and 共建 ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_register(*, actor, name: str, community, unit_party_org: str = "", contact: str = "", reported_on=None):
+    if not (name or "").strip():
+        raise DomainError("单位名称：请填写。", field="name")
+    require_in_region(actor, "partyunit.add", community, "报到社区")
+    return ReportingUnit.objects.create(
+        name=name.strip(),
+        community=community,
+        region_path=community.path,
+        unit_party_org=unit_party_org,
+        contact=contact,
+        reported_on=reported_on or timezone.localdate(),
+    )
+
+
+@transaction.atomic
+def position_create(*, actor, community, name: str, quota: int, duties: str = "") -> Position:
+    if not (name or "").strip():
+        raise DomainError("岗位：请填写名称。", field="name")
+    if not quota or quota < 1:
+        raise DomainError("名额：至少为 1。", field="quota")
+    require_in_region(actor, "partyposition.add", community, "社区")
+    return Position.objects.create(
+        community=community, region_path=community.path, name=name.strip(), quota=quota, duties=duties
+    )
+
+
+@transaction.atomic
+def position_claim(
+    *, actor, position: Position, member: PartyMember, unit: ReportingUnit | None = None
+) -> PositionClaim:
+    """An in-service member takes a position, within its quota (the row lock keeps two claims from both winning)."""
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    if position.claims.filter(member=member).exists():
+        raise DomainError(f"认岗：{member.person.name} 已认领“{position.name}”。", field="member")
+    if position.claims.count() >= position.quota:
+        raise DomainError(f"认岗：“{position.name}”名额（{position.quota}）已满。", field="position")
+    if actor is not None and not (can(actor, "partyposition.change", position) or member.person.user_id == actor.pk):
+        raise DomainError("认岗：您没有此操作的权限。", code="forbidden")
+    return PositionClaim.objects.create(position=position, member=member, unit=unit, claimed_on=timezone.localdate())
+
+
+@transaction.atomic
+def project_save(*, actor, unit: ReportingUnit, year: int, title: str, progress: int = 0, **extra) -> Project:
+    if not (title or "").strip():
+        raise DomainError("项目：请填写名称。", field="title")
+    if progress < 0 or progress > 100:
+        raise DomainError("进度：须在 0 到 100 之间。", field="progress")
+    if extra.get("funds") is not None and Decimal(extra["funds"]) < 0:
+        raise DomainError("投入资金：不能为负数。", field="funds")
+    _require(actor, "partyunit.change", unit, "共建项目")
+    return Project.objects.create(unit=unit, year=year, title=title.strip(), progress=progress, **extra)
+
+
+@transaction.atomic
+def service_add(*, actor, on: dt.date, activity: str, hours=0, wishes: int = 0, member=None, unit=None):
+    if (member is None) == (unit is None):
+        raise DomainError("服务记录：请选择党员或单位之一。", field="member")
+    if not (activity or "").strip():
+        raise DomainError("活动内容：请填写。", field="activity")
+    if Decimal(hours) < 0 or Decimal(hours) > 24:
+        raise DomainError("服务时长：须在 0 到 24 小时之间。", field="hours")
+    return ServiceRecord.objects.create(
+        member=member, unit=unit, on=on, activity=activity.strip(), hours=hours, wishes=wishes
+    )
+
+
+@transaction.atomic
+def cadre_add(*, actor, name: str, unit: str, community, assignment: str, start: dt.date) -> Cadre:
+    if not (name or "").strip() or not (assignment or "").strip():
+        raise DomainError("下沉干部：请填写姓名和工作任务。", field="name")
+    require_in_region(actor, "partycadre.add", community, "下沉社区")
+    return Cadre.objects.create(
+        name=name.strip(),
+        unit=unit,
+        community=community,
+        region_path=community.path,
+        assignment=assignment,
+        start=start,
+    )
+
+
+# --- learning and 结对帮扶 -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_assign(*, actor, organization, title: str, hours, body: str = "", due=None) -> StudyMaterial:
+    if not (title or "").strip():
+        raise DomainError("学习内容：请填写标题。", field="title")
+    if Decimal(hours) <= 0:
+        raise DomainError("学时：须大于 0。", field="hours")
+    _require(actor, "partyorg.change", organization, "学习资料")
+    return StudyMaterial.objects.create(organization=organization, title=title.strip(), hours=hours, body=body, due=due)
+
+
+@transaction.atomic
+def study_complete(*, user, material: StudyMaterial) -> StudyRecord:
+    member = PartyMember.objects.filter(
+        person__user=user, is_active=True, organization=material.organization_id
+    ).first()
+    if member is None:
+        raise DomainError("该学习内容不是布置给您所在党组织的。", code="forbidden")
+    record, _ = StudyRecord.objects.get_or_create(
+        material=material, member=member, defaults={"completed_at": timezone.now(), "hours": material.hours}
+    )
+    return record
+
+
+@transaction.atomic
+def pairing_create(*, actor, member: PartyMember, household, need: str, start=None) -> Pairing:
+    if not (need or "").strip():
+        raise DomainError("困难情况：请填写。", field="need")
+    _require(actor, "partymember.change", member, "结对帮扶")
+    return Pairing.objects.create(
+        member=member, household=household, need=need.strip(), start=start or timezone.localdate()
+    )
+
+
+@transaction.atomic
+def pairing_visit(*, actor, pairing: Pairing, on: dt.date, help_given: str) -> PairingVisit:
+    if not (help_given or "").strip():
+        raise DomainError("帮扶内容：请填写。", field="help_given")
+    return PairingVisit.objects.create(pairing=pairing, on=on, help_given=help_given.strip())

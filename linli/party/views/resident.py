@@ -1,0 +1,88 @@
+"""Resident app (小屏) for members: my branch, my meetings with check-in, learning, my 双报到 position."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from linli.core.errors import DomainError
+from linli.party import selectors, services
+from linli.party.forms import CheckinForm
+
+LOGIN = "/accounts/login/?next=/m/party/"
+
+
+@login_required(login_url=LOGIN)
+def my_branch(request):
+    member = selectors.my_member(user=request.user)
+    context = {"member": member, "disclosures": selectors.published_disclosures(user=request.user)[:10]}
+    if member is not None:
+        year = timezone.localdate().year
+        context.update(
+            meetings=selectors.my_meetings(user=request.user).filter(starts_at__date__gte=timezone.localdate())
+            .order_by("starts_at")[:5],
+            hours=selectors.study_hours(member=member, year=year),
+            year=year,
+            claims=selectors.my_claims(member=member),
+        )  # fmt: skip
+    return render(request, "party/resident/my_branch.html", context)
+
+
+@login_required(login_url=LOGIN)
+def my_meetings(request):
+    member = selectors.my_member(user=request.user)
+    meetings = selectors.my_meetings(user=request.user).order_by("-starts_at")[:50] if member else []
+    return render(request, "party/resident/my_meetings.html", {"member": member, "meetings": meetings})
+
+
+@login_required(login_url=LOGIN)
+def my_meeting(request, pk):
+    meeting = get_object_or_404(selectors.my_meetings(user=request.user), pk=pk)
+    member = selectors.my_member(user=request.user)
+    form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_checkin(user=request.user, meeting=meeting, **form.cleaned_data)
+        except DomainError as exc:
+            for field, message in exc.errors:
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "签到成功。")
+            return redirect("party:my_meeting", pk=meeting.pk)
+    return render(
+        request,
+        "party/resident/my_meeting.html",
+        {
+            "meeting": meeting,
+            "member": member,
+            "form": form,
+            "attendance": selectors.my_attendance(user=request.user, meeting=meeting),
+        },
+    )
+
+
+@login_required(login_url=LOGIN)
+def my_learning(request):
+    member = selectors.my_member(user=request.user)
+    if request.method == "POST" and member is not None:
+        for m, _ in selectors.my_materials(member=member):
+            if str(m.pk) == request.POST.get("material"):
+                try:
+                    services.study_complete(user=request.user, material=m)
+                    messages.success(request, f"已完成学习：{m.title}")
+                except DomainError as exc:
+                    messages.error(request, exc.message)
+        return redirect("party:my_learning")
+    year = timezone.localdate().year
+    context = {"member": member, "year": year}
+    if member is not None:
+        context.update(
+            items=selectors.my_materials(member=member), hours=selectors.study_hours(member=member, year=year)
+        )
+    return render(request, "party/resident/my_learning.html", context)
+
+
+@login_required(login_url=LOGIN)
+def disclosure(request, pk):
+    item = get_object_or_404(selectors.published_disclosures(user=request.user), pk=pk)
+    return render(request, "party/resident/disclosure.html", {"item": item})

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('housing', '0004_natural_sort_of_numbers'),
-        ('people', '0006_encrypted_text_fields'),
+        ('people', '0007_person_name_reversed_index'),
     ]
 
     operations = [

@@ -12,6 +12,25 @@ def api_tokens_of(*, user: User):
     return AuthToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created")
 
 
+_TOKENS = []
+
+
+def tokens_with_key(key: str) -> list:
+    """The API tokens (with their users) whose key prefix is ``key``, as knox reads them; SQL compiled once."""
+    if not _TOKENS:
+        from knox.models import get_token_model
+
+        from linli.core.compiled import CompiledQuery
+
+        model = get_token_model()
+        _TOKENS.append(
+            CompiledQuery(
+                model, lambda key: model.objects.filter(token_key=key).select_related("user"), key=(model, "token_key")
+            )
+        )
+    return _TOKENS[0].fetch(key=key)
+
+
 def account_notices_of(*, user: User, limit: int = 10) -> list[AccountNotice]:
     return list(AccountNotice.objects.filter(user=user)[:limit])
 

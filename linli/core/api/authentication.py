@@ -9,17 +9,10 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.crypto import hash_token
-from knox.models import get_token_model
 from knox.settings import CONSTANTS, knox_settings
 from rest_framework import exceptions
 
-from linli.core.compiled import CompiledQuery
-
-TOKENS = CompiledQuery(
-    get_token_model(),
-    lambda key: get_token_model().objects.filter(token_key=key).select_related("user"),
-    key=(get_token_model(), "token_key"),
-)
+from linli.core.selectors import tokens_with_key
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
@@ -28,13 +21,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
     Knox loads all of a user's tokens on each request to delete the expired ones; here an expired token is
     refused (and deleted) when it is used, and the others are purged when a new token is issued
     (``services.api_token_issue``), so a request costs one query, whose SQL is compiled once per process
-    (``TOKENS``; knox's own loop otherwise, unchanged).
+    (``selectors.tokens_with_key``; knox's own loop otherwise, unchanged).
     """
 
     def authenticate_credentials(self, token):
         msg = _("Invalid token.")
         token = token.decode("utf-8")
-        for auth_token in TOKENS.fetch(key=token[: CONSTANTS.TOKEN_KEY_LENGTH]):
+        for auth_token in tokens_with_key(token[: CONSTANTS.TOKEN_KEY_LENGTH]):
             if self._cleanup_token(auth_token):
                 continue
             try:

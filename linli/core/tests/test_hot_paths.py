@@ -13,10 +13,8 @@ def test_every_page_carries_the_policy_and_follows_a_changed_setting(world, logi
     header = client.get(reverse("core:console_home")).headers["Content-Security-Policy"]
     assert header == build_policy() and "frame-ancestors 'none'" in header and "script-src 'self'" in header
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'", "data:"]}}
-    assert (
-        client.get(reverse("core:console_home")).headers["Content-Security-Policy"]
-        == "default-src 'self'; img-src 'self' data:"
-    )
+    changed = client.get(reverse("core:console_home")).headers["Content-Security-Policy"]
+    assert set(changed.split("; ")) == {"default-src 'self'", "img-src 'self' data:"}
     assert "Content-Security-Policy" in client.get("/api/v1/").headers
 
 

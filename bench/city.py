@@ -53,7 +53,7 @@ STEPS = ("database", "people", "communities", "events", "indexes", "analyze")
 
 
 def log(msg: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {msg}", flush=True)
 
 
 class State:
@@ -113,7 +113,7 @@ def step_communities(n: int) -> list[str]:
     from linli.testing import square
 
     main = main_community()
-    street = main.get_parent()
+    street = type(main).objects.get(path=main.path[: -main.steplen])
     community_level = RegionLevel.objects.get(code="community")
     grid_level = RegionLevel.objects.get(code="grid")
     hashed = make_password(PASSWORD)

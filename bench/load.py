@@ -289,6 +289,44 @@ def report_median(m: dict) -> None:
             log(f"{name:<40} {p['p50']:>7.1f} {p['p95']:>7.1f} {p['p95_at_2000']:>10.1f} {goal or '':>6}")
 
 
+def sql_profile(accounts: dict) -> None:
+    """Each request kind once, in-process (test client): SQL statements, their time, and the slowest one."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.core.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    q = accounts["search"]["name"][0]
+    kinds = [
+        ("dispatcher: queue", "staff", "/console/events/queue/"),
+        ("dispatcher: person search", "staff", f"/console/search/?q={q}"),
+        ("grid worker: tasks", "grid1", "/console/events/tasks/"),
+        ("grid worker: workbench", "grid1", "/console/m/"),
+        ("grid worker: event", "grid1", f"/console/events/{accounts['grid_events']['grid1'][0]}/"),
+        ("grid worker: persons", "grid1", "/console/people/persons/"),
+        ("leader: statistics", "leader", "/console/events/stats/"),
+        ("leader: console home", "leader", "/console/"),
+        ("leader: API event list", "leader", "/api/v1/events/"),
+        ("resident: my events", "resident", "/api/v1/events/"),
+    ]
+    log(f"\n{'request kind (in-process, warm)':<32} {'ms':>7} {'SQL':>4} {'SQL ms':>7}  slowest statement")
+    for name, username, path in kinds:
+        client = Client()
+        client.force_login(User.objects.get(username=username), backend="linli.core.auth.UsernameOrPhoneBackend")
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            t = time.perf_counter()
+            r = client.get(path)
+            ms = (time.perf_counter() - t) * 1000
+        times = [(float(x["time"]) * 1000, x["sql"]) for x in ctx.captured_queries]
+        worst = max(times, default=(0.0, ""))
+        log(f"{name:<32} {ms:>7.0f} {len(times):>4} {sum(t for t, _ in times):>7.0f}  {worst[0]:.0f} ms: "
+            f"{worst[1][:160]} (HTTP {r.status_code})")  # fmt: skip
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=city.DEFAULT_DB)
@@ -304,6 +342,7 @@ def main():
     parser.add_argument("--searches", type=int, default=40, help="timed searches per kind")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", default=None, help="write every figure as JSON here")
+    parser.add_argument("--sql", action="store_true", help="only: each request kind once in-process, its SQL")
     args = parser.parse_args()
     var_dir = Path(args.var_dir)
     state = city.State(var_dir)
@@ -314,6 +353,9 @@ def main():
 
     accounts_path = var_dir / "load.json"
     accounts = write_accounts(accounts_path, args.searches, args.seed)
+    if args.sql:
+        sql_profile(accounts)
+        return
     connection.close()
     log(f"city: {args.db.rsplit('/', 1)[1]}, {state.data.get('params')}; {args.users} locust users, "
         f"{args.seconds:.0f} s per run")  # fmt: skip
@@ -321,6 +363,7 @@ def main():
     m = median_of(runs)
     report_median(m)
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({"median": m, "runs": runs}, ensure_ascii=False, indent=2))
 
 

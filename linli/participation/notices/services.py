@@ -168,23 +168,33 @@ def _announce(notice_pk: int) -> None:
     from django.urls import reverse
 
     notice = Notice.objects.get(pk=notice_pk)
-    url = reverse("participation:my_notice_detail", args=[notice.pk])
     rows = list(NoticeDelivery.objects.filter(notice=notice).values_list("user_id", "person_id"))
-    user_ids = {u for u, _ in rows if u}
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    residents = {u for u, p in rows if u and p}  # open it in the resident app
+    staff = {u for u, p in rows if u and not p} - residents  # reached by role: open it in the console
+    users = {u.pk: u for u in User.objects.filter(pk__in=residents | staff, is_active=True)}
     emergency = notice.is_emergency
     title = ("【紧急】" if emergency else "") + notice.title
-    notifications.inbox(users, target=notice, kind="notice", title=title, body=notice.body[:200], url=url)
+    for group, url in (
+        (residents, reverse("participation:my_notice_detail", args=[notice.pk])),
+        (staff, notice.get_absolute_url()),
+    ):
+        notifications.inbox([users[u] for u in sorted(group) if u in users], target=notice, kind="notice",
+                            title=title, body=notice.body[:200], url=url)  # fmt: skip
     if not emergency:
         return
     params = {"title": notice.title[:40]}
-    for user in users:
+    for user in users.values():
         notifications.wechat(user=user, template="notice_emergency", params=params, target=notice)
     person_ids = [p for _, p in rows if p]
     for person in Person.objects.filter(pk__in=person_ids).exclude(phone_enc="").select_related("user"):
         notifications.sms(
             phone_enc=person.phone_enc, template="notice_emergency", params=params, recipient=person.user, target=notice
         )
+    for user_pk in sorted(staff):
+        user = users.get(user_pk)
+        if user is not None and user.phone_enc:
+            notifications.sms(phone_enc=user.phone_enc, template="notice_emergency", params=params, recipient=user,
+                              target=notice)  # fmt: skip
 
 
 def publish_due(now: dt.datetime | None = None) -> int:

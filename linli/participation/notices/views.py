@@ -107,6 +107,7 @@ def notice_detail(request, pk):
     notice = selectors.staff_notice(user=request.user, pk=pk)
     if notice is None:
         raise Http404("没有找到该通知。")
+    services.notice_read(user=request.user, notice=notice)  # a notice sent to this staff member's role
     context = {
         "notice": notice,
         "files": selectors.attachments_of(notice),

@@ -332,8 +332,20 @@ def material_create(
     )
     LearningMaterial.objects.filter(pk=material.pk).update(assigned=len(recipients))
     material.assigned = len(recipients)
+    users = [r.user_id for r in recipients if r.user_id]
+    transaction.on_commit(lambda: _announce_material(material.pk, users))
     audit.log_change(actor=author, obj=material, action="create", before=None)
     return material
+
+
+def _announce_material(material_pk: int, user_ids: list[int]) -> None:
+    from django.urls import reverse
+
+    material = LearningMaterial.objects.get(pk=material_pk)
+    url = reverse("participation:my_material", args=[material.pk])
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    notifications.inbox(users, target=material, kind="learning", title=f"新的学习资料：{material.title}",
+                        body=f"请在“我的学习”中完成学习（约 {material.minutes_required} 分钟）。", url=url)  # fmt: skip
 
 
 @transaction.atomic

@@ -255,3 +255,19 @@ def test_receipts_of_notices_expired_two_years_ago_are_purged_except_held_person
     assert purged == 1
     assert list(NoticeDelivery.objects.filter(notice=old).values_list("person_id", flat=True)) == [world.person_b.pk]
     assert NoticeDelivery.objects.filter(notice=recent).count() == 2
+
+
+def test_the_receipts_page_keeps_its_query_count_as_recipients_grow(world, login):
+    from linli.housing.factories import HouseFactory
+    from linli.people.factories import PersonFactory
+    from linli.testing import assert_queries_constant
+
+    notice = _publish(world)
+
+    def more(n):
+        for _ in range(n):
+            person = PersonFactory(house=HouseFactory(building=world.house_a.building))
+            NoticeDelivery.objects.create(notice=notice, person=person, grid=world.grid_a,
+                                          region_path=person.region_path)  # fmt: skip
+
+    assert_queries_constant(login(world.users["staff"]), notice.get_absolute_url(), more)

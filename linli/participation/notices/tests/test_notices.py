@@ -271,3 +271,11 @@ def test_the_receipts_page_keeps_its_query_count_as_recipients_grow(world, login
                                           region_path=person.region_path)  # fmt: skip
 
     assert_queries_constant(login(world.users["staff"]), notice.get_absolute_url(), more)
+
+
+def test_staff_narrow_the_unread_list_to_one_grid(world, login):
+    notice = _publish(world)
+    client = login(world.users["staff"])
+    page = client.get(f"{notice.get_absolute_url()}?grid={world.grid_b.pk}").content.decode()
+    list_part = page[page.index('id="unread"') :]
+    assert "李*" in list_part and "张*" not in list_part

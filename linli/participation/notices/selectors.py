@@ -77,7 +77,7 @@ class Receipts:
         return f"{self.read * 100 / self.total:.1f}%" if self.total else "—"
 
 
-def receipts(*, user, notice: Notice, limit: int = 200) -> Receipts:
+def receipts(*, user, notice: Notice, limit: int = 100, grid_id: int | None = None) -> Receipts:
     """Counts, per-grid figures and the 未读名单 (masked names, home address) of the deliveries the user reaches."""
     rows = NoticeDelivery.objects.filter(notice=notice)
     reach = grant_reach(user, "notice.view")
@@ -102,6 +102,8 @@ def receipts(*, user, notice: Notice, limit: int = 200) -> Receipts:
         g["unread"] = g["total"] - g["read"] - g["informed"]
         g["name"] = g.pop("grid__name") or "未分网格"
     unread_rows = rows.filter(read_at__isnull=True, informed_at__isnull=True)
+    if grid_id is not None:
+        unread_rows = unread_rows.filter(grid_id=grid_id)
     picked = list(unread_rows.select_related("person", "user", "grid").order_by("region_path", "pk")[:limit])
     homes = _homes([d.person_id for d in picked if d.person_id])
     unread = [

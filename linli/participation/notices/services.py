@@ -168,23 +168,33 @@ def _announce(notice_pk: int) -> None:
     from django.urls import reverse
 
     notice = Notice.objects.get(pk=notice_pk)
-    url = reverse("participation:my_notice_detail", args=[notice.pk])
     rows = list(NoticeDelivery.objects.filter(notice=notice).values_list("user_id", "person_id"))
-    user_ids = {u for u, _ in rows if u}
-    users = list(User.objects.filter(pk__in=user_ids, is_active=True))
+    residents = {u for u, p in rows if u and p}  # open it in the resident app
+    staff = {u for u, p in rows if u and not p} - residents  # reached by role: open it in the console
+    users = {u.pk: u for u in User.objects.filter(pk__in=residents | staff, is_active=True)}
     emergency = notice.is_emergency
     title = ("【紧急】" if emergency else "") + notice.title
-    notifications.inbox(users, target=notice, kind="notice", title=title, body=notice.body[:200], url=url)
+    for group, url in (
+        (residents, reverse("participation:my_notice_detail", args=[notice.pk])),
+        (staff, notice.get_absolute_url()),
+    ):
+        notifications.inbox([users[u] for u in sorted(group) if u in users], target=notice, kind="notice",
+                            title=title, body=notice.body[:200], url=url)  # fmt: skip
     if not emergency:
         return
     params = {"title": notice.title[:40]}
-    for user in users:
+    for user in users.values():
         notifications.wechat(user=user, template="notice_emergency", params=params, target=notice)
     person_ids = [p for _, p in rows if p]
     for person in Person.objects.filter(pk__in=person_ids).exclude(phone_enc="").select_related("user"):
         notifications.sms(
             phone_enc=person.phone_enc, template="notice_emergency", params=params, recipient=person.user, target=notice
         )
+    for user_pk in sorted(staff):
+        user = users.get(user_pk)
+        if user is not None and user.phone_enc:
+            notifications.sms(phone_enc=user.phone_enc, template="notice_emergency", params=params, recipient=user,
+                              target=notice)  # fmt: skip
 
 
 def publish_due(now: dt.datetime | None = None) -> int:
@@ -322,8 +332,20 @@ def material_create(
     )
     LearningMaterial.objects.filter(pk=material.pk).update(assigned=len(recipients))
     material.assigned = len(recipients)
+    users = [r.user_id for r in recipients if r.user_id]
+    transaction.on_commit(lambda: _announce_material(material.pk, users))
     audit.log_change(actor=author, obj=material, action="create", before=None)
     return material
+
+
+def _announce_material(material_pk: int, user_ids: list[int]) -> None:
+    from django.urls import reverse
+
+    material = LearningMaterial.objects.get(pk=material_pk)
+    url = reverse("participation:my_material", args=[material.pk])
+    users = User.objects.filter(pk__in=user_ids, is_active=True)
+    notifications.inbox(users, target=material, kind="learning", title=f"新的学习资料：{material.title}",
+                        body=f"请在“我的学习”中完成学习（约 {material.minutes_required} 分钟）。", url=url)  # fmt: skip
 
 
 @transaction.atomic

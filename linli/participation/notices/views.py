@@ -107,10 +107,14 @@ def notice_detail(request, pk):
     notice = selectors.staff_notice(user=request.user, pk=pk)
     if notice is None:
         raise Http404("没有找到该通知。")
+    services.notice_read(user=request.user, notice=notice)  # a notice sent to this staff member's role
+    grid = request.GET.get("grid")
+    grid = int(grid) if grid and grid.isdigit() else None
     context = {
         "notice": notice,
         "files": selectors.attachments_of(notice),
-        "receipts": selectors.receipts(user=request.user, notice=notice),
+        "receipts": selectors.receipts(user=request.user, notice=notice, grid_id=grid),
+        "grid": grid,
         "can_change": can(request.user, "notice.change", notice),
     }
     return render(request, "participation/notices/console/notice_detail.html", context)

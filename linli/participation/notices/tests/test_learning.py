@@ -73,3 +73,12 @@ def test_the_personal_data_copy_holds_my_study_time(world):
     rows = selectors.personal_data_study(world.person_a)
     assert rows[0]["学习资料"] == "民法典学习" and rows[0]["累计学习时长（分钟）"] == 2
     assert rows[-1]["学习资料"].endswith("年合计")
+
+
+def test_assigned_residents_get_a_message_pointing_to_the_material(world, django_capture_on_commit_callbacks):
+    from linli.core.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        material = _material(world)
+    message = Notification.objects.get(recipient=world.users["resident"], kind="learning")
+    assert message.url == reverse("participation:my_material", args=[material.pk])

@@ -231,3 +231,51 @@ def test_statistics_count_published_notices_and_the_read_rate(world):
     assert selectors.notice_count(world.users["staff"]) == 1
     assert selectors.read_rate(world.users["staff"]) == 50.0
     assert selectors.notice_count(world.users["resident"]) == 1
+
+
+def test_a_notice_to_grid_workers_points_them_to_the_console(world, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        notice = _publish(world, audience={"roles": ["grid_worker"]}, title="网格员例会")
+    message = Notification.objects.get(recipient=world.users["grid1"], kind="notice")
+    assert message.url == notice.get_absolute_url()
+    client = login(world.users["grid1"])
+    assert client.get(message.url).status_code == 200
+    assert NoticeDelivery.objects.get(notice=notice, user=world.users["grid1"]).read_at is not None
+    assert NoticeDelivery.objects.get(notice=notice, user=world.users["grid2"]).read_at is None
+
+
+def test_receipts_of_notices_expired_two_years_ago_are_purged_except_held_persons(world):
+    from linli.core.modules import retention_kind
+
+    old = _publish(world, expires_at=timezone.now() + dt.timedelta(hours=1))
+    Notice.objects.filter(pk=old.pk).update(expires_at=timezone.now() - dt.timedelta(days=800))
+    recent = _publish(world, title="新通知")
+    cutoff = timezone.now() - dt.timedelta(days=730)
+    purged = retention_kind("notice_delivery").purge(cutoff, [world.person_b.pk])
+    assert purged == 1
+    assert list(NoticeDelivery.objects.filter(notice=old).values_list("person_id", flat=True)) == [world.person_b.pk]
+    assert NoticeDelivery.objects.filter(notice=recent).count() == 2
+
+
+def test_the_receipts_page_keeps_its_query_count_as_recipients_grow(world, login):
+    from linli.housing.factories import HouseFactory
+    from linli.people.factories import PersonFactory
+    from linli.testing import assert_queries_constant
+
+    notice = _publish(world)
+
+    def more(n):
+        for _ in range(n):
+            person = PersonFactory(house=HouseFactory(building=world.house_a.building))
+            NoticeDelivery.objects.create(notice=notice, person=person, grid=world.grid_a,
+                                          region_path=person.region_path)  # fmt: skip
+
+    assert_queries_constant(login(world.users["staff"]), notice.get_absolute_url(), more)
+
+
+def test_staff_narrow_the_unread_list_to_one_grid(world, login):
+    notice = _publish(world)
+    client = login(world.users["staff"])
+    page = client.get(f"{notice.get_absolute_url()}?grid={world.grid_b.pk}").content.decode()
+    list_part = page[page.index('id="unread"') :]
+    assert "李*" in list_part and "张*" not in list_part

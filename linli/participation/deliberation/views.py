@@ -271,8 +271,8 @@ class FollowUpOverdue(ObjectListView):
     action = "change"
     title = "落实督促（超期未完成的落实事项）"
     columns = [
-        Column("落实事项", "title"),
-        Column("议题", "matter", link=True),
+        Column("落实事项", "title", link=True),
+        Column("议题", "matter"),
         Column("责任方", "owner_name"),
         Column("完成期限", "deadline"),
         Column("督促次数", "chase_count"),
@@ -282,6 +282,16 @@ class FollowUpOverdue(ObjectListView):
         _need(self.request.user, "matter.change")
         self.filterset, self.filter_errors = None, []
         return selectors.overdue_follow_ups(user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export"):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_export"] = False
+        return context
 
 
 # -- console: polls --------------------------------------------------------------------------------------------------

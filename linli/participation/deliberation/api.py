@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.scoping import has_action
 from linli.participation.deliberation import selectors, services
+from linli.participation.deliberation.filtersets import MatterFilterSet, PollFilterSet
 from linli.participation.deliberation.models import Matter, Poll
 
 
@@ -78,6 +79,7 @@ class MatterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     kind = "matter"
     serializer_class = MatterSerializer
+    filterset_class = MatterFilterSet
 
     def base_queryset(self):
         return selectors.matter_rows().order_by("-pk")
@@ -112,6 +114,7 @@ class PollViewSet(ScopedReadOnlyViewSet):
 
     kind = "poll"
     serializer_class = PollSerializer
+    filterset_class = PollFilterSet
 
     def base_queryset(self):
         return selectors.poll_rows().prefetch_related("options").order_by("-pk")

@@ -18,6 +18,7 @@ from linli.core.errors import DomainError
 from linli.core.scoping import has_action
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.participation.deliberation import selectors, services
+from linli.participation.deliberation.filtersets import MatterFilterSet, PollFilterSet
 from linli.participation.deliberation.models import Matter, MatterMeeting, Poll
 
 T = "participation/deliberation/"
@@ -69,6 +70,7 @@ class MatterList(ObjectListView):
     kind = "matter"
     title = "议事协商"
     add_url_name = "participation:matter_add"
+    filterset_class = MatterFilterSet
     columns = [
         Column("议题", "title", link=True),
         Column("所属区域", "region.name"),
@@ -301,6 +303,7 @@ class PollList(ObjectListView):
     kind = "poll"
     title = "社区投票"
     add_url_name = "participation:poll_add"
+    filterset_class = PollFilterSet
     columns = [
         Column("投票", "title", link=True),
         Column("范围", "region.name"),

@@ -273,3 +273,66 @@ def test_api_creates_a_resident_matter_for_their_community(world, api):
     assert response.json()["status"] == "review" and response.json()["region"] == world.community.pk
     bad = api(world.users["resident"]).post("/api/v1/matters/", {"title": "", "description": "x"}, format="json")
     assert bad.status_code == 400
+
+
+def test_a_resident_cannot_use_staff_actions_or_pages(world, login):
+    matter = _matter_in_discussion(world)
+    client = login(world.users["resident"])
+    refused = client.post(f"/console/participation/matters/{matter.pk}/do/start_owner_vote/")
+    assert refused.status_code in (302, 403) and refused.get("Location", "/m/") == "/m/"
+    assert client.get("/console/participation/matters/new/").status_code in (302, 403)
+    # a leader reads but does not act
+    assert login(world.users["leader"]).post(f"/console/participation/matters/{matter.pk}/do/close/").status_code == 403
+    assert Matter.objects.get(pk=matter.pk).status == S.DISCUSSION
+    # and a neighbour's staff action on a matter outside the grid worker's grid is a 404
+    assert login(world.users["grid2"]).post(f"/console/participation/matters/{matter.pk}/do/close/").status_code == 404
+
+
+def test_console_list_filters_by_status(world, login):
+    discussed = _matter_in_discussion(world)
+    waiting = services.matter_create(actor=world.users["staff"], region=world.community, title="待审的议题",
+                                     description="d", proposer_kind="staff")  # fmt: skip
+    body = login(world.users["staff"]).get("/console/participation/matters/?status=review").content.decode()
+    assert waiting.title in body and discussed.title not in body
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_ballots_of_one_household_at_once_leave_one():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: real concurrency (SQLite serialises all writers)")
+    from linli.testing import build_world
+
+    world = build_world()
+    poll = _poll(world, per="household")
+    a = Person.objects.get(pk=world.person_a.pk)
+    spouse = Person.objects.create(
+        name="张太太", household_id=a.household_id, region=a.region, region_path=a.region_path
+    )
+    other = core_services.user_create(actor=None, username="spouse", password="x-Pass-2026!")
+    core_services.grant_add(actor=None, user=other, role=Role.RESIDENT)
+    Person.objects.filter(pk=spouse.pk).update(user=other)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def vote(user):
+        try:
+            barrier.wait(timeout=10)
+            services.ballot_cast(poll=poll, actor=user, option_ids=[poll.options.first().pk])
+            results.append("won")
+        except ConflictError:
+            results.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=vote, args=(u,)) for u in (world.users["resident"], other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "won"]
+    assert PollVoter.objects.filter(poll=poll).count() == 1 and PollChoice.objects.filter(poll=poll).count() == 1

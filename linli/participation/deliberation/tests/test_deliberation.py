@@ -172,6 +172,10 @@ def test_anonymous_choices_do_not_point_at_the_voter_and_tally_is_hidden_until_c
     services.ballot_cast(poll=poll, actor=_resident_b(world), option_ids=[poll.options.get(label="不同意").pk])
     assert PollVoter.objects.filter(poll=poll).count() == 2
     assert set(PollChoice.objects.filter(poll=poll).values_list("voter", flat=True)) == {None}
+    from linli.core.models import AuditLog
+
+    votes = AuditLog.objects.filter(field="社区投票", target_id=str(poll.pk))
+    assert votes.count() == 2 and all(str(yes.pk) not in str(v.extra) for v in votes)  # who voted, never what
     running = api(world.users["resident"]).get(f"/api/v1/polls/{poll.pk}/").json()
     assert running["ballots"] is None and {o["count"] for o in running["options"]} == {None}
     services.poll_close(poll=poll, actor=world.users["staff"])

@@ -23,6 +23,7 @@ def register(m) -> None:
     m.menu("议事", MenuItem("社区投票", "participation:poll_list", "poll.view"))
     m.menu("议事", MenuItem("落实督促", "participation:follow_up_overdue", "matter.change"))
 
+    m.home_cards(selectors.home_cards)
     m.stat(Statistic("participation.matters_active", "协商中的议题", selectors.active_matter_count, "matter.view",
                      unit="项", url="participation:matter_list"))  # fmt: skip
     m.stat(Statistic("participation.matters", "议事议题", selectors.matter_count, "matter.view", unit="项"))

@@ -340,3 +340,14 @@ def test_two_ballots_of_one_household_at_once_leave_one():
         t.join()
     assert sorted(results) == ["conflict", "won"]
     assert PollVoter.objects.filter(poll=poll).count() == 1 and PollChoice.objects.filter(poll=poll).count() == 1
+
+
+def test_console_home_shows_matters_to_review(world, login):
+    services.matter_create(actor=world.users["resident"], region=world.community, title="加装电梯",
+                           description="d", proposer_kind="resident")  # fmt: skip
+    body = login(world.users["staff"]).get("/console/").content.decode()
+    assert "待审核议题" in body and "超期落实事项" in body
+    cards = {c.label: c.value for c in selectors.home_cards(world.users["staff"])}
+    assert cards == {"待审核议题": 1, "超期落实事项": 0}
+    assert selectors.home_cards(world.users["street"])[0].value == 1
+    assert selectors.home_cards(world.users["leader"]) == []

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from linli.core import attachments, audit, notifications
 from linli.core.errors import ConflictError, DomainError
+from linli.core.masking import mask_name
 from linli.core.models import AuditLog, Region
 from linli.core.workflow import transition
 from linli.participation.deliberation import selectors
@@ -415,7 +416,10 @@ def matter_start_owner_vote(*, matter: Matter, actor, owner_vote_id: int | None 
 
 def results_notice_text(matter: Matter) -> tuple[str, str]:
     """The title and body of a matter's results report, from its polls' stored tallies."""
-    lines = [f"议题：{matter.title}", f"提议方：{matter.get_proposer_kind_display()}（{matter.proposer_name}）"]
+    name = matter.proposer_name
+    if matter.proposer_kind == Matter.ProposerKind.RESIDENT:
+        name = mask_name(name)  # the notice reaches every participant: a resident's name is masked
+    lines = [f"议题：{matter.title}", f"提议方：{matter.get_proposer_kind_display()}（{name}）"]
     meetings = matter.meetings.count()
     comments = matter.comments.filter(hidden=False).count()
     lines.append(f"协商过程：线上意见 {comments} 条，线下协商会议 {meetings} 次。")

@@ -277,6 +277,15 @@ def test_api_creates_a_resident_matter_for_their_community(world, api):
     assert response.json()["status"] == "review" and response.json()["region"] == world.community.pk
     bad = api(world.users["resident"]).post("/api/v1/matters/", {"title": "", "description": "x"}, format="json")
     assert bad.status_code == 400
+    matter = Matter.objects.get()
+    world.users["resident"].full_name = "张三"
+    Matter.objects.filter(pk=matter.pk).update(proposer_name="张三")
+    services.matter_review(
+        matter=matter, actor=world.users["staff"], approve=True, discussion_ends=timezone.localdate()
+    )
+    neighbour = api(_resident_b(world)).get(f"/api/v1/matters/{matter.pk}/").json()
+    assert neighbour["proposer_name"] == "张*"
+    assert api(world.users["staff"]).get(f"/api/v1/matters/{matter.pk}/").json()["proposer_name"] == "张三"
 
 
 def test_a_resident_cannot_use_staff_actions_or_pages(world, login):

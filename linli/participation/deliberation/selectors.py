@@ -289,3 +289,12 @@ def home_cards(user) -> list:
         HomeCard("超期落实事项", overdue, reverse("participation:follow_up_overdue"),
                  "议事结果的落实事项已过期限，需要督促", "danger" if overdue else ""),
     ]  # fmt: skip
+
+
+def search_matters(user, q: str, limit: int) -> list[dict]:
+    """The console search box: matters whose title contains ``q``, in the user's scope."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    rows = matter_list(user=user).filter(title__contains=q).order_by("-created_at")[:limit]
+    return [{"text": f"{m.title}（{m.get_status_display()}）", "url": m.get_absolute_url()} for m in rows]

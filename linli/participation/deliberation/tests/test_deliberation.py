@@ -360,3 +360,11 @@ def test_console_home_shows_matters_to_review(world, login):
     assert cards == {"待审核议题": 1, "超期落实事项": 0}
     assert selectors.home_cards(world.users["street"])[0].value == 1
     assert selectors.home_cards(world.users["leader"]) == []
+
+
+def test_console_search_finds_a_matter_in_scope_only(world):
+    matter = _matter_in_discussion(world)
+    assert selectors.search_matters(world.users["staff"], "路面", 10) == [
+        {"text": "主干道路面改造（协商讨论中）", "url": matter.get_absolute_url()}
+    ]
+    assert selectors.search_matters(world.users["outsider"], "路面", 10) == []

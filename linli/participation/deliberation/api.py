@@ -7,8 +7,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from linli.core.api.base import ScopedReadOnlyViewSet
+from linli.core.masking import mask_name
 from linli.core.scoping import has_action
 from linli.participation.deliberation import selectors, services
+from linli.participation.deliberation.filtersets import MatterFilterSet, PollFilterSet
 from linli.participation.deliberation.models import Matter, Poll
 
 
@@ -16,6 +18,7 @@ class MatterSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=Matter.Status.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
+    proposer_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Matter
@@ -25,6 +28,14 @@ class MatterSerializer(serializers.ModelSerializer):
             "results_published_at", "created_at",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_proposer_name(self, matter) -> str:
+        """A resident proposer's name is masked (张*) for everyone but staff and the proposer."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if matter.proposer_kind != Matter.ProposerKind.RESIDENT or user is None or matter.proposer_id == user.pk:
+            return matter.proposer_name
+        return matter.proposer_name if has_action(user, "matter.moderate") else mask_name(matter.proposer_name)
 
 
 class MatterCreateSerializer(serializers.Serializer):
@@ -78,6 +89,7 @@ class MatterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     kind = "matter"
     serializer_class = MatterSerializer
+    filterset_class = MatterFilterSet
 
     def base_queryset(self):
         return selectors.matter_rows().order_by("-pk")
@@ -104,7 +116,7 @@ class MatterViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             region, kind = services.home_region_of(user), Matter.ProposerKind.RESIDENT
         matter = services.matter_create(actor=user, region=region, title=data["title"],
                                         description=data["description"], proposer_kind=kind)  # fmt: skip
-        return Response(MatterSerializer(matter).data, status=status.HTTP_201_CREATED)
+        return Response(MatterSerializer(matter, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class PollViewSet(ScopedReadOnlyViewSet):
@@ -112,6 +124,7 @@ class PollViewSet(ScopedReadOnlyViewSet):
 
     kind = "poll"
     serializer_class = PollSerializer
+    filterset_class = PollFilterSet
 
     def base_queryset(self):
         return selectors.poll_rows().prefetch_related("options").order_by("-pk")

@@ -357,6 +357,9 @@ class FollowUp(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("participation:matter_detail", args=[self.matter_id])
+
 
 class FollowUpRating(models.Model):
     """A resident's rating (1–5) of how a matter's follow-up went: once per resident and matter."""

@@ -3,7 +3,7 @@
 
 def register(m) -> None:
     from linli.core import notifications
-    from linli.core.modules import DemoStep, PersonalDataSection, RetentionKind, Statistic
+    from linli.core.modules import DemoStep, PersonalDataSection, RetentionKind, SearchProvider, Statistic
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
     from linli.participation.deliberation import demo, personal_data, selectors, services
@@ -23,6 +23,8 @@ def register(m) -> None:
     m.menu("议事", MenuItem("社区投票", "participation:poll_list", "poll.view"))
     m.menu("议事", MenuItem("落实督促", "participation:follow_up_overdue", "matter.change"))
 
+    m.home_cards(selectors.home_cards)
+    m.search(SearchProvider("matters", "议事议题", selectors.search_matters, "matter.view", order=60))
     m.stat(Statistic("participation.matters_active", "协商中的议题", selectors.active_matter_count, "matter.view",
                      unit="项", url="participation:matter_list"))  # fmt: skip
     m.stat(Statistic("participation.matters", "议事议题", selectors.matter_count, "matter.view", unit="项"))

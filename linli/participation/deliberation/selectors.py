@@ -270,3 +270,31 @@ def my_ballot(*, user, poll: Poll) -> PollVoter | None:
 
 def my_choices(*, voter: PollVoter | None) -> list[int]:
     return list(voter.choices.values_list("option_id", flat=True)) if voter else []
+
+
+def home_cards(user) -> list:
+    """The console start page's deliberation figures for those who act on matters: matters to review, overdue
+    follow-up items (督促)."""
+    from django.urls import reverse
+
+    from linli.core.home import HomeCard
+
+    if not has_action(user, "matter.change"):
+        return []
+    review = restrict(user, "matter.change", Matter.objects.filter(status=Matter.Status.REVIEW)).count()
+    overdue = overdue_follow_ups(user=user).count()
+    return [
+        HomeCard("待审核议题", review, f"{reverse('participation:matter_list')}?status=review",
+                 "居民、业委会提出的议事议题，等社区审核", "warning" if review else ""),
+        HomeCard("超期落实事项", overdue, reverse("participation:follow_up_overdue"),
+                 "议事结果的落实事项已过期限，需要督促", "danger" if overdue else ""),
+    ]  # fmt: skip
+
+
+def search_matters(user, q: str, limit: int) -> list[dict]:
+    """The console search box: matters whose title contains ``q``, in the user's scope."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    rows = matter_list(user=user).filter(title__contains=q).order_by("-created_at")[:limit]
+    return [{"text": f"{m.title}（{m.get_status_display()}）", "url": m.get_absolute_url()} for m in rows]

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from linli.core import attachments, audit, notifications
 from linli.core.errors import ConflictError, DomainError
-from linli.core.models import Region
+from linli.core.masking import mask_name
+from linli.core.models import AuditLog, Region
 from linli.core.workflow import transition
 from linli.participation.deliberation import selectors
 from linli.participation.deliberation.models import (
@@ -38,6 +39,7 @@ from linli.participation.deliberation.models import (
 )
 
 S = Matter.Status
+OTHER = AuditLog.Action.OTHER
 MAX_UPLOAD = 20 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 
@@ -210,7 +212,7 @@ def comment_hide(*, comment: MatterComment, actor, reason: str) -> MatterComment
         hidden=True, hidden_reason=reason, hidden_by=actor
     ):
         raise ConflictError("该评论已被隐藏，请刷新页面。")
-    audit.record(actor=actor, action="matter.comment_hide", target=comment.matter, reason=reason,
+    audit.record(actor=actor, action=OTHER, field="隐藏议事评论", target=comment.matter, reason=reason,
                  extra={"comment": comment.pk})  # fmt: skip
     comment.hidden, comment.hidden_reason = True, reason
     return comment
@@ -222,7 +224,7 @@ def comment_restore(*, comment: MatterComment, actor) -> MatterComment:
         hidden=False, hidden_reason="", hidden_by=None
     ):
         raise ConflictError("该评论没有被隐藏，请刷新页面。")
-    audit.record(actor=actor, action="matter.comment_restore", target=comment.matter, extra={"comment": comment.pk})
+    audit.record(actor=actor, action=OTHER, field="恢复议事评论", target=comment.matter, extra={"comment": comment.pk})
     comment.hidden = False
     return comment
 
@@ -375,7 +377,7 @@ def ballot_cast(*, poll: Poll, actor, option_ids: list[int]) -> PollVoter:
         ) from None
     link = None if poll.anonymous else voter
     PollChoice.objects.bulk_create([PollChoice(poll=poll, option_id=i, voter=link) for i in chosen])
-    audit.record(actor=actor, action="poll.vote", target=poll)  # that they voted, never what they chose
+    audit.record(actor=actor, action=OTHER, field="社区投票", target=poll)  # that they voted, never what they chose
     return voter
 
 
@@ -387,7 +389,7 @@ def poll_close(*, poll: Poll, actor) -> Poll:
     ):
         raise ConflictError("该投票已经结束，请刷新页面。")
     poll.refresh_from_db()
-    audit.record(actor=actor, action="poll.close", target=poll, extra={"ballots": tally["ballots"]})
+    audit.record(actor=actor, action=OTHER, field="结束投票", target=poll, extra={"ballots": tally["ballots"]})
     return poll
 
 
@@ -414,7 +416,10 @@ def matter_start_owner_vote(*, matter: Matter, actor, owner_vote_id: int | None 
 
 def results_notice_text(matter: Matter) -> tuple[str, str]:
     """The title and body of a matter's results report, from its polls' stored tallies."""
-    lines = [f"议题：{matter.title}", f"提议方：{matter.get_proposer_kind_display()}（{matter.proposer_name}）"]
+    name = matter.proposer_name
+    if matter.proposer_kind == Matter.ProposerKind.RESIDENT:
+        name = mask_name(name)  # the notice reaches every participant: a resident's name is masked
+    lines = [f"议题：{matter.title}", f"提议方：{matter.get_proposer_kind_display()}（{name}）"]
     meetings = matter.meetings.count()
     comments = matter.comments.filter(hidden=False).count()
     lines.append(f"协商过程：线上意见 {comments} 条，线下协商会议 {meetings} 次。")
@@ -474,7 +479,7 @@ def follow_up_done(*, item: FollowUp, actor, result: str) -> FollowUp:
     if not FollowUp.objects.filter(pk=item.pk, done_at__isnull=True).update(done_at=timezone.now(), result=result):
         raise ConflictError("该落实事项已经办结，请刷新页面。")
     item.refresh_from_db()
-    audit.record(actor=actor, action="matter.follow_up_done", target=item.matter, extra={"item": item.pk})
+    audit.record(actor=actor, action=OTHER, field="落实事项办结", target=item.matter, extra={"item": item.pk})
     return item
 
 
@@ -499,7 +504,7 @@ def follow_up_chase(*, item: FollowUp, actor) -> FollowUp:
     url = reverse("participation:matter_detail", args=[matter.pk])
     transaction.on_commit(lambda: notifications.inbox(users, target=matter, kind="follow_up_chase", title=title,
                                                       body=body, url=url))  # fmt: skip
-    audit.record(actor=actor, action="matter.follow_up_chase", target=matter, extra={"item": item.pk})
+    audit.record(actor=actor, action=OTHER, field="督促落实事项", target=matter, extra={"item": item.pk})
     return item
 
 

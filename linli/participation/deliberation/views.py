@@ -18,6 +18,7 @@ from linli.core.errors import DomainError
 from linli.core.scoping import has_action
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.participation.deliberation import selectors, services
+from linli.participation.deliberation.filtersets import MatterFilterSet, PollFilterSet
 from linli.participation.deliberation.models import Matter, MatterMeeting, Poll
 
 T = "participation/deliberation/"
@@ -69,6 +70,7 @@ class MatterList(ObjectListView):
     kind = "matter"
     title = "议事协商"
     add_url_name = "participation:matter_add"
+    filterset_class = MatterFilterSet
     columns = [
         Column("议题", "title", link=True),
         Column("所属区域", "region.name"),
@@ -271,8 +273,8 @@ class FollowUpOverdue(ObjectListView):
     action = "change"
     title = "落实督促（超期未完成的落实事项）"
     columns = [
-        Column("落实事项", "title"),
-        Column("议题", "matter", link=True),
+        Column("落实事项", "title", link=True),
+        Column("议题", "matter"),
         Column("责任方", "owner_name"),
         Column("完成期限", "deadline"),
         Column("督促次数", "chase_count"),
@@ -283,6 +285,16 @@ class FollowUpOverdue(ObjectListView):
         self.filterset, self.filter_errors = None, []
         return selectors.overdue_follow_ups(user=self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export"):
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_export"] = False
+        return context
+
 
 # -- console: polls --------------------------------------------------------------------------------------------------
 
@@ -291,6 +303,7 @@ class PollList(ObjectListView):
     kind = "poll"
     title = "社区投票"
     add_url_name = "participation:poll_add"
+    filterset_class = PollFilterSet
     columns = [
         Column("投票", "title", link=True),
         Column("范围", "region.name"),

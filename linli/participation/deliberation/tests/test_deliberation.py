@@ -172,6 +172,10 @@ def test_anonymous_choices_do_not_point_at_the_voter_and_tally_is_hidden_until_c
     services.ballot_cast(poll=poll, actor=_resident_b(world), option_ids=[poll.options.get(label="不同意").pk])
     assert PollVoter.objects.filter(poll=poll).count() == 2
     assert set(PollChoice.objects.filter(poll=poll).values_list("voter", flat=True)) == {None}
+    from linli.core.models import AuditLog
+
+    votes = AuditLog.objects.filter(field="社区投票", target_id=str(poll.pk))
+    assert votes.count() == 2 and all(str(yes.pk) not in str(v.extra) for v in votes)  # who voted, never what
     running = api(world.users["resident"]).get(f"/api/v1/polls/{poll.pk}/").json()
     assert running["ballots"] is None and {o["count"] for o in running["options"]} == {None}
     services.poll_close(poll=poll, actor=world.users["staff"])
@@ -273,3 +277,94 @@ def test_api_creates_a_resident_matter_for_their_community(world, api):
     assert response.json()["status"] == "review" and response.json()["region"] == world.community.pk
     bad = api(world.users["resident"]).post("/api/v1/matters/", {"title": "", "description": "x"}, format="json")
     assert bad.status_code == 400
+    matter = Matter.objects.get()
+    world.users["resident"].full_name = "张三"
+    Matter.objects.filter(pk=matter.pk).update(proposer_name="张三")
+    services.matter_review(
+        matter=matter, actor=world.users["staff"], approve=True, discussion_ends=timezone.localdate()
+    )
+    neighbour = api(_resident_b(world)).get(f"/api/v1/matters/{matter.pk}/").json()
+    assert neighbour["proposer_name"] == "张*"
+    assert api(world.users["staff"]).get(f"/api/v1/matters/{matter.pk}/").json()["proposer_name"] == "张三"
+
+
+def test_a_resident_cannot_use_staff_actions_or_pages(world, login):
+    matter = _matter_in_discussion(world)
+    client = login(world.users["resident"])
+    refused = client.post(f"/console/participation/matters/{matter.pk}/do/start_owner_vote/")
+    assert refused.status_code in (302, 403) and refused.get("Location", "/m/") == "/m/"
+    assert client.get("/console/participation/matters/new/").status_code in (302, 403)
+    # a leader reads but does not act
+    assert login(world.users["leader"]).post(f"/console/participation/matters/{matter.pk}/do/close/").status_code == 403
+    assert Matter.objects.get(pk=matter.pk).status == S.DISCUSSION
+    # and a neighbour's staff action on a matter outside the grid worker's grid is a 404
+    assert login(world.users["grid2"]).post(f"/console/participation/matters/{matter.pk}/do/close/").status_code == 404
+
+
+def test_console_list_filters_by_status(world, login):
+    discussed = _matter_in_discussion(world)
+    waiting = services.matter_create(actor=world.users["staff"], region=world.community, title="待审的议题",
+                                     description="d", proposer_kind="staff")  # fmt: skip
+    body = login(world.users["staff"]).get("/console/participation/matters/?status=review").content.decode()
+    assert waiting.title in body and discussed.title not in body
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_ballots_of_one_household_at_once_leave_one():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: real concurrency (SQLite serialises all writers)")
+    from linli.testing import build_world
+
+    world = build_world()
+    poll = _poll(world, per="household")
+    a = Person.objects.get(pk=world.person_a.pk)
+    spouse = Person.objects.create(
+        name="张太太", household_id=a.household_id, region=a.region, region_path=a.region_path
+    )
+    other = core_services.user_create(actor=None, username="spouse", password="x-Pass-2026!")
+    core_services.grant_add(actor=None, user=other, role=Role.RESIDENT)
+    Person.objects.filter(pk=spouse.pk).update(user=other)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def vote(user):
+        try:
+            barrier.wait(timeout=10)
+            services.ballot_cast(poll=poll, actor=user, option_ids=[poll.options.first().pk])
+            results.append("won")
+        except ConflictError:
+            results.append("conflict")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=vote, args=(u,)) for u in (world.users["resident"], other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "won"]
+    assert PollVoter.objects.filter(poll=poll).count() == 1 and PollChoice.objects.filter(poll=poll).count() == 1
+
+
+def test_console_home_shows_matters_to_review(world, login):
+    services.matter_create(actor=world.users["resident"], region=world.community, title="加装电梯",
+                           description="d", proposer_kind="resident")  # fmt: skip
+    body = login(world.users["staff"]).get("/console/").content.decode()
+    assert "待审核议题" in body and "超期落实事项" in body
+    cards = {c.label: c.value for c in selectors.home_cards(world.users["staff"])}
+    assert cards == {"待审核议题": 1, "超期落实事项": 0}
+    assert selectors.home_cards(world.users["street"])[0].value == 1
+    assert selectors.home_cards(world.users["leader"]) == []
+
+
+def test_console_search_finds_a_matter_in_scope_only(world):
+    matter = _matter_in_discussion(world)
+    assert selectors.search_matters(world.users["staff"], "路面", 10) == [
+        {"text": "主干道路面改造（协商讨论中）", "url": matter.get_absolute_url()}
+    ]
+    assert selectors.search_matters(world.users["outsider"], "路面", 10) == []

@@ -35,7 +35,7 @@ def test_owners_by_name_id_number_shares_and_the_developer(world):
     from linli.people.factories import PersonFactory
 
     _developer(world)
-    spouse = PersonFactory(house=world.house_a, name="张三妻")
+    PersonFactory(house=world.house_a, name="张三妻")
     buyer = PersonFactory(name="刘八")
     batch = run(world.users["staff"], [
         ["彩虹花园", "3", "2", "501", "89.5", "张三(60%)、张三妻（40%）"],

@@ -239,3 +239,17 @@ def ownership_import(*, plan: list[tuple[House, list[Holder]]], start: dt.date |
         ended.update({pk: {"end": None} for pk in current})
         created += [row.pk for row in _write(house, holders, start)]
     return created, ended
+
+
+def personal_data_ownership(person: Person) -> list[dict]:
+    """The resident's data copy (PIPL Art. 45): the houses they hold or held, with share and dates."""
+    rows = Ownership.objects.filter(person=person).select_related("house__building__compound", "house__unit")
+    return [
+        {
+            "房屋": str(o.house),
+            "产权份额": f"{o.share}%",
+            "登记日期": o.start.isoformat() if o.start else "",
+            "注销日期": o.end.isoformat() if o.end else "",
+        }
+        for o in rows.order_by("pk")
+    ]

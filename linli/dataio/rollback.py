@@ -22,13 +22,14 @@ FINGERPRINT_FIELDS = {
     "people.Household": ["householder_id", "house_id", "number"],
     "people.TagAssignment": ["tag_id", "person_id"],
     "housing.House": ["version"],
+    "people.Ownership": ["end", "person_id", "entity_id"],
     "housing.Unit": ["building_id", "number"],
     "housing.Building": ["grid_id", "number"],
     "housing.Compound": ["community_id", "name"],
 }
 # Deleted last-created-first; updates are restored before anything is deleted.
 DELETE_ORDER = [
-    "people.TagAssignment", "people.Residency", "people.Household", "people.Person", "people.Place", "people.Entity",
+    "people.Ownership", "people.TagAssignment", "people.Residency", "people.Household", "people.Person", "people.Place", "people.Entity",
     "housing.House", "housing.Unit", "housing.Building", "housing.Compound",
 ]  # fmt: skip
 LOGGED = {"people.Person", "people.Entity", "people.Place", "housing.House"}

@@ -83,6 +83,9 @@ class PeopleConfig(ModuleConfig):
         m.personal_data(PersonalDataSection("household", "户", selectors.personal_data_household, order=30))
         m.personal_data(PersonalDataSection("residencies", "人房关系", selectors.personal_data_residencies, order=40))
         m.personal_data(PersonalDataSection("tags", "标签", selectors.personal_data_tags, order=50))
+        from linli.people import ownership
+
+        m.personal_data(PersonalDataSection("ownership", "产权", ownership.personal_data_ownership, order=45))
         m.personal_data(PersonalDataSection("visits", "走访记录", selectors.personal_data_visits, order=60))
         m.retention(RetentionKind("ended_residency", "已结束的人房关系", 365 * 5, services.purge_ended_residencies,
                                   note="人房关系结束满 5 年"))  # fmt: skip

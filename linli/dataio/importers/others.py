@@ -26,6 +26,7 @@ from linli.dataio.importers.base import (
 )
 from linli.housing import services as housing_services
 from linli.housing.models import House
+from linli.people import ownership
 from linli.people import services as people_services
 from linli.people.models import Entity, Place
 
@@ -125,12 +126,17 @@ class HousesImporter(_Base):
                     else:
                         fields["household_unit"] = region
             item["grid"] = grid
+            if cells.compact(values.get("owners")):
+                try:
+                    item["owners"] = ownership.parse_holders(cells.text(values["owners"]))
+                except DomainError as exc:
+                    self.error(number, "owners", strip_label(exc.message))
             if report.error_count == before:
                 parsed.append(item)
             ctx.progress(len(parsed) // 2, table.estimated_rows or 1)
         resolver = HouseResolver(ctx, [p["ref"] for p in parsed])
         seen: dict[tuple, int] = {}
-        updates, extra_fields = [], {}
+        updates, extra_fields, owner_plan = [], {}, []
         for item in parsed:
             number = item["number"]
             try:
@@ -148,6 +154,16 @@ class HousesImporter(_Base):
             if unit is not None and not unit.path.startswith(resolver.grid_path_of(hit)):
                 self.error(number, "household_unit", f"“{unit.name}”不在该楼栋所属网格内")
                 continue
+            if item.get("owners"):
+                house_for_owners = House.objects.get(pk=hit.id) if hit.id is not None else None
+                try:
+                    holders = ownership.resolve_holders(item["owners"], house_for_owners)
+                except DomainError as exc:
+                    self.error(number, "owners", strip_label(exc.message))
+                    continue
+                if house_for_owners is None or not ownership.same_holders(house_for_owners, holders):
+                    owner_plan.append((hit, holders))
+                    report.details["owners_set"] = report.details.get("owners_set", 0) + 1
             if hit.id is None:
                 extra_fields[hit.planned_key] = fields
                 report.created += 1
@@ -172,7 +188,7 @@ class HousesImporter(_Base):
         report.details["buildings_created"] = len(resolver.planned_buildings)
         if ctx.writes(report):
             traces, changes = Traces(), []
-            resolver.create_planned(traces, changes, extra_fields)
+            created_houses = resolver.create_planned(traces, changes, extra_fields)
             ObjectChange.objects.bulk_create(changes, batch_size=1000)
             before_raw, ids = {}, []
             for number, house, diff in updates:
@@ -187,6 +203,14 @@ class HousesImporter(_Base):
                     raise ImportAborted from exc
                 ids.append(house.pk)
             traces.add("housing.House", "update", ids, before_raw)
+            if owner_plan:
+                plan = [
+                    (created_houses[hit.planned_key] if hit.id is None else House.objects.get(pk=hit.id), holders)
+                    for hit, holders in owner_plan
+                ]
+                made, ended = ownership.ownership_import(plan=plan)
+                traces.add("people.Ownership", "update", list(ended), ended)
+                traces.add("people.Ownership", "create", made)
             if batch_id:
                 traces.save(batch_id)
         return report

@@ -357,20 +357,34 @@ def vote_extend(*, actor: User | None, vote: OwnerVote, deadline: dt.datetime, r
 
 
 def vote_remind(*, actor: User | None, vote: OwnerVote) -> int:
-    """Remind the owners whose units have not voted (resident-app inbox); returns how many were reminded."""
+    """Remind the owners whose units have not voted: an inbox message to those with a resident-app account, an SMS
+    (through the configured message backend) to the others with a phone number. Returns how many were reached."""
     if actor is not None and not allows_in_region(actor, "ownervote.change", vote.compound.community):
         raise DomainError("表决：您没有发送提醒的权限", field="vote", code="forbidden")
     if vote.status != OwnerVote.Status.OPEN:
         raise ConflictError("该表决已结束，无需提醒。")
     deadline = f"{timezone.localtime(vote.deadline):%Y-%m-%d %H:%M}" if vote.deadline else "以公告为准"
-    return notifications.inbox(
+    params = {"title": vote.title, "deadline": deadline}
+    reached = notifications.inbox(
         _owner_users(vote, not_voted=True),
         target=vote,
         kind="ownervote_reminder",
         title=f"请参加业主表决：{vote.title}",
-        body=notifications.render("ownervote_reminder", {"title": vote.title, "deadline": deadline}),
+        body=notifications.render("ownervote_reminder", params),
         url=reverse("participation:ownervote_resident", args=[vote.pk]),
     )
+    for person in _owners_without_account(vote):
+        if person.phone_enc:
+            notifications.sms(phone_enc=person.phone_enc, template="ownervote_reminder", params=params, target=vote)
+            reached += 1
+    return reached
+
+
+def _owners_without_account(vote: OwnerVote) -> list[Person]:
+    units = ElectorUnit.objects.filter(vote=vote).exclude(person_ids="")
+    units = units.exclude(house_id__in=Turnout.objects.filter(vote=vote).values("house_id"))
+    ids = {int(p) for s in units.values_list("person_ids", flat=True) for p in s.strip(",").split(",") if p}
+    return list(Person.objects.filter(pk__in=ids, user__isnull=True).only("pk", "phone_enc"))
 
 
 # ---------------------------------------------------------------- notices (texts; published through notices later)

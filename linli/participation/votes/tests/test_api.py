@@ -162,8 +162,14 @@ def test_reminders_reach_owners_who_have_not_voted_and_an_extension_tells_them(
     Person.objects.filter(pk=estate["buyer"].pk).update(user=buyer_user)
     vote = OwnerVote.objects.get(pk=_open(api, world, estate)["id"])
     _ballot(api(world.users["resident"]), vote.pk, world.house_a, ["yes", "yes"], channel="app")
-    assert services.vote_remind(actor=world.users["staff"], vote=vote) == 1
+    # The buyer has an account (inbox); 钱七 has none but a phone number (SMS); the resident has voted.
+    assert services.vote_remind(actor=world.users["staff"], vote=vote) == 2
     assert Notification.objects.filter(kind="ownervote_reminder", recipient=buyer_user).exists()
+    from linli.core.models import OutboundMessage
+
+    sms = OutboundMessage.objects.get(channel="sms")
+    assert sms.template == "ownervote_reminder" and sms.params["title"] == "2027年度业主表决"
+    assert sms.to_masked.count("*") >= 4  # the number is masked in the record
     assert not Notification.objects.filter(kind="ownervote_reminder", recipient=world.users["resident"]).exists()
     deadline = timezone.now() + dt.timedelta(days=10)
     with django_capture_on_commit_callbacks(execute=True):

@@ -76,3 +76,12 @@ def test_the_house_page_shows_its_owners(login, world, estate):
     assert "产权人" in page and "赵六" in page and "100.00%" in page
     page = c.get(estate["h4"].get_absolute_url() + "?tab=owners").content.decode()
     assert "开发建设单位（未售出）" in page
+
+
+def test_the_owner_finds_their_houses_in_their_data_copy(world, estate):
+    from linli.core.modules import personal_data_sections
+
+    section = next(s for s in personal_data_sections() if s.key == "ownership")
+    rows = section.collect(estate["buyer"])
+    assert [r["房屋"] for r in rows] == ["彩虹花园8栋1单元101室", "彩虹花园8栋1单元102室"]
+    assert all(r["产权份额"] == "100.00%" for r in rows)

@@ -79,5 +79,7 @@ def receipt_check(request, pk):
     ballot = services.receipt_check(vote=vote, code=code) if code else None
     items = list(vote.items.all())
     rows = [(i, LABELS.get(c, c)) for i, c in zip(items, ballot.choices, strict=False)] if ballot else []
-    context = {"vote": vote, "code": code, "ballot": ballot, "rows": rows}
+    norm = services.normalise_receipt(code)
+    shown = f"{norm[:4]}-{norm[4:8]}-{norm[8:]}" if len(norm) == 12 else code
+    context = {"vote": vote, "code": shown, "ballot": ballot, "rows": rows}
     return render(request, "participation/votes/resident/receipt.html", context)

@@ -95,13 +95,16 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
             actor=None, name=f"{community.name}流动党员功能型党小组", kind=OrgKind.FUNCTIONAL_GROUP, region=community,
             parent=committee, secretary_name="赵组长",
         )  # fmt: skip
-    persons = list(
-        Person.objects.filter(
-            region_path__startswith=community.path,
-            political_status__in=(Person.Political.CPC, Person.Political.CPC_PROBATION),
-            is_active=True,
-        ).order_by("pk")[: MEMBERS_PER_COMMUNITY if main else MEMBERS_PER_COMMUNITY // 2]
-    )
+    per_branch = (MEMBERS_PER_COMMUNITY if main else MEMBERS_PER_COMMUNITY // 2) // max(len(branches), 1)
+    persons = []
+    for branch in branches:  # members of each branch live in its grid
+        persons += list(
+            Person.objects.filter(
+                region_path__startswith=branch.region_path,
+                political_status__in=(Person.Political.CPC, Person.Political.CPC_PROBATION),
+                is_active=True,
+            ).order_by("pk")[:per_branch]
+        )
     members = []
     for person in persons:
         branch = next((b for b in branches if person.region_path.startswith(b.region_path)), branches[0])
@@ -123,8 +126,11 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
             m.probation_end = m.probation_start.replace(year=m.probation_start.year + 1)
     PartyMember.objects.bulk_create(members)
     members = list(PartyMember.objects.filter(region_path__startswith=community.path))
-    for branch in branches:
-        _year_of_meetings(rng, branch, [m for m in members if m.organization_id == branch.pk], today, main=main)
+    for i, branch in enumerate(branches):
+        branch_members = [m for m in members if m.organization_id == branch.pk]
+        _year_of_meetings(rng, branch, branch_members, today, skip=0 if main and i == 0 else (0.15 if main else 0.3))
+    for group in PartyOrganization.objects.filter(parent__in=branches):
+        _year_of_meetings(rng, group, [], today, skip=0.25)
     # 党务公开, learning
     for i, (title, audience) in enumerate([("2026年第三季度党费收缴情况", "members"),
                                             ("社区为民办实事项目进展公示", "residents")]):  # fmt: skip
@@ -185,25 +191,33 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
     return branches[0] if branches else committee
 
 
-def _year_of_meetings(rng, branch, members, today, *, main: bool) -> None:
-    """Twelve months of meetings up to today; some kinds skipped some months (the gaps the compliance view shows)."""
+def _year_of_meetings(rng, branch, members, today, *, skip: float) -> None:
+    """Twelve months of meetings up to this one; some kinds skipped some months (the gaps the compliance view shows).
+
+    With ``skip=0`` every meeting due was held, this month's before today; others plan this month's for later."""
     tz = timezone.get_current_timezone()
     cycles = services.default_cycles_for(branch)
-    skip = 0.15 if main else 0.3
     meetings, held_ids = [], []
-    for back in range(12, 0, -1):
-        first = (today.replace(day=1) - dt.timedelta(days=30 * back)).replace(day=1)
+    for back in range(11, -1, -1):
+        n = today.year * 12 + today.month - 1 - back
+        first = dt.date(n // 12, n % 12 + 1, 1)
         for kind, per_year in cycles.items():
             if per_year < 12 and first.month % (12 // per_year) != 0:
                 continue
             if rng.random() < skip:
                 continue
-            when = dt.datetime(first.year, first.month, rng.randint(5, 25), 19, 30, tzinfo=tz)
+            if back == 0:
+                day = rng.randint(1, today.day) if skip == 0 or today.day > 27 else rng.randint(today.day + 1, 28)
+            else:
+                day = rng.randint(5, 25)
+            when = dt.datetime(first.year, first.month, day, 19, 30, tzinfo=tz)
+            if back == 0 and skip == 0 and when > timezone.now():
+                when = timezone.now() - dt.timedelta(hours=2)
             meetings.append(
                 Meeting(
                     organization=branch, region_path=branch.region_path, kind=kind,
                     title=rng.choice(TITLES[kind]), starts_at=when, place="社区党群服务中心",
-                    status="held" if when.date() < today else "planned",
+                    status="held" if when < timezone.now() else "planned",
                     minutes="会议议程逐项完成，参会党员发言踊跃。" if rng.random() < 0.85 else "",
                     follow_ups="落实楼栋联系责任" if rng.random() < 0.5 else "", follow_ups_done=rng.random() < 0.7,
                     photo_count=rng.choice([0, 1, 2, 3]),

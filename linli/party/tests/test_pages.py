@@ -30,7 +30,8 @@ CONSOLE = [
     "/console/party/organizations/", "/console/party/organizations/?view=table", "/console/party/members/",
     "/console/party/meetings/", "/console/party/meetings/new/", "/console/party/meetings/calendar/",
     "/console/party/compliance/", "/console/party/disclosures/", "/console/party/units/", "/console/party/positions/",
-    "/console/party/cadres/", "/console/party/report/",
+    "/console/party/cadres/", "/console/party/report/", "/console/party/members/new/",
+    "/console/party/organizations/new/",
 ]  # fmt: skip
 
 
@@ -86,3 +87,16 @@ def test_secretary_records_minutes_and_sets_a_cycle_on_the_pages(login, setup):
     client.post(f"/console/party/organizations/{branch.pk}/cycle/", {"kind": "lecture", "per_year": 6})
     assert services.default_cycles_for(branch)["lecture"] == 4  # the default stays
     assert branch.cycles.get(kind="lecture").per_year == 6
+
+
+def test_secretary_registers_a_member_by_id_number(login, world, setup):
+    branch, _, _, secretary = setup
+    client = login(secretary)
+    form = {"organization": branch.pk, "status": "full", "work_status": "retired", "joined_on": "1998-07-01"}
+    r = client.post("/console/party/members/new/", {**form, "id_number": "520402198001010000"})
+    assert "人口库中没有该人员" in r.content.decode()
+    r = client.post("/console/party/members/new/", {**form, "id_number": world.person_c.id_number_clear})
+    assert r.status_code == 302
+    assert branch.members.filter(person=world.person_c, work_status="retired").exists()
+    r = client.post("/console/party/members/new/", {**form, "id_number": world.person_c.id_number_clear})
+    assert "已是党员" in r.content.decode()

@@ -184,6 +184,25 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
         ServiceRecord.objects.create(
             unit=u, on=today - dt.timedelta(days=30), hours=Decimal(16), activity="进社区集中服务日"
         )
+    # 结对帮扶: a few members each paired with a household of their grid, with a visit or two.
+    from linli.people.models import Household
+
+    for m in members[:4]:
+        household = (
+            Household.objects.filter(house__building__grid__path__startswith=m.region_path).exclude(pk=m.person.household_id)
+            .order_by("pk").first()
+        )  # fmt: skip
+        if household is None:
+            continue
+        pairing = services.pairing_create(
+            actor=None, member=m, household=household, need=rng.choice(["独居老人，行动不便", "低保家庭，子女上学", "残疾人家庭"]),
+            start=dt.date(today.year, 1, 15),
+        )  # fmt: skip
+        for days in (90, 20):
+            services.pairing_visit(
+                actor=None, pairing=pairing, on=today - dt.timedelta(days=days),
+                help_given=rng.choice(["上门看望，送米面油", "代办医保报销", "辅导孩子作业", "联系维修燃气灶"]),
+            )  # fmt: skip
     services.cadre_add(
         actor=None, name=rng.choice(["王建国", "李红梅", "张志强"]), unit="西秀区发展和改革局", community=community,
         assignment="包保网格，协助社区开展矛盾纠纷排查", start=dt.date(today.year, 3, 1),

@@ -400,6 +400,10 @@ def position_claims(*, position):
     return position.claims.select_related("member__person", "unit")
 
 
+def member_pairings(*, member):
+    return member.pairings.select_related("household__householder").prefetch_related("visits")
+
+
 def my_claims(*, member):
     return member.claims.select_related("position", "unit")
 

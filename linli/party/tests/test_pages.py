@@ -100,3 +100,14 @@ def test_secretary_registers_a_member_by_id_number(login, world, setup):
     assert branch.members.filter(person=world.person_c, work_status="retired").exists()
     r = client.post("/console/party/members/new/", {**form, "id_number": world.person_c.id_number_clear})
     assert "已是党员" in r.content.decode()
+
+
+def test_member_page_shows_pairing_with_the_householder_masked(login, world, setup):
+    branch, member, _, secretary = setup
+    from linli.people.models import Household
+
+    household = Household.objects.get(householder=world.person_a)
+    pairing = services.pairing_create(actor=None, member=member, household=household, need="独居老人")
+    services.pairing_visit(actor=None, pairing=pairing, on=dt.date(2026, 11, 3), help_given="送米面油")
+    body = login(secretary).get(member.get_absolute_url()).content.decode()
+    assert "张*" in body and "张三" not in body and "送米面油" in body

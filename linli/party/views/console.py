@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from linli.core import xlsx
 from linli.core.errors import DomainError
+from linli.core.masking import mask_name
 from linli.core.permissions import requires
 from linli.core.scoping import can, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
@@ -144,6 +145,10 @@ class MemberDetailView(ObjectDetailView):
             transfers=selectors.member_transfers(member=member),
             hours=selectors.study_hours(member=member, year=timezone.localdate().year),
             claims=selectors.my_claims(member=member),
+            pairings=[
+                (p, mask_name(p.household.householder.name) if p.household.householder_id else "—")
+                for p in selectors.member_pairings(member=member)
+            ],
             unmask_form=UnmaskForm(),
             can_unmask=can(self.request.user, "partymember.unmask", member),
         )

@@ -12,7 +12,7 @@ class PartyConfig(ModuleConfig):
         from django.db.models import Q
 
         from linli.core import notifications
-        from linli.core.modules import DemoStep, Statistic
+        from linli.core.modules import DemoStep
         from linli.core.navigation import MenuItem
         from linli.core.roles import OFFICE_ROLES, PARTY_ROLES, Role, verbs
         from linli.party import demo, selectors
@@ -56,17 +56,13 @@ class PartyConfig(ModuleConfig):
         m.menu("党建", MenuItem("党组织", "party:partyorg_list", "partyorg.view"))
         m.menu("党建", MenuItem("党员", "party:partymember_list", "partymember.view"))
         m.menu("党建", MenuItem("三会一课", "party:partymeeting_list", "partymeeting.view"))
+        m.menu("党建", MenuItem("会议日历", "party:partymeeting_calendar", "partymeeting.view"))
         m.menu("党建", MenuItem("组织生活达标", "party:compliance", "partymeeting.view"))
         m.menu("党建", MenuItem("党务公开", "party:partydisclosure_list", "partydisclosure.add"))
         m.menu("党建", MenuItem("双报到单位", "party:partyunit_list", "partyunit.view"))
         m.menu("党建", MenuItem("服务岗位", "party:partyposition_list", "partyposition.view"))
         m.menu("党建", MenuItem("下沉干部", "party:partycadre_list", "partycadre.view"))
+        m.menu("党建", MenuItem("双报到半年报告", "party:report", "partyunit.view"))
 
-        m.stat(
-            Statistic(
-                "party.members", "党员", selectors.member_count, "partymember.view", unit="名",
-                url="party:partymember_list", home=60,
-            )
-        )  # fmt: skip
         notifications.register_templates({"party_meeting": "您所在的{org}将于{when}召开{kind}：{title}，请准时参加。"})
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

@@ -1,6 +1,6 @@
 from django import forms
 
-from linli.party.models import Attendance, Disclosure, MeetingKind
+from linli.party.models import Attendance, Disclosure, MeetingKind, OrgKind, PartyMember
 
 
 class MeetingForm(forms.Form):
@@ -62,3 +62,36 @@ class CycleForm(forms.Form):
 class UnmaskForm(forms.Form):
     field = forms.ChoiceField(choices=[("phone", "联系电话"), ("id_number", "身份证号")], label="字段")
     reason = forms.CharField(max_length=200, label="查看事由")
+
+
+class MemberAddForm(forms.Form):
+    id_number = forms.CharField(max_length=18, label="身份证号", help_text="人口库中已登记人员的身份证号")
+    organization = forms.ModelChoiceField(queryset=None, label="所在党组织")
+    status = forms.ChoiceField(choices=PartyMember.Status.choices, label="党员类别")
+    probation_start = forms.DateField(
+        required=False, label="预备期开始", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    work_status = forms.ChoiceField(choices=PartyMember.WorkStatus.choices, label="在职状态")
+    flowing_to = forms.CharField(max_length=100, required=False, label="流动去向")
+    joined_on = forms.DateField(required=False, label="入党日期", widget=forms.DateInput(attrs={"type": "date"}))
+    vanguard_post = forms.CharField(max_length=50, required=False, label="先锋岗")
+    is_central_household = forms.BooleanField(required=False, label="党员中心户")
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class OrganizationAddForm(forms.Form):
+    name = forms.CharField(max_length=100, label="组织名称")
+    kind = forms.ChoiceField(choices=OrgKind.choices, label="组织类型")
+    parent = forms.ModelChoiceField(queryset=None, required=False, label="上级组织")
+    region = forms.ModelChoiceField(queryset=None, label="所在区域")
+    secretary_name = forms.CharField(max_length=50, required=False, label="书记/组长")
+    leader_name = forms.CharField(max_length=50, required=False, label="楼栋党小组长")
+    established_on = forms.DateField(required=False, label="成立日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, organizations, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = organizations
+        self.fields["region"].queryset = regions

@@ -400,5 +400,35 @@ def position_claims(*, position):
     return position.claims.select_related("member__person", "unit")
 
 
+def member_pairings(*, member):
+    return member.pairings.select_related("household__householder").prefetch_related("visits")
+
+
 def my_claims(*, member):
     return member.claims.select_related("position", "unit")
+
+
+def person_by_id_number(number: str):
+    """The registered person with this resident ID number (the secretary types it: nothing is revealed by it)."""
+    from linli.people.models import Person
+    from linli.people.services import id_hash
+
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return Person.objects.filter(id_number_hash=id_hash(Person.IdType.RESIDENT_ID, number), is_active=True).first()
+
+
+def regions_for(*, user):
+    """Regions under the user's grants, down to grids (for placing an organisation)."""
+    from linli.core.models import Region
+    from linli.core.scoping import region_prefixes
+
+    prefixes = region_prefixes(user)
+    qs = Region.objects.filter(level__code__in=("district", "street", "community", "grid"))
+    if prefixes is not None:
+        q = Q(pk__in=[])
+        for p in prefixes:
+            q |= Q(path__startswith=p)
+        qs = qs.filter(q)
+    return qs.order_by("path")

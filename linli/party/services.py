@@ -556,3 +556,10 @@ def pairing_visit(*, actor, pairing: Pairing, on: dt.date, help_given: str) -> P
     if not (help_given or "").strip():
         raise DomainError("帮扶内容：请填写。", field="help_given")
     return PairingVisit.objects.create(pairing=pairing, on=on, help_given=help_given.strip())
+
+
+def default_cycles_for(organization: PartyOrganization) -> dict[str, int]:
+    """The regulations' default cycle of an organisation's kind (the demo and new branches start from it)."""
+    from linli.party.models import default_cycles
+
+    return default_cycles(organization.kind)

@@ -5,9 +5,11 @@ from linli.party.views import console, resident
 app_name = "party"
 urlpatterns = [
     path("console/party/organizations/", console.OrganizationListView.as_view(), name="partyorg_list"),
+    path("console/party/organizations/new/", console.organization_add, name="partyorg_add"),
     path("console/party/organizations/<int:pk>/", console.OrganizationDetailView.as_view(), name="partyorg_detail"),
     path("console/party/organizations/<int:pk>/cycle/", console.organization_cycle, name="partyorg_cycle"),
     path("console/party/members/", console.MemberListView.as_view(), name="partymember_list"),
+    path("console/party/members/new/", console.member_add, name="partymember_add"),
     path("console/party/members/<int:pk>/", console.MemberDetailView.as_view(), name="partymember_detail"),
     path("console/party/members/<int:pk>/unmask/", console.member_unmask, name="partymember_unmask"),
     path("console/party/meetings/", console.MeetingListView.as_view(), name="partymeeting_list"),

@@ -3,7 +3,6 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -64,7 +63,6 @@ class MeetingViewSet(_RequireAction, ScopedReadOnlyViewSet):
         return selectors.meeting_rows().order_by("-starts_at", "-pk")
 
     @extend_schema(request=CheckinSerializer, responses={200: None})
-    @action(detail=True, methods=["post"], url_path="checkin")
     def checkin(self, request, pk=None):
         """A member signs in with the meeting's code (``online``: a 流动党员 attending online)."""
         meeting = self.get_object()
@@ -128,9 +126,20 @@ def register(router) -> None:
     router.register("party/meetings", MeetingViewSet, basename="partymeeting")
 
 
+class _MeetingCheckinSlash(MeetingViewSet):
+    """The same check-in with a trailing slash, for clients that add one; the schema lists the contract's path."""
+
+    schema = None
+
+
 api_urlpatterns = [
     path("party/compliance/", ComplianceView.as_view(), name="party-compliance"),
-    # The contract's path has no trailing slash; the router's (with one) answers too.
+    # The contract's path has no trailing slash; one with a slash answers too.
+    path(
+        "party/meetings/<str:pk>/checkin/",
+        _MeetingCheckinSlash.as_view({"post": "checkin"}),
+        name="partymeeting-checkin",
+    ),
     path(
         "party/meetings/<str:pk>/checkin", MeetingViewSet.as_view({"post": "checkin"}), name="partymeeting-checkin-bare"
     ),

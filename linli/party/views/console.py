@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from linli.core import xlsx
 from linli.core.errors import DomainError
+from linli.core.masking import mask_name
 from linli.core.permissions import requires
 from linli.core.scoping import can, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
@@ -48,6 +49,7 @@ class OrganizationListView(ObjectListView):
     title = "党组织"
     filterset_class = OrganizationFilterSet
     template_name = "party/console/organization_list.html"
+    add_url_name = "party:partyorg_add"
     columns = [
         Column("组织名称", "name", link=True),
         Column("类型", "kind"),
@@ -113,6 +115,7 @@ def organization_cycle(request, pk):
 class MemberListView(ObjectListView):
     kind = "partymember"
     title = "党员"
+    add_url_name = "party:partymember_add"
     filterset_class = MemberFilterSet
     columns = [
         Column("姓名", "person.name", link=True),
@@ -142,6 +145,10 @@ class MemberDetailView(ObjectDetailView):
             transfers=selectors.member_transfers(member=member),
             hours=selectors.study_hours(member=member, year=timezone.localdate().year),
             claims=selectors.my_claims(member=member),
+            pairings=[
+                (p, mask_name(p.household.householder.name) if p.household.householder_id else "—")
+                for p in selectors.member_pairings(member=member)
+            ],
             unmask_form=UnmaskForm(),
             can_unmask=can(self.request.user, "partymember.unmask", member),
         )
@@ -533,3 +540,50 @@ def _report_xlsx(data) -> HttpResponse:
 
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+@login_required
+@requires("partymember.add")
+def member_add(request):
+    from linli.party.forms import MemberAddForm
+
+    form = MemberAddForm(request.POST or None, organizations=selectors.organization_choices(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        person = selectors.person_by_id_number(data.pop("id_number"))
+        if person is None:
+            form.add_error("id_number", "身份证号：人口库中没有该人员，请先由社区工作人员登记。")
+        else:
+            try:
+                member = services.member_add(actor=request.user, person=person, **data)
+            except DomainError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"已登记党员：{person.name}")
+                return redirect("party:partymember_detail", pk=member.pk)
+    return render(
+        request, "party/console/form.html", {"form": form, "title": "登记党员", "back": "party:partymember_list"}
+    )
+
+
+@login_required
+@requires("partyorg.add")
+def organization_add(request):
+    from linli.party.forms import OrganizationAddForm
+
+    form = OrganizationAddForm(
+        request.POST or None,
+        organizations=selectors.organization_choices(user=request.user),
+        regions=selectors.regions_for(user=request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organization_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已建立：{org.name}")
+            return redirect("party:partyorg_detail", pk=org.pk)
+    return render(
+        request, "party/console/form.html", {"form": form, "title": "新建党组织", "back": "party:partyorg_list"}
+    )

@@ -19,8 +19,7 @@ def my_branch(request):
     if member is not None:
         year = timezone.localdate().year
         context.update(
-            meetings=selectors.my_meetings(user=request.user).filter(starts_at__date__gte=timezone.localdate())
-            .order_by("starts_at")[:5],
+            meetings=selectors.my_meetings(user=request.user).filter(status="planned").order_by("starts_at")[:5],
             hours=selectors.study_hours(member=member, year=year),
             year=year,
             claims=selectors.my_claims(member=member),

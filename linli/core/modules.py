@@ -99,6 +99,20 @@ class Statistic:
 
 
 @dataclass(frozen=True)
+class ResidentLink:
+    """A tile on the resident app's home page (小屏): ``label`` linking to the page ``url`` names, at ``order``.
+
+    ``visible(user)`` → bool hides it from residents it is not for (a party branch's page from non-members)."""
+
+    key: str
+    label: str
+    url: str
+    order: int = 100
+    visible: Callable[[Any], bool] | None = None
+    app: str = ""
+
+
+@dataclass(frozen=True)
 class SearchProvider:
     """Answers the console's search box: ``search(user, query, limit)`` → list of hits (dicts with at least
     ``text`` and ``url``), each already restricted to what ``user`` may see, or a :class:`SearchAnswer`.
@@ -181,6 +195,7 @@ class Registry:
     region_tables: dict[str, RegionTable] = field(default_factory=dict)
     audit_trails: dict[str, AuditTrail] = field(default_factory=dict)
     checks: dict[str, list[Callable]] = field(default_factory=dict)  # check point → functions that may refuse
+    resident_links: dict[str, ResidentLink] = field(default_factory=dict)  # tiles of the resident home
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (app, what, name): linli_modules prints it
 
 
@@ -255,6 +270,11 @@ class Module:
 
         register_home_cards(provider, cached=cached)
         self._log("home", getattr(provider, "__qualname__", str(provider)))
+
+    def resident_link(self, link: ResidentLink) -> None:
+        """A tile on the resident app's home page (``core/resident/home.html``)."""
+        _unique(registry.resident_links, link.key, _with_app(link, self.label), "resident link")
+        self._log("resident link", link.key)
 
     def search(self, provider: SearchProvider) -> None:
         _unique(registry.search, provider.key, _with_app(provider, self.label), "search provider")
@@ -366,6 +386,12 @@ def run_checks(point: str, **kwargs) -> None:
 
 def statistics() -> list[Statistic]:
     return list(registry.stats.values())
+
+
+def resident_links(user) -> list[ResidentLink]:
+    """The registered resident-home tiles ``user`` should see, in order."""
+    links = sorted(registry.resident_links.values(), key=lambda x: (x.order, x.key))
+    return [x for x in links if x.visible is None or x.visible(user)]
 
 
 def search_providers() -> list[SearchProvider]:

@@ -37,6 +37,7 @@ from linli.participation.deliberation.models import (
     PollOption,
     PollVoter,
 )
+from linli.participation.notices.services import publish_notice
 
 S = Matter.Status
 OTHER = AuditLog.Action.OTHER
@@ -436,8 +437,8 @@ def results_notice_text(matter: Matter) -> tuple[str, str]:
 def publish_results_notice(matter: Matter, *, actor=None, summary: str = "") -> Matter:
     """汇报: publish the results report of a voted matter and tell everyone who took part.
 
-    Builds ``title``, ``body``, ``region`` and ``author`` here; the notice itself is for now stored on the matter
-    and sent to participants' inboxes (the notices part will publish it as a notice).
+    The report is kept on the matter and published as a notice (通知公告) to everyone in the matter's region, with
+    the matter as its source; the notice part tells each of them in their inbox and keeps the read receipts.
     """
     if matter.polls.filter(status=Poll.Status.OPEN).exists():
         raise DomainError("结果公告：还有投票没有结束，请先结束投票", field="summary")
@@ -445,17 +446,12 @@ def publish_results_notice(matter: Matter, *, actor=None, summary: str = "") -> 
     if summary.strip():
         body = f"{body}\n\n{summary.strip()}"
     region, author = matter.region, actor
-    url = reverse("participation:my_matter_detail", args=[matter.pk])
-
-    def notify():
-        users = selectors.participants(matter)
-        notifications.inbox(users, target=matter, kind="matter_results", title=title, body=body[:500], url=url)
-
     _move(
-        matter, to=S.RESULTS, allowed=(S.VOTING,), actor=author, note="公布议事结果", after=[notify],
+        matter, to=S.RESULTS, allowed=(S.VOTING,), actor=author, note="公布议事结果",
         results_title=title[:150], results_body=body, results_published_at=timezone.now(),
     )  # fmt: skip
-    del region  # region and author go to the notices part's publish_notice once merged
+    # Published by the platform on the workflow's behalf: the actor's right was checked by the move above.
+    publish_notice(author=None, region=region, title=title[:150], body=body, source=matter)
     return matter
 
 

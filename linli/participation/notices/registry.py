@@ -3,7 +3,7 @@
 
 def register(m) -> None:
     from linli.core import notifications
-    from linli.core.modules import DemoStep, PersonalDataSection, RetentionKind, Statistic
+    from linli.core.modules import DemoStep, PersonalDataSection, ResidentLink, RetentionKind, Statistic
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role, verbs
     from linli.participation.notices import demo, selectors, services, tasks  # noqa: F401  (tasks: huey finds them)
@@ -32,4 +32,6 @@ def register(m) -> None:
     m.personal_data(PersonalDataSection("study", "我的学习时长", selectors.personal_data_study, order=111))
     m.retention(RetentionKind("notice_delivery", "通知送达与阅读记录", 730, services.purge_expired,
                               note="通知过期或撤回满 2 年后删除送达与阅读记录，通知本身保留"))  # fmt: skip
+    m.resident_link(ResidentLink("notices", "通知公告", "participation:my_notices", order=10))
+    m.resident_link(ResidentLink("learning", "学习园地", "participation:my_learning", order=20))
     m.demo(DemoStep("notices", demo.run, after=("people",)))

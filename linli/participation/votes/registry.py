@@ -2,6 +2,7 @@
 
 
 def register(m) -> None:
+    from linli.core.modules import ResidentLink
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
     from linli.participation.votes import selectors
@@ -13,9 +14,10 @@ def register(m) -> None:
     m.allow(GRID_ROLES, {"ownervote.view", "ownervote.ballot"})
     m.allow((Role.LEADER,), {"ownervote.view"})
     m.allow(SELF_ROLES, {"ownervote.view"})
-    m.menu("居民参与", MenuItem("业主表决", "participation:ownervote_list", "ownervote.add"))
+    m.menu("议事", MenuItem("业主表决", "participation:ownervote_list", "ownervote.add"))
 
     from linli.core.modules import DemoStep
     from linli.participation.votes import demo
 
+    m.resident_link(ResidentLink("owner_votes", "业主表决", "participation:ownervote_mine", order=40))
     m.demo(DemoStep("owner_votes", demo.run, after=("ownership",)))

@@ -22,6 +22,7 @@ from linli.core.models import ObjectChange, User
 from linli.core.scoping import allows_in_region, require_in_region
 from linli.core.workflow import transition
 from linli.housing.models import Compound, House
+from linli.participation.notices.services import publish_notice
 from linli.participation.votes import tally
 from linli.participation.votes.models import MATTERS, Ballot, ElectorUnit, OwnerVote, OwnerVoteItem, Turnout
 from linli.people.models import Person
@@ -329,6 +330,16 @@ def _send_results(vote_id: int) -> None:
         body=results_notice_text(vote),
         url=reverse("participation:ownervote_resident", args=[vote.pk]),
     )
+    _post_notice(vote, title=f"表决结果公告：{vote.title}", body=results_notice_text(vote))
+
+
+def _post_notice(vote: OwnerVote, *, title: str, body: str) -> None:
+    """Post a public notice (通知公告) to the compound's residents, with the vote as its source; the owners were
+    already told in their inboxes (an owner need not live there). Published by the platform on the vote's behalf."""
+    publish_notice(
+        author=None, region=vote.compound.community, title=title[:150], body=body,
+        audience={"compounds": [vote.compound_id]}, source=vote,
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -353,6 +364,7 @@ def vote_extend(*, actor: User | None, vote: OwnerVote, deadline: dt.datetime, r
             url=reverse("participation:ownervote_resident", args=[vote.pk]),
         )
     )  # fmt: skip
+    _post_notice(vote, title=f"表决延期公告：{vote.title}", body=text)
     return vote
 
 

@@ -11,6 +11,7 @@ from linli.core.models import Notification
 from linli.core.roles import Role
 from linli.participation.deliberation import personal_data, selectors, services
 from linli.participation.deliberation.models import Matter, Poll, PollChoice, PollVoter
+from linli.participation.notices.models import Notice
 from linli.people.models import Person
 
 S = Matter.Status
@@ -205,7 +206,10 @@ def test_results_notice_follow_up_chase_and_rating(world, login):
         services.publish_results_notice(matter, actor=staff, summary="将报街道审批")
     matter.refresh_from_db()
     assert matter.status == S.RESULTS and "同意：1 票（100%）" in matter.results_body
-    assert Notification.objects.filter(recipient=resident, kind="matter_results").exists()
+    # 汇报 goes out as a notice of the notices part, about this matter, and reaches the resident who voted
+    notice = Notice.objects.get(source_id=str(matter.pk), title=f"议事结果公告：{matter.title}")
+    assert "将报街道审批" in notice.body and notice.status == Notice.Status.PUBLISHED
+    assert Notification.objects.filter(recipient=resident, kind="notice", title=notice.title).exists()
     late = services.follow_up_add(matter=matter, actor=staff, title="提交资金申请", owner_name="居委会",
                                   deadline=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
     soon = services.follow_up_add(matter=matter, actor=staff, title="施工", owner_name="城建办",

@@ -279,3 +279,10 @@ def test_staff_narrow_the_unread_list_to_one_grid(world, login):
     page = client.get(f"{notice.get_absolute_url()}?grid={world.grid_b.pk}").content.decode()
     list_part = page[page.index('id="unread"') :]
     assert "李*" in list_part and "张*" not in list_part
+
+
+def test_the_resident_home_leads_to_notices_learning_matters_and_votes(world, login):
+    page = login(world.users["resident"]).get("/m/").content.decode()
+    for name, label in (("my_notices", "通知公告"), ("my_learning", "学习园地"), ("my_matters", "议事协商"),
+                        ("ownervote_mine", "业主表决")):  # fmt: skip
+        assert f'href="{reverse(f"participation:{name}")}"' in page and label in page

@@ -4,6 +4,7 @@ developer's unsold units count as one, fractions come back in lowest terms."""
 from django.urls import reverse
 
 from linli.core.models import Notification
+from linli.participation.notices.models import Notice
 from linli.participation.votes import services
 from linli.participation.votes.models import Ballot, OwnerVote, Turnout
 
@@ -80,6 +81,9 @@ def test_ballots_close_and_result_in_lowest_terms(api, world, estate, login, dja
     assert services.receipt_check(vote=vote, code="AAAA-BBBB-CCCC") is None
     note = Notification.objects.get(recipient=world.users["resident"], kind="ownervote_result")
     assert "达到" in note.body and "未通过" in note.body
+    # …and is posted publicly as a notice (公告) to the compound, pointing back at the vote.
+    posted = Notice.objects.get(source_id=str(vote_id), title__startswith="表决结果公告")
+    assert posted.audience == {"compounds": [vote.compound_id]} and "未通过" in posted.body
     page = login(world.users["resident"]).get(reverse("participation:ownervote_receipt", args=[vote_id]),
                                               {"code": receipt})  # fmt: skip
     assert "已计入" in page.content.decode()
@@ -176,3 +180,4 @@ def test_reminders_reach_owners_who_have_not_voted_and_an_extension_tells_them(
         services.vote_extend(actor=world.users["staff"], vote=vote, deadline=deadline, reason="参与人数不足")
     note = Notification.objects.get(kind="ownervote_extended", recipient=buyer_user)
     assert "延长至" in note.body and "参与人数不足" in note.body
+    assert Notice.objects.filter(source_id=str(vote.pk), title__startswith="表决延期公告").exists()

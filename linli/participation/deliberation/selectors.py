@@ -281,8 +281,12 @@ def home_cards(user) -> list:
 
     if not has_action(user, "matter.change"):
         return []
-    review = restrict(user, "matter.change", Matter.objects.filter(status=Matter.Status.REVIEW)).count()
-    overdue = overdue_follow_ups(user=user).count()
+    late = Q(follow_ups__done_at__isnull=True, follow_ups__deadline__lt=timezone.localdate())
+    counts = restrict(user, "matter.change", Matter.objects.all()).aggregate(  # one query for both cards
+        review=Count("pk", filter=Q(status=Matter.Status.REVIEW), distinct=True),
+        overdue=Count("follow_ups", filter=late, distinct=True),
+    )
+    review, overdue = counts["review"], counts["overdue"]
     return [
         HomeCard("待审核议题", review, f"{reverse('participation:matter_list')}?status=review",
                  "居民、业委会提出的议事议题，等社区审核", "warning" if review else ""),

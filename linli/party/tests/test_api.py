@@ -150,3 +150,9 @@ def test_compliance_rejects_a_bad_year_in_chinese(client, login, party):
     login(party["secretary"])
     r = client.get("/api/v1/party/compliance/?year=abc")
     assert r.status_code == 400 and "年度" in r.json()["year"][0]
+
+
+def test_a_bad_filter_value_is_a_400_naming_the_field(client, login, party):
+    login(party["secretary"])
+    r = client.get("/api/v1/party/meetings/?year=-4.1e16&organization=1.5")
+    assert r.status_code == 400 and {"year", "organization"} <= set(r.json())

@@ -65,8 +65,10 @@ def member_count(user, region=None, *, cap: int | None = None) -> int:
 
 
 def organization_rows() -> QuerySet[PartyOrganization]:
-    return PartyOrganization.objects.select_related("region", "parent").annotate(
-        member_total=Count("members", filter=Q(members__is_active=True))
+    return (
+        PartyOrganization.objects.select_related("region", "parent")
+        .annotate(member_total=Count("members", filter=Q(members__is_active=True)))
+        .order_by("region_path", "kind", "name")
     )
 
 
@@ -83,11 +85,17 @@ def disclosure_rows() -> QuerySet[Disclosure]:
 
 
 def unit_rows() -> QuerySet[ReportingUnit]:
-    return ReportingUnit.objects.select_related("community").annotate(project_total=Count("projects"))
+    return (
+        ReportingUnit.objects.select_related("community")
+        .annotate(project_total=Count("projects"))
+        .order_by("region_path", "name")
+    )
 
 
 def position_rows() -> QuerySet[Position]:
-    return Position.objects.select_related("community").annotate(claimed=Count("claims"))
+    return (
+        Position.objects.select_related("community").annotate(claimed=Count("claims")).order_by("region_path", "name")
+    )
 
 
 def cadre_rows() -> QuerySet[Cadre]:

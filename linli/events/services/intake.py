@@ -1,6 +1,7 @@
 """Opening events from any channel (resident app, console, hotline, Open311, patrol), and duplicate detection."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -37,6 +38,7 @@ from linli.events.services.common import (
     next_number,
     resolve_place,
 )
+from linli.events import screen
 from linli.events.services.notices import _notify_new
 from linli.events.services.workflow import _move, _need, _record, _set_deadline_fields
 from linli.events.similarity import bigrams, jaccard_sets
@@ -166,6 +168,7 @@ def event_open(
             audit.log_change(actor=_user(actor or reporter), obj=event, action=ObjectChange.Action.CREATE,
                              before=None)  # fmt: skip
             _notify_new(event)
+            transaction.on_commit(functools.partial(screen.opened, event.pk))  # counters + the screens' live feed
     except BaseException:
         event.pk = None  # not saved: the instance must not look like a stored event
         raise

@@ -161,3 +161,11 @@ def by_day(path: str, keys: list[str], since: dt.date, until: dt.date) -> dict[s
     for key, day, n in rows.values_list("key", "day", "n"):
         out[key][day.isoformat()] = n
     return out
+
+
+def per_region(paths: list[str], key: str, since: dt.date, until: dt.date) -> dict[str, int]:
+    """{region path: n} of one key summed over [since, until], for many regions in one query (a map's areas)."""
+    from linli.core.models import Tally
+
+    rows = Tally.objects.filter(region_path__in=paths, key=key, day__gte=since, day__lte=until)
+    return dict(rows.values("region_path").annotate(n=Sum("n")).values_list("region_path", "n"))

@@ -202,8 +202,12 @@ def map_data(user, region: Region | None) -> dict:
             level__code="community").first()  # fmt: skip
         geo = base_map(community=community) if community else {"type": "FeatureCollection", "features": []}
         grids = {g.name: g for g in Region.objects.filter(path__startswith=community.path, depth=community.depth + 1)}
-    else:
-        areas = child_regions(region, paths)
+    else:  # above a community: every grid's outline under the region (communities and streets have none)
+        tops = [region.path] if region is not None else paths
+        q = Region.objects.none()
+        for top in tops:
+            q |= Region.objects.filter(path__startswith=top, level__code="grid")
+        areas = list(q.exclude(boundary=None).order_by("path")[:2000])
         features = []
         for area in areas:
             if area.boundary and len(area.boundary) >= 3:
@@ -212,11 +216,8 @@ def map_data(user, region: Region | None) -> dict:
                                  "geometry": {"type": "Polygon", "coordinates": [ring]}})  # fmt: skip
         geo = {"type": "FeatureCollection", "features": features}
         grids = {a.name: a for a in areas}
-    values = {}
-    for name, area in grids.items():
-        values[name] = tallies.totals(area.path, f"{KIND}.new", since=today.replace(day=1), until=today).get(
-            f"{KIND}.new", 0
-        )
+    counts = tallies.per_region([a.path for a in grids.values()], f"{KIND}.new", today.replace(day=1), today)
+    values = {name: counts.get(area.path, 0) for name, area in grids.items()}
     for feature in geo["features"]:
         props = feature["properties"]
         if props.get("kind") == "building":  # unique names: ECharts keys regions by name

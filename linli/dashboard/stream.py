@@ -147,11 +147,10 @@ class _Datagrams(asyncio.DatagramProtocol):
 
 
 async def _redis(hub: Hub) -> None:
+    import redis.asyncio as aioredis
     from django.conf import settings
 
     from linli.core import live
-
-    import redis.asyncio as aioredis
 
     while True:
         try:

@@ -14,6 +14,7 @@ from linli.core.errors import DomainError
 from linli.core.identity import parse_phone
 from linli.core.models import ObjectChange, Region, User
 from linli.core.scoping import allows_in_region, has_action
+from linli.events import screen
 from linli.events.models import (
     Channel,
     Event,
@@ -38,7 +39,6 @@ from linli.events.services.common import (
     next_number,
     resolve_place,
 )
-from linli.events import screen
 from linli.events.services.notices import _notify_new
 from linli.events.services.workflow import _move, _need, _record, _set_deadline_fields
 from linli.events.similarity import bigrams, jaccard_sets

@@ -51,9 +51,10 @@
     });
     var c = chart("chart-status");
     c.setOption({ color: palette, toolbox: save(), tooltip: { trigger: "item", formatter: "{b}：{c} 件（{d}%）" },
-      legend: { orient: "vertical", right: 0, top: "middle", textStyle: { color: "#c9dcff", fontSize: 15 } },
-      series: [{ type: "pie", radius: ["42%", "70%"], center: ["36%", "52%"], data: status,
-        label: { color: "#fff", fontSize: 14, formatter: "{c}" } }] });
+      legend: { orient: "vertical", right: 0, top: "middle", itemGap: 12, textStyle: { color: "#c9dcff", fontSize: 16 },
+        formatter: function (name) { var x = status.filter(function (s) { return s.name === name; })[0]; return name + "  " + (x ? x.value : ""); } },
+      series: [{ type: "pie", radius: ["38%", "66%"], center: ["32%", "52%"], data: status,
+        label: { show: false }, emphasis: { label: { show: true, color: "#fff", fontSize: 18, formatter: "{b}\n{c}" } } }] });
     c.off("click"); c.on("click", function (p) { drill("status=" + p.data.code); });
     var cats = Object.keys(e.by_category).sort(function (a, b) { return e.by_category[a] - e.by_category[b]; });
     var cc = chart("chart-category");
@@ -100,13 +101,14 @@
     var note = document.getElementById("map-note");
     if (!m.geo.features.length) { note.textContent = "（该区域尚未录入边界）"; return; }
     echarts.registerMap("linli-area", m.geo);
+    var few = m.geo.features.filter(function (f) { return f.properties.kind === "grid"; }).length <= 6;
     var data = m.geo.features.map(function (f) {
       var k = f.properties.kind, v = m.values[f.properties.name];
       return { name: f.properties.name, value: v === undefined ? null : v, kind: k,
         itemStyle: k === "building" ? { areaColor: "#3a5f9c", borderColor: "#9cc3ff" } :
           k === "compound" ? { areaColor: "rgba(53,224,138,.12)", borderColor: "#35e08a" } :
           k === "community" ? { areaColor: "rgba(0,0,0,0)", borderColor: "#ffffff", borderWidth: 2 } : undefined,
-        label: { show: k === "grid" || k === "compound", color: "#fff", fontSize: k === "grid" ? 16 : 12 } };
+        label: { show: (k === "grid" && few) || k === "compound", color: "#fff", fontSize: k === "grid" ? 16 : 12 } };
     });
     var max = Math.max.apply(null, [1].concat(Object.keys(m.values).map(function (k) { return m.values[k]; })));
     chart("chart-map").setOption({ toolbox: save(), tooltip: { formatter: function (p) {

@@ -183,7 +183,9 @@ def scope_choices(user, region: Region | None) -> dict:
         tops = list(Region.objects.filter(path__in=reach.prefixes).order_by("path"))
     up = []
     if region is not None:
-        up = [a for a in region.get_ancestors() if reach.covers_path(a.path)]
+        step = Region.steplen
+        above = [region.path[:end] for end in range(step, len(region.path), step)]
+        up = [a for a in Region.objects.filter(path__in=above).order_by("path") if reach.covers_path(a.path)]
     down = child_regions(region, [t.path for t in tops]) if region is not None else tops
     return {"tops": tops, "up": up, "down": down}
 
@@ -198,8 +200,8 @@ def map_data(user, region: Region | None) -> dict:
     today = timezone.localdate()
     paths = _paths(user, region)
     if region is not None and region.level.code in ("community", "grid", "unit"):
-        community = region if region.level.code == "community" else region.get_ancestors().filter(
-            level__code="community").first()  # fmt: skip
+        above = [region.path[:end] for end in range(Region.steplen, len(region.path) + 1, Region.steplen)]
+        community = Region.objects.filter(path__in=above, level__code="community").first()
         geo = base_map(community=community) if community else {"type": "FeatureCollection", "features": []}
         grids = {g.name: g for g in Region.objects.filter(path__startswith=community.path, depth=community.depth + 1)}
     else:  # above a community: every grid's outline under the region (communities and streets have none)

@@ -175,7 +175,7 @@ async def start(host: str = "127.0.0.1", port: int = 0, *, udp: bool = True, red
 
     loop = asyncio.get_running_loop()
     hub = Hub(loop)
-    live.subscribe(hub.offer)
+    hub.unsubscribe = live.subscribe(hub.offer)
     server = await asyncio.start_server(lambda r, w: handle(hub, r, w), host, port)
     port = server.sockets[0].getsockname()[1]
     if udp:

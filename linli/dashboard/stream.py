@@ -209,3 +209,48 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+class Background:
+    """The stream served from a thread of this process (tests, the benchmark): ``with Background() as bg: bg.port``.
+    Messages published in this process reach it directly (``core.live``'s in-process delivery)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        import threading
+
+        self.host, self.port = host, port
+        self.loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        async def boot():
+            self.server, self.hub, self.port = await start(self.host, self.port, udp=False, redis=False)
+            self._ready.set()
+
+        self.loop.create_task(boot())
+        self.loop.run_forever()
+
+    def __enter__(self):
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("stream did not start")
+        return self
+
+    def __exit__(self, *exc):
+        async def shutdown():
+            self.server.close()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.hub.unsubscribe()
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(timeout=5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"

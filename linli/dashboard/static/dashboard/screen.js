@@ -50,7 +50,8 @@
       return { name: labels.status[k] || k, value: e.by_status[k], code: k };
     });
     var c = chart("chart-status");
-    c.setOption({ color: palette, toolbox: save(), tooltip: { trigger: "item", formatter: "{b}：{c} 件（{d}%）" },
+    c.setOption({ color: palette, toolbox: save(),
+      title: { show: !status.length, text: "暂无事件", left: "32%", top: "middle", textAlign: "center", textStyle: { color: "#6b7a96", fontSize: 20 } }, tooltip: { trigger: "item", formatter: "{b}：{c} 件（{d}%）" },
       legend: { orient: "vertical", right: 0, top: "middle", itemGap: 12, textStyle: { color: "#c9dcff", fontSize: 16 },
         formatter: function (name) { var x = status.filter(function (s) { return s.name === name; })[0]; return name + "  " + (x ? x.value : ""); } },
       series: [{ type: "pie", radius: ["38%", "66%"], center: ["32%", "52%"], data: status,

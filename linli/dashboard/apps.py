@@ -19,4 +19,5 @@ class DashboardConfig(ModuleConfig):
         # The command centre dispatches from the screen's drill-down: it reads the events of its region.
         m.allow((Role.COMMAND_CENTRE,), {"event.view", "event.stats"})
         m.menu("事件", MenuItem("指挥大屏", "dashboard:screen", "screen.view"))
+        m.menu("事件", MenuItem("热点分析", "dashboard:analytics", "event.stats"))
         m.demo(DemoStep("dashboard", demo.run, after=("events",)))

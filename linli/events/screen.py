@@ -15,7 +15,7 @@ from linli.events.models import FINAL_STATUSES, Category, Event, EventStatus, Ra
 KIND = "event"
 SATISFIED = (Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT)
 _FIELDS = ("pk", "region_path", "status", "created_at", "closed_at", "resolved_at", "due_at", "rating", "rated_at",
-           "flagged", "category__code", "category__parent__code")  # fmt: skip
+           "flagged", "category__code", "category__parent__code", "building_id", "house_id")  # fmt: skip
 
 
 def _day(value) -> str | None:
@@ -27,6 +27,13 @@ def _facts(row: dict) -> list[tallies.Fact]:
     top = row["category__parent__code"] or row["category__code"] or "none"
     out = [(path, None, f"event.status:{row['status']}"), (path, _day(row["created_at"]), "event.new"),
            (path, _day(row["created_at"]), f"event.cat:{top}")]  # fmt: skip
+    # The console's analytics: hot spots per building and category, repeat places, hour of day and weekday.
+    day, local = _day(row["created_at"]), timezone.localtime(row["created_at"])
+    out += [(path, day, f"event.hour:{local.hour:02d}"), (path, day, f"event.wd:{local.isoweekday()}")]
+    if row["building_id"]:
+        out.append((path, day, f"event.bldg:{row['building_id']}:{top}"))
+    if row["house_id"] or row["building_id"]:
+        out.append((path, day, f"event.place:{'h' if row['house_id'] else 'b'}{row['house_id'] or row['building_id']}"))
     if row["closed_at"] and row["status"] not in ("rejected", "merged"):
         closed = _day(row["closed_at"])
         out.append((path, closed, "event.closed"))

@@ -266,3 +266,30 @@ def test_recount_command_speaks_chinese(day, capsys):
 
 def test_the_month_helpers():
     assert tallies.STATE_DAY < dt.date(2026, 1, 1)
+
+
+@pytest.mark.django_db
+def test_hot_spots_find_the_building_reported_again_and_again(world, login, django_capture_on_commit_callbacks):
+    from linli.core.models import AuditLog
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            _open(world, world.house_a, text="彩虹花园3栋楼道有电动车入户充电")
+        _open(world, world.house_b, category="0101", text="5栋门口路灯坏了好几天")
+    c = login(world.users["leader"])
+    page = c.get("/console/screen/analytics/?category=02")
+    html = page.content.decode()
+    assert page.status_code == 200 and "热点分析" in html
+    buildings = page.context["hot"]["buildings"]
+    assert buildings[0]["n"] == 3 and "彩虹花园" in buildings[0]["name"]
+    assert all("5" not in b["name"] or b["n"] == 0 for b in buildings)  # 0101 is not in 02
+    assert page.context["repeat"][0]["n"] == 3  # the same house, three times
+    assert sum(page.context["chart"]["hours"]) == 4 and sum(page.context["chart"]["weekdays"]) == 4  # all categories
+    assert page.context["hot"]["grids"][0]["url"].startswith("/console/events/")
+    export = c.get("/console/screen/analytics/?export=xlsx")
+    assert export.status_code == 200 and export["Content-Disposition"].endswith(".xlsx")
+    assert AuditLog.objects.filter(action=AuditLog.Action.EXPORT, field="热点分析").exists()
+    # a grid worker sees only their grid, and another grid's analytics is a 404
+    grid1 = login(world.users["grid1"])
+    assert grid1.get(f"/console/screen/analytics/?region={world.grid_c.pk}").status_code == 404
+    assert login(world.users["resident"]).get("/console/screen/analytics/").status_code in (302, 403, 404)

@@ -134,6 +134,14 @@ def recount(kind: str, batch: int = 5000) -> int:
     return seen
 
 
+def sums(path: str, keys: list[str], *, since: dt.date, until: dt.date) -> Counter:
+    """{key: n} of exactly ``keys`` at region ``path`` summed over the days in [since, until]."""
+    from linli.core.models import Tally
+
+    rows = Tally.objects.filter(region_path=path, key__in=keys, day__gte=since, day__lte=until)
+    return Counter(dict(rows.values("key").annotate(n=Sum("n")).values_list("key", "n")))
+
+
 def totals(path: str, key_prefix: str, *, since: dt.date | None = None, until: dt.date | None = None) -> Counter:
     """{key: n} of the counters at region ``path`` whose key starts with ``key_prefix``, summed over days in
     [since, until] (both None: the current-state counters only)."""

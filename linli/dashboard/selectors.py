@@ -23,6 +23,7 @@ ACTION = "screen.view"
 KIND = "event"
 HEADLINE = {"persons": "people.population", "households": "people.households", "houses": "housing.houses"}
 STAT_TTL = 60
+MONTH_KEYS = ("new", "closed", "closed_on_time", "rated", "satisfied")
 
 
 class _Aggregates:
@@ -99,10 +100,18 @@ def _stat(key: str, paths: list[str]) -> int | float:
 
 def event_figures(paths: list[str], today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
-    month = _sum(paths, f"{KIND}.", since=today.replace(day=1), until=today)
-    day = _sum(paths, f"{KIND}.new", since=today, until=today)
-    state = _sum(paths, f"{KIND}.status:")
+    first = today.replace(day=1)
+    month = Counter()
+    for path in paths:  # the keys the summary needs, never a prefix that would take in the analytics' keys
+        month.update(tallies.sums(path, [f"{KIND}.{k}" for k in MONTH_KEYS], since=first, until=today))
     labels = tallies.labels(KIND)
+    cat_keys = [k for k in labels if k.startswith(f"{KIND}.cat:")]
+    status_keys = [k for k in labels if k.startswith(f"{KIND}.status:")]
+    day, state = Counter(), Counter()
+    for path in paths:  # exact keys (index range scans), never a LIKE over the region's rows
+        month.update(tallies.sums(path, cat_keys, since=first, until=today))
+        day.update(tallies.sums(path, [f"{KIND}.new"], since=today, until=today))
+        state.update(tallies.sums(path, status_keys, since=tallies.STATE_DAY, until=tallies.STATE_DAY))
     statuses = [k.split(":", 1)[1] for k in labels if k.startswith(f"{KIND}.status:")]
     by_status = {s: state.get(f"{KIND}.status:{s}", 0) for s in statuses}
     by_status.update({k.split(":", 1)[1]: n for k, n in state.items() if n})

@@ -43,7 +43,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--screens", type=int, default=200, help="open screens for the stream measurement")
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--stream-only", action="store_true", help="measure only the live stream (no database)")
     args = parser.parse_args()
+    if args.stream_only:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+        import django
+
+        django.setup()
+        stream_bench(args.screens, args.messages)
+        return
 
     os.environ["DATABASE_URL"] = args.db
     os.environ.setdefault("LINLI_VAR_DIR", "/tmp/linli-screen-bench-var")
@@ -124,6 +134,59 @@ def main() -> None:
             times.append((time.perf_counter() - t) * 1000)
         print(f"{name:<10} summary: cold {cold:.1f} ms; warm p50 {statistics.median(times):.1f} ms, "
               f"p95 {p95(times):.1f} ms over {args.runs} runs (month {body['events']['month']:,} events)")  # fmt: skip
+
+    stream_bench(args.screens, args.messages)
+
+
+def stream_bench(screens: int, messages: int) -> None:
+    """``screens`` open connections to the stream process (in a thread here), ``messages`` events published one
+    every 50 ms through ``core.live``; the delay from publish to arrival at every screen."""
+    import asyncio
+    import json
+    import threading
+
+    from linli.core import live
+    from linli.dashboard.stream import Background, make_ticket
+
+    delays: list[float] = []
+    ticket = make_ticket(["0001"])
+
+    async def screen(port, ready):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /screen/stream?t={ticket} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await writer.drain()
+        await reader.readuntil(b"retry: 2000\n\n")
+        ready()
+        seen = 0
+        while seen < messages:
+            line = await asyncio.wait_for(reader.readline(), timeout=30)
+            if line.startswith(b"data: "):
+                data = json.loads(line[6:])
+                delays.append(time.time() - data["sent"])
+                seen += 1
+        writer.close()
+
+    with Background() as server:
+        loop = asyncio.new_event_loop()
+        opened = threading.Semaphore(0)
+
+        async def clients():
+            await asyncio.gather(*(screen(server.port, opened.release) for _ in range(screens)))
+
+        runner = threading.Thread(target=lambda: loop.run_until_complete(clients()), daemon=True)
+        runner.start()
+        for _ in range(screens):
+            opened.acquire(timeout=30)
+        for i in range(messages):
+            live.publish("events.new", {"number": f"BENCH{i:05d}", "category": "测试", "place": "测试社区",
+                                        "region_path": "00010001", "sent": time.time()})  # fmt: skip
+            time.sleep(0.05)
+        runner.join(60)
+        loop.close()
+    within = sum(1 for d in delays if d <= 2.0) / max(1, screens * messages)
+    print(f"stream: {screens} screens × {messages} messages: {len(delays):,} delivered, "
+          f"p50 {statistics.median(delays) * 1000:.1f} ms, p95 {p95(delays) * 1000:.1f} ms, "
+          f"{within:.1%} within 2 s")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -66,7 +66,8 @@ class Hub:
         self.recent.append(data)
         for queue, paths in list(self.clients):
             if _covers(list(paths), data.get("region_path", "")):
-                queue.put_nowait(data)
+                with contextlib.suppress(asyncio.QueueFull):  # a screen that stopped reading loses messages
+                    queue.put_nowait(data)
 
 
 def _sse(data: dict) -> bytes:

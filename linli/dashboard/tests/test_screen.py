@@ -293,3 +293,10 @@ def test_hot_spots_find_the_building_reported_again_and_again(world, login, djan
     grid1 = login(world.users["grid1"])
     assert grid1.get(f"/console/screen/analytics/?region={world.grid_c.pk}").status_code == 404
     assert login(world.users["resident"]).get("/console/screen/analytics/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_the_kiosk_account_lands_on_the_big_screen(world, client):
+    kiosk = _grant(world, "kiosk", Role.SCREEN_KIOSK, world.district)
+    client.force_login(kiosk, backend="linli.core.auth.UsernameOrPhoneBackend")
+    assert client.get("/")["Location"] == "/screen/"

@@ -92,8 +92,18 @@ def publish(topic: str, data: dict) -> None:
 
     if getattr(settings, "REDIS_URL", ""):
         try:
-            import redis
-
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=0.5).publish(channel(), raw)
+            _redis(settings.REDIS_URL).publish(channel(), raw)
         except Exception:
             log.warning("live message not published to Redis")
+
+
+_clients: dict[str, object] = {}
+
+
+def _redis(url: str):
+    """One client (and its connection pool) per process, not a connection per message."""
+    if url not in _clients:
+        import redis
+
+        _clients[url] = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return _clients[url]

@@ -216,17 +216,17 @@ class Background:
     """The stream served from a thread of this process (tests, the benchmark): ``with Background() as bg: bg.port``.
     Messages published in this process reach it directly (``core.live``'s in-process delivery)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, redis: bool = False):
         import threading
 
-        self.host, self.port = host, port
+        self.host, self.port, self.redis = host, port, redis
         self.loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         async def boot():
-            self.server, self.hub, self.port = await start(self.host, self.port, udp=False, redis=False)
+            self.server, self.hub, self.port = await start(self.host, self.port, udp=False, redis=self.redis)
             self._ready.set()
 
         self.loop.create_task(boot())

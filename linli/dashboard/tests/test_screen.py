@@ -300,3 +300,31 @@ def test_the_kiosk_account_lands_on_the_big_screen(world, client):
     kiosk = _grant(world, "kiosk", Role.SCREEN_KIOSK, world.district)
     client.force_login(kiosk, backend="linli.core.auth.UsernameOrPhoneBackend")
     assert client.get("/")["Location"] == "/screen/"
+
+
+def test_a_message_published_on_redis_by_another_machine_reaches_the_screen(settings):
+    """Several web processes feed one screen through Redis pub/sub (skipped where no Redis answers)."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+        client.ping()
+    except redis.exceptions.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import time
+
+    from linli.core import live
+    from linli.dashboard import stream
+
+    settings.REDIS_URL = url
+    settings.HUEY_NAME = "linli-screen-test"
+    with stream.Background(redis=True) as bg:
+        ticket = stream.make_ticket(["0001"])
+        read = asyncio.run_coroutine_threadsafe(_read_stream(bg.port, ticket, "REDIS0001")(), bg.loop)
+        deadline = time.time() + 5
+        while not (bg.hub.clients and client.pubsub_numsub(live.channel())[0][1]) and time.time() < deadline:
+            time.sleep(0.05)
+        # as another machine would: straight onto the channel, not through this process's subscribers
+        client.publish(live.channel(), live.encode("events.new", {"number": "REDIS0001", "category": "测试",
+                                                                  "place": "测试网格", "region_path": "00010002"}))  # fmt: skip
+        assert "REDIS0001" in read.result(timeout=5)

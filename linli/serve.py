@@ -1,4 +1,8 @@
-"""Serve web (gunicorn, sync workers) and the job worker (huey) together, for `make run`."""
+"""Serve web (gunicorn, sync workers), the job worker (huey) and the big screen's live stream together, for `make run`.
+
+The stream (``linli/dashboard/stream.py``) is a small asyncio process on the next port (``LINLI_STREAM_PORT``,
+default web port + 1): it holds the screens' open connections so no sync worker is tied up; web and huey hand it
+new events by local UDP datagram (``LINLI_LIVE_UDP``), or through Redis pub/sub when ``REDIS_URL`` is set."""
 
 import argparse
 import os
@@ -14,6 +18,8 @@ DEMO_LOGINS = [
     ("admin", "系统管理员"),
     ("auditor", "审计员"),
     ("leader", "区领导（西秀区）"),
+    ("command", "指挥中心值班员（西秀区）"),
+    ("screen", "大屏展示账号（西秀区，只看汇总）"),
     ("street", "街道工作人员（新安街道）"),
     ("staff", "社区工作人员（彩虹社区）"),
     ("grid1", "网格员（彩虹社区第一网格）"),
@@ -48,6 +54,11 @@ def main() -> int:
         return 2
     password = env.get("LINLI_DEMO_PASSWORD", "linli-demo")
     bind = f"127.0.0.1:{args.port}"
+    stream_port = env.get("LINLI_STREAM_PORT") or str(int(args.port) + 1)
+    env["LINLI_STREAM_PORT"] = stream_port
+    if not env.get("REDIS_URL"):
+        env["LINLI_LIVE_UDP"] = f"127.0.0.1:{stream_port}"
+    stream = subprocess.Popen([sys.executable, "-m", "linli.dashboard.stream", "--port", stream_port], env=env)
     web = subprocess.Popen(web_command(bind, args.workers), env=env)
     worker = subprocess.Popen([sys.executable, "manage.py", "run_huey", "--workers", "1"], env=env)
     print(f"\n邻里 Linli 已启动：http://{bind}/   （控制台 /console/  居民端 /m/  接口文档 /api/docs/）")
@@ -55,10 +66,11 @@ def main() -> int:
         print(f"演示模式。演示账号（密码均为 {password}）：")
         for username, role in DEMO_LOGINS:
             print(f"  {username:<10} {role}")
+    print(f"指挥大屏：http://{bind}/screen/   （实时推送：127.0.0.1:{stream_port}）")
     print("按 Ctrl+C 停止。\n", flush=True)
 
     def stop(*_):
-        for proc in (web, worker):
+        for proc in (web, worker, stream):
             if proc.poll() is None:
                 proc.terminate()
 
@@ -69,7 +81,7 @@ def main() -> int:
             time.sleep(0.5)
     finally:
         stop()
-        for proc in (web, worker):
+        for proc in (web, worker, stream):
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -172,6 +172,11 @@ else:
 # the two-consumer test turns it on in the consumers it starts. Off everywhere else.
 LINLI_JOBS_PROBE = env_bool("LINLI_JOBS_PROBE")
 
+# The big screen's live stream (linli/dashboard/stream.py, an asyncio process that linli.serve starts next to
+# gunicorn): the base URL the browser opens for it, or empty for the page's own host at LINLI_STREAM_PORT.
+LINLI_STREAM_URL = os.environ.get("LINLI_STREAM_URL", "").strip().rstrip("/")
+LINLI_STREAM_PORT = int(os.environ.get("LINLI_STREAM_PORT", "0") or 0)
+
 # --- authentication -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -465,3 +465,34 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.template} → {self.to_masked}"
+
+
+class Tally(models.Model):
+    """An incremental counter: how many records of a kind have ``key`` at region ``region_path`` on ``day``.
+
+    Kept by ``linli.core.tallies`` after each write commits, for every ancestor of the record's region (so a
+    district's figure is one row per key and day, never a scan); ``day`` is ``tallies.STATE_DAY`` for counts of
+    a current state (events per status). ``manage.py recount_tallies`` rebuilds them from the records."""
+
+    region_path = models.CharField("区域路径", max_length=255)  # exact matches only: not a scoped PathField
+    day = models.DateField("日期")
+    key = models.CharField("指标", max_length=80)
+    n = models.BigIntegerField("数量", default=0)
+
+    class Meta:
+        verbose_name = "计数"
+        verbose_name_plural = "计数"
+        constraints = [models.UniqueConstraint(fields=["region_path", "key", "day"], name="tally_unique")]
+
+
+class TallyMark(models.Model):
+    """What one record last contributed to the tallies, so a later write adds only the difference."""
+
+    kind = models.CharField("类型", max_length=32)
+    object_id = models.BigIntegerField("记录")
+    facts = models.JSONField("计入的指标", default=list)
+
+    class Meta:
+        verbose_name = "计数来源"
+        verbose_name_plural = "计数来源"
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="tally_mark_unique")]

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     ADMIN = "admin", "系统管理员"
     AUDITOR = "auditor", "审计员"
     LEADER = "leader", "区/街道领导"
+    COMMAND_CENTRE = "command_centre", "指挥中心值班员"
+    SCREEN_KIOSK = "screen_kiosk", "大屏展示账号"
     STREET_STAFF = "street_staff", "街道工作人员"
     COMMUNITY_STAFF = "community_staff", "社区工作人员"
     GRID_LEADER = "grid_leader", "网格长"
@@ -38,6 +40,8 @@ ROLE_SCOPE = {
     Role.ADMIN: SCOPE_ALL,
     Role.AUDITOR: SCOPE_ALL,
     Role.LEADER: SCOPE_REGION,
+    Role.COMMAND_CENTRE: SCOPE_REGION,
+    Role.SCREEN_KIOSK: SCOPE_REGION,  # an unattended big screen: aggregates of its region, nothing else
     Role.STREET_STAFF: SCOPE_REGION,
     Role.COMMUNITY_STAFF: SCOPE_REGION,
     Role.GRID_LEADER: SCOPE_REGION,
@@ -54,8 +58,9 @@ ROLE_SCOPE = {
 
 # Roles that work in the console and must therefore use a second factor and the staff idle timeout.
 STAFF_ROLES = {
-    Role.ADMIN, Role.AUDITOR, Role.LEADER, Role.STREET_STAFF, Role.COMMUNITY_STAFF, Role.GRID_LEADER,
-    Role.GRID_WORKER, Role.UNIT_LEADER, Role.DEPT_STAFF, Role.PROPERTY_STAFF, Role.PARTY_SECRETARY, Role.PARTY_OFFICE,
+    Role.ADMIN, Role.AUDITOR, Role.LEADER, Role.COMMAND_CENTRE, Role.STREET_STAFF, Role.COMMUNITY_STAFF,
+    Role.GRID_LEADER, Role.GRID_WORKER, Role.UNIT_LEADER, Role.DEPT_STAFF, Role.PROPERTY_STAFF, Role.PARTY_SECRETARY,
+    Role.PARTY_OFFICE,
 }  # fmt: skip
 
 # Groups of roles that apps grant actions to together (an app's ``apps.py`` says ``m.allow(OFFICE_ROLES, …)``).
@@ -82,6 +87,8 @@ ROLE_TAG_SENSITIVITY = {
     Role.ADMIN: 3,
     Role.AUDITOR: 0,
     Role.LEADER: 1,
+    Role.COMMAND_CENTRE: 0,
+    Role.SCREEN_KIOSK: 0,
     Role.STREET_STAFF: 2,
     Role.COMMUNITY_STAFF: 3,
     Role.GRID_LEADER: 3,

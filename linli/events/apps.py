@@ -75,3 +75,9 @@ class EventsConfig(ModuleConfig):
         from linli.events import demo
 
         m.demo(DemoStep("events", demo.run, after=("people",)))
+
+        # The big screen's counters (core.tallies, kept after each write commits; manage.py recount_tallies).
+        from linli.core import tallies
+        from linli.events import screen
+
+        tallies.register(screen.KIND, screen.facts, screen.labels)

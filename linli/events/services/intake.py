@@ -1,6 +1,7 @@
 """Opening events from any channel (resident app, console, hotline, Open311, patrol), and duplicate detection."""
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from linli.core.errors import DomainError
 from linli.core.identity import parse_phone
 from linli.core.models import ObjectChange, Region, User
 from linli.core.scoping import allows_in_region, has_action
+from linli.events import screen
 from linli.events.models import (
     Channel,
     Event,
@@ -167,6 +169,7 @@ def event_open(
             audit.log_change(actor=_user(actor or reporter), obj=event, action=ObjectChange.Action.CREATE,
                              before=None)  # fmt: skip
             _notify_new(event)
+            transaction.on_commit(functools.partial(screen.opened, event.pk))  # counters + the screens' live feed
     except BaseException:
         event.pk = None  # not saved: the instance must not look like a stored event
         raise

@@ -11,7 +11,7 @@ import functools
 from django.db import transaction
 from django.utils import timezone
 
-from linli.core import workflow
+from linli.core import tallies, workflow
 from linli.core.errors import DomainError
 from linli.core.models import User
 from linli.core.roles import Role
@@ -146,7 +146,7 @@ def _move(event: Event, *, action: str, actor: User | None, note: str = "", publ
     new = target if target is not None else fields.pop("status", event.status)
     if target is not None:
         fields.pop("status", None)
-    after = []
+    after = [functools.partial(tallies.touch, "event", event.pk)]  # the big screen's counters (core.tallies)
     if event.external_source == "12345" and action in ("accept", "reject", "resolve", "close"):
         from linli.events import hotline
 

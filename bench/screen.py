@@ -1,0 +1,193 @@
+"""Benchmark of the big screen's summary (a script, not a test): server time of ``GET /api/v1/screen/summary``.
+
+    .venv/bin/python bench/screen.py                                   # SQLite scratch file, 300 grids, a year
+    .venv/bin/python bench/screen.py --db postgres://postgres@127.0.0.1:5432/linli_screen_bench --grids 600
+
+Targets (issue 14): the whole district's summary ≤ 300 ms p95 and a community's ≤ 50 ms with 2,000,000 events.
+
+The summary never scans events: it adds up ``core.Tally`` rows (one per region, key and day, kept by the events
+services after each commit). Their number does not grow with the events but with regions × days × keys, so this
+script builds the tree (the test world plus ``--communities`` synthetic communities of ``--grids-per`` grids) and
+writes the counters that ``--events`` events spread over the last ``--days`` days would leave, through the same
+expansion to every ancestor region as ``tallies.touch`` (``tallies._expand``), including the analytics' keys
+(hour, weekday, building × category, place), which the summary must skip without reading. Then it times
+``selectors.summary`` for the district and for one community, ``--runs`` times each, with the people/house
+statistics cached (their minute-long cache) and once cold. The database is a scratch one: dropped first.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def p95(values):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", default="sqlite:////tmp/linli_screen_bench.sqlite3")
+    parser.add_argument("--communities", type=int, default=100)
+    parser.add_argument("--grids-per", type=int, default=3)
+    parser.add_argument("--events", type=int, default=2_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--screens", type=int, default=200, help="open screens for the stream measurement")
+    parser.add_argument("--messages", type=int, default=50)
+    parser.add_argument("--stream-only", action="store_true", help="measure only the live stream (no database)")
+    args = parser.parse_args()
+    if args.stream_only:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+        import django
+
+        django.setup()
+        stream_bench(args.screens, args.messages)
+        return
+
+    os.environ["DATABASE_URL"] = args.db
+    os.environ.setdefault("LINLI_VAR_DIR", "/tmp/linli-screen-bench-var")
+    Path(os.environ["LINLI_VAR_DIR"]).mkdir(exist_ok=True)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "linli.settings"
+    if args.db.startswith("sqlite:///"):
+        Path(args.db.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        base, name = args.db.rsplit("/", 1)
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from linli.core import services as core_services
+    from linli.core import tallies
+    from linli.core.models import Tally
+    from linli.dashboard import selectors
+    from linli.testing import build_world, levels
+
+    world = build_world()
+    lv = levels()
+    grids = [world.grid_a, world.grid_b, world.grid_c]
+    for c in range(args.communities):
+        community = core_services.region_create(actor=None, name=f"测试社区{c}", level=lv["community"],
+                                                parent=world.street)  # fmt: skip
+        for g in range(args.grids_per):
+            grids.append(core_services.region_create(actor=None, name=f"测试社区{c}第{g}网格", level=lv["grid"],
+                                                     parent=community))  # fmt: skip
+    print(f"{len(grids)} grids; writing the counters of {args.events:,} events over {args.days} days …", flush=True)
+    rng = random.Random(14)
+    today = dt.date.today()
+    statuses = ["pending", "accepted", "dispatched", "processing", "resolved", "verified", "closed", "rejected"]
+    cats = [f"{i:02d}" for i in range(1, 11)]
+    per_grid_day = max(1, args.events // (len(grids) * args.days))
+    started = time.perf_counter()
+    totals: Counter = Counter()
+    for grid in grids:
+        facts = []
+        for d in range(args.days):
+            day = (today - dt.timedelta(days=d)).isoformat()
+            for _ in range(per_grid_day):
+                cat = rng.choice(cats)
+                facts += [(grid.path, None, f"event.status:{rng.choice(statuses)}"), (grid.path, day, "event.new"),
+                          (grid.path, day, f"event.cat:{cat}"), (grid.path, day, f"event.hour:{rng.randrange(24):02d}"),
+                          (grid.path, day, f"event.wd:{rng.randrange(1, 8)}"),
+                          (grid.path, day, f"event.bldg:{rng.randrange(1, 400)}:{cat}"),
+                          (grid.path, day, f"event.place:h{rng.randrange(1, 100000)}"),
+                          (grid.path, day, "event.closed"), (grid.path, day, "event.closed_on_time"),
+                          (grid.path, day, "event.rated"), (grid.path, day, "event.satisfied")]  # fmt: skip
+        totals.update(tallies._expand(facts))
+    rows = [Tally(region_path=p, day=d, key=k, n=n) for (p, d, k), n in totals.items()]
+    Tally.objects.bulk_create(rows, batch_size=20000)
+    print(f"{len(rows):,} counter rows in {time.perf_counter() - started:.0f} s", flush=True)
+    if not args.db.startswith("sqlite"):
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE core_tally")
+
+    class Viewer:  # the district leader: what selectors.summary is called with by the API view
+        pass
+
+    leader = world.users["leader"]
+    for name, region in (("district", world.district), ("community", world.community)):
+        cache.clear()
+        t = time.perf_counter()
+        selectors.summary(leader, region)
+        cold = (time.perf_counter() - t) * 1000
+        times = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            body = selectors.summary(leader, region)
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{name:<10} summary: cold {cold:.1f} ms; warm p50 {statistics.median(times):.1f} ms, "
+              f"p95 {p95(times):.1f} ms over {args.runs} runs (month {body['events']['month']:,} events)")  # fmt: skip
+
+    stream_bench(args.screens, args.messages)
+
+
+def stream_bench(screens: int, messages: int) -> None:
+    """``screens`` open connections to the stream process (in a thread here), ``messages`` events published one
+    every 50 ms through ``core.live``; the delay from publish to arrival at every screen."""
+    import asyncio
+    import json
+    import threading
+
+    from linli.core import live
+    from linli.dashboard.stream import Background, make_ticket
+
+    delays: list[float] = []
+    ticket = make_ticket(["0001"])
+
+    async def screen(port, ready):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET /screen/stream?t={ticket} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        await writer.drain()
+        await reader.readuntil(b"retry: 2000\n\n")
+        ready()
+        seen = 0
+        while seen < messages:
+            line = await asyncio.wait_for(reader.readline(), timeout=30)
+            if line.startswith(b"data: "):
+                data = json.loads(line[6:])
+                delays.append(time.time() - data["sent"])
+                seen += 1
+        writer.close()
+
+    with Background() as server:
+        loop = asyncio.new_event_loop()
+        opened = threading.Semaphore(0)
+
+        async def clients():
+            await asyncio.gather(*(screen(server.port, opened.release) for _ in range(screens)))
+
+        runner = threading.Thread(target=lambda: loop.run_until_complete(clients()), daemon=True)
+        runner.start()
+        for _ in range(screens):
+            opened.acquire(timeout=30)
+        for i in range(messages):
+            live.publish("events.new", {"number": f"BENCH{i:05d}", "category": "测试", "place": "测试社区",
+                                        "region_path": "00010001", "sent": time.time()})  # fmt: skip
+            time.sleep(0.05)
+        runner.join(60)
+        loop.close()
+    within = sum(1 for d in delays if d <= 2.0) / max(1, screens * messages)
+    print(f"stream: {screens} screens × {messages} messages: {len(delays):,} delivered, "
+          f"p50 {statistics.median(delays) * 1000:.1f} ms, p95 {p95(delays) * 1000:.1f} ms, "
+          f"{within:.1%} within 2 s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

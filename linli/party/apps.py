@@ -12,7 +12,7 @@ class PartyConfig(ModuleConfig):
         from django.db.models import Q
 
         from linli.core import notifications
-        from linli.core.modules import DemoStep
+        from linli.core.modules import DemoStep, ResidentLink
         from linli.core.navigation import MenuItem
         from linli.core.roles import OFFICE_ROLES, PARTY_ROLES, Role, verbs
         from linli.party import demo, selectors
@@ -65,4 +65,8 @@ class PartyConfig(ModuleConfig):
         m.menu("党建", MenuItem("双报到半年报告", "party:report", "partyunit.view"))
 
         notifications.register_templates({"party_meeting": "您所在的{org}将于{when}召开{kind}：{title}，请准时参加。"})
+        m.resident_link(
+            ResidentLink("party", "我的党组织", "party:my_branch", order=50,
+                         visible=lambda user: selectors.my_member(user=user) is not None)
+        )  # fmt: skip
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

@@ -111,3 +111,11 @@ def test_member_page_shows_pairing_with_the_householder_masked(login, world, set
     services.pairing_visit(actor=None, pairing=pairing, on=dt.date(2026, 11, 3), help_given="送米面油")
     body = login(secretary).get(member.get_absolute_url()).content.decode()
     assert "张*" in body and "张三" not in body and "送米面油" in body
+
+
+def test_the_resident_home_shows_the_branch_tile_to_members_only(client, world, setup):
+    _, _, member_user, _ = setup
+    client.force_login(member_user)
+    assert 'href="/m/party/"' in client.get("/m/").content.decode()
+    client.force_login(world.users["resident"])
+    assert 'href="/m/party/"' not in client.get("/m/").content.decode()

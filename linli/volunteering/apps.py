@@ -19,18 +19,21 @@ class VolunteeringConfig(ModuleConfig):
         from linli.core.roles import GRID_ROLES, GRID_VERBS, OFFICE_ROLES, OFFICE_VERBS, SELF_ROLES, Role, verbs
         from linli.volunteering import demo, selectors, services
         from linli.volunteering.models import Activity, Wish
+        from linli.volunteering.scope import in_my_community
 
         public = (Wish.Status.OPEN, Wish.Status.CLAIMED, Wish.Status.FULFILLED, Wish.Status.DONE)
         # A resident sees the wall (published wishes, names masked by every page) and their own; a claimer theirs.
+        # The wall of one's own community (names masked by every page), plus one's own wishes and claims.
         m.scope(
             "wish", "volunteering.Wish",
-            own=lambda user: Q(owner=user) | Q(claimer=user) | Q(assigned_to=user) | Q(status__in=public),
+            own=lambda user: Q(owner=user) | Q(claimer=user) | Q(assigned_to=user)
+            | (Q(status__in=public) & in_my_community(user)),
         )  # fmt: skip
         m.scope("volunteer", "volunteering.Volunteer", own=lambda user: Q(user=user))
         m.scope("team", "volunteering.Team", own=lambda user: Q(members__user=user))
         m.scope(
             "activity", "volunteering.Activity",
-            own=lambda user: Q(status__in=(Activity.Status.OPEN, Activity.Status.FINISHED)),
+            own=lambda user: Q(status__in=(Activity.Status.OPEN, Activity.Status.FINISHED)) & in_my_community(user),
         )  # fmt: skip
         m.scope("signup", "volunteering.Signup", region_path="activity__region_path",
                 own=lambda user: Q(volunteer__user=user))  # fmt: skip
@@ -52,14 +55,12 @@ class VolunteeringConfig(ModuleConfig):
 
         m.stat(Statistic("volunteering.wishes_open", "待认领微心愿", selectors.wishes_open_count, "wish.view", unit="个",
                          url="volunteering:wish_dashboard", home=70))  # fmt: skip
-        m.stat(Statistic("volunteering.wishes_done_month", "本月实现微心愿", selectors.wishes_done_month_count,
-                         "wish.view", unit="个"))  # fmt: skip
         m.stat(
             Statistic("volunteering.volunteers", "注册志愿者", selectors.volunteer_count, "volunteer.view", unit="人")
         )
         m.stat(Statistic("volunteering.hours", "志愿服务时长", selectors.hours_confirmed_total, "volunteer.view",
                          unit="小时"))  # fmt: skip
-        m.stat(Statistic("volunteering.activities_month", "本月志愿活动", selectors.activities_this_month,
+        m.stat(Statistic("volunteering.activities_open", "报名中的志愿活动", selectors.activities_open_count,
                          "activity.view", unit="场"))  # fmt: skip
 
         m.personal_data(PersonalDataSection("volunteer", "志愿服务", selectors.personal_data_volunteer, order=80))

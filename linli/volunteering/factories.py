@@ -1,17 +1,18 @@
 """Test factories for volunteering, and where the permission matrix places one row of each scoped kind."""
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
 from linli.core.factories import RegionFactory, UserFactory, places
 from linli.volunteering import services
-from linli.volunteering.models import Activity, Signup, Team, Volunteer, Wish
+from linli.volunteering.models import Activity, ServiceRecord, Signup, Team, Volunteer, Wish
 
 
 class WishFactory(factory.django.DjangoModelFactory):
-    """A wish waiting for review (not on the wall), for nobody's account."""
+    """A wish on the wall of its community (open), for nobody's account."""
 
     class Meta:
         model = Wish
@@ -20,7 +21,8 @@ class WishFactory(factory.django.DjangoModelFactory):
     region = factory.SubFactory(RegionFactory, level="grid")
     region_path = factory.LazyAttribute(lambda o: o.region.path)
     beneficiary_name = "张小明"
-    status = Wish.Status.PENDING_REVIEW
+    status = Wish.Status.OPEN
+    published_at = factory.LazyFunction(timezone.now)
 
 
 class VolunteerFactory(factory.django.DjangoModelFactory):
@@ -45,7 +47,7 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
 
 class ActivityFactory(factory.django.DjangoModelFactory):
-    """A draft activity tomorrow morning (drafts are not shown to residents)."""
+    """An activity open for sign-up tomorrow."""
 
     class Meta:
         model = Activity
@@ -57,7 +59,7 @@ class ActivityFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=1))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=2))
     quota = 10
-    status = Activity.Status.DRAFT
+    status = Activity.Status.OPEN
 
 
 class SignupFactory(factory.django.DjangoModelFactory):
@@ -76,7 +78,11 @@ def _wish_in(grid) -> Wish:
 
 @places("volunteering.Volunteer")
 def _volunteer_in(grid) -> Volunteer:
-    return VolunteerFactory(region=grid)
+    """A volunteer with two confirmed hours (so the hours figure has something to count)."""
+    volunteer = VolunteerFactory(region=grid)
+    ServiceRecord.objects.create(user=volunteer.user, name=volunteer.name, source=ServiceRecord.Source.ACTIVITY,
+                                 content="测试服务", served_on=timezone.localdate(), hours=Decimal("2"))  # fmt: skip
+    return volunteer
 
 
 @places("volunteering.Team", level="community")

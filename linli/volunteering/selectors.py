@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -307,10 +306,9 @@ def hours_confirmed_total(user, region=None, *, cap: int | None = None) -> float
     return float(total)
 
 
-def activities_this_month(user, region=None, *, cap: int | None = None) -> int:
-    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def activities_open_count(user, region=None, *, cap: int | None = None) -> int:
     qs = _under(restrict(user, "activity.view", Activity.objects.all()), region)
-    return qs.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=32)).count()
+    return qs.filter(status=Activity.Status.OPEN, ends_at__gt=timezone.now()).count()
 
 
 # --- personal data (本人数据副本) ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ class WishSerializer(serializers.ModelSerializer):
 
 
 class WishCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=60, help_text="心愿（60 字以内）")
+    title = serializers.CharField(max_length=200, allow_blank=True, help_text="心愿（60 字以内）")
     content = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     category = serializers.CharField(required=False, default=Wish.Category.OTHER, help_text="类别代码")
     beneficiary_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",

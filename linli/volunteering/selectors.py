@@ -37,13 +37,21 @@ def volunteer_rows() -> QuerySet[Volunteer]:
 
 
 def team_rows() -> QuerySet[Team]:
-    return Team.objects.select_related("region", "leader").annotate(member_count=Count("members", distinct=True))
+    return (
+        Team.objects.select_related("region", "leader")
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("region_path", "name")
+    )
 
 
 def activity_rows() -> QuerySet[Activity]:
-    return Activity.objects.select_related("region", "team", "organiser").annotate(
-        signed_count=Count("signups", filter=Q(signups__status=Signup.Status.SIGNED), distinct=True),
-        waiting_count=Count("signups", filter=Q(signups__status=Signup.Status.WAITING), distinct=True),
+    return (
+        Activity.objects.select_related("region", "team", "organiser")
+        .annotate(
+            signed_count=Count("signups", filter=Q(signups__status=Signup.Status.SIGNED), distinct=True),
+            waiting_count=Count("signups", filter=Q(signups__status=Signup.Status.WAITING), distinct=True),
+        )
+        .order_by("-starts_at", "-pk")
     )
 
 
@@ -99,6 +107,11 @@ def wish_dashboard(*, user) -> dict:
     return figures
 
 
+def _one_decimal(value) -> Decimal:
+    """SQLite sums decimals as floats: 19.3000000000000 → 19.3."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
 def ranking(*, user, limit: int = 10) -> dict:
     """Rankings by fulfilled (confirmed) wishes and by confirmed hours; claims never count. Names masked."""
     wishes = (
@@ -120,7 +133,7 @@ def ranking(*, user, limit: int = 10) -> dict:
         .filter(total__gt=0)
         .order_by("-total", "user_id")[:limit]
     )
-    by_hours = [{"name": mask_name(r["name"]), "value": r["total"]} for r in hours]
+    by_hours = [{"name": mask_name(r["name"]), "value": _one_decimal(r["total"])} for r in hours]
     return {"wishes": by_wishes, "hours": by_hours}
 
 
@@ -210,7 +223,7 @@ def my_records(*, user) -> list[ServiceRecord]:
 
 def my_hours(*, user) -> dict:
     total = ServiceRecord.objects.filter(user=user).aggregate(s=Sum("hours"))["s"] or Decimal("0")
-    total = total.quantize(Decimal("0.1"))
+    total = _one_decimal(total)
     return {"confirmed_hours": total, "star": star_for(total)}
 
 
@@ -254,8 +267,8 @@ def my_points(*, user) -> dict:
     postings = list(
         PointPosting.objects.filter(account=account).select_related("entry").order_by("-entry__created_at", "-pk")[:50]
     )
-    total = PointPosting.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    return {"balance": total, "postings": postings}
+    total = PointPosting.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
+    return {"balance": Decimal(str(total or 0)).quantize(Decimal("0.01")), "postings": postings}
 
 
 def rewards_for(*, user) -> list[Reward]:

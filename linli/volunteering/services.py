@@ -661,7 +661,7 @@ def correction_decide(*, correction: HoursCorrection, actor: User, approve: bool
 
 def confirmed_hours(user: User) -> Decimal:
     total = ServiceRecord.objects.filter(user=user).aggregate(s=Sum("hours"))["s"]
-    return (total or Decimal("0")).quantize(ONE_DECIMAL)
+    return Decimal(str(total or 0)).quantize(ONE_DECIMAL)  # SQLite sums decimals as floats
 
 
 @transaction.atomic
@@ -701,7 +701,8 @@ def post(*, memo: str, lines: list[tuple[PointAccount, Decimal]], actor: User | 
 
 
 def balance(account: PointAccount) -> Decimal:
-    return PointPosting.objects.filter(account=account).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    total = PointPosting.objects.filter(account=account).aggregate(s=Sum("amount"))["s"]
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))  # SQLite sums decimals as floats
 
 
 def points_award(*, user: User, amount: Decimal, memo: str, actor: User | None, **links) -> PointEntry:

@@ -215,7 +215,9 @@ def hours(request):
     star = summary["star"]
     next_level = next((level for level in STAR_LEVELS if summary["confirmed_hours"] < level), None)
     return render(request, "volunteering/resident/hours.html", {
-        "summary": summary, "next_level": next_level, "records": selectors.my_records(user=user),
+        "summary": summary, "next_level": next_level, "next_star": star + 1,
+        "to_go": (next_level - summary["confirmed_hours"]) if next_level else None,
+        "records": selectors.my_records(user=user),
         "signups": selectors.my_signups(user=user), "corrections": selectors.my_corrections(user=user),
         "certificates": selectors.my_certificates(user=user), "stars": range(star), "correction_form": CorrectionForm(),
     })  # fmt: skip

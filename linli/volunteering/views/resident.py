@@ -249,8 +249,8 @@ def certificate_new(request):
     except DomainError as exc:
         _fail(request, exc)
         return redirect("volunteering:hours")
-    messages.success(request, "证明已开具。")
-    return redirect("volunteering:certificate_pdf", pk=cert.pk)
+    messages.success(request, f"证明已开具：累计 {cert.hours} 小时。可下载 PDF，扫描其中的二维码即可核验。")
+    return redirect("volunteering:hours")
 
 
 @login_required(login_url=LOGIN)

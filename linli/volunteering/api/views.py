@@ -71,7 +71,9 @@ class WishActionView(APIView):
     def required_action(self, request):
         return None
 
-    @extend_schema(request=s.WishActionSerializer, responses={200: s.WishStatusSerializer})
+    @extend_schema(
+        operation_id="v1_wishes_act", request=s.WishActionSerializer, responses={200: s.WishStatusSerializer}
+    )
     @transaction.atomic
     def post(self, request, pk: int, op: str):
         user = request.user
@@ -118,7 +120,7 @@ class MyHoursView(APIView):
     def required_action(self, request):
         return None
 
-    @extend_schema(responses={200: s.HoursSerializer})
+    @extend_schema(operation_id="v1_volunteers_me_hours", responses={200: s.HoursSerializer})
     def get(self, request):
         hours = selectors.my_hours(user=request.user)
         return Response({"confirmed_hours": str(hours["confirmed_hours"]), "star": hours["star"]})

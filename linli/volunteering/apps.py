@@ -52,6 +52,7 @@ class VolunteeringConfig(ModuleConfig):
         m.menu("志愿服务", MenuItem("志愿者", "volunteering:volunteer_list", "volunteer.view"))
         m.menu("志愿服务", MenuItem("服务队", "volunteering:team_list", "team.view"))
         m.menu("志愿服务", MenuItem("时长更正", "volunteering:correction_list", "activity.change"))
+        m.menu("志愿服务", MenuItem("积分兑换", "volunteering:redemption_list", "volunteer.change"))
 
         m.stat(Statistic("volunteering.wishes_open", "待认领微心愿", selectors.wishes_open_count, "wish.view", unit="个",
                          url="volunteering:wish_dashboard", home=70))  # fmt: skip

@@ -417,3 +417,23 @@ def region_for(*, user, action: str, pk):
 
 def team_choices(*, user) -> list[Team]:
     return list(restrict(user, "team.view", Team.objects.all()).order_by("name")[:200])
+
+
+def wish_claims(*, wish: Wish) -> list:
+    return list(wish.claims.order_by("-claimed_at", "-pk"))
+
+
+def redemptions_for(*, user, limit: int = 200) -> list[Redemption]:
+    """Redemptions of the rewards of the communities the user manages (the staff's 积分兑换 page)."""
+    from linli.core.scoping import grant_reach
+
+    reach = grant_reach(user, "volunteer.change")
+    qs = Redemption.objects.select_related("reward", "entry__reversed_by", "user").order_by("-created_at", "-pk")
+    q = reach.path_q("reward__region_path")
+    if q is not None:
+        qs = qs.filter(q)
+    return list(qs[:limit])
+
+
+def redemption_for(*, user, pk) -> Redemption | None:
+    return next((r for r in redemptions_for(user=user, limit=1000) if str(r.pk) == str(pk)), None)

@@ -98,3 +98,23 @@ def test_check_in_and_out_through_the_qr_page(world, login):
     page = c.post(url, {"op": "out"}, follow=True).content.decode()
     assert "签退成功" in page
     assert c.get("/m/volunteer/scan/wrong-token/").status_code == 404
+
+
+def test_a_resident_redeems_points_and_staff_refund_them_with_a_reversal(world, login):
+    from linli.volunteering.models import PointEntry, Reward
+
+    resident = world.users["resident"]
+    reward = services.reward_create(
+        region=world.community, name="理发一次", kind=Reward.Kind.SERVICE, cost="30", stock=2
+    )
+    services.points_award(user=resident, amount=Decimal("40"), memo="志愿活动", actor=None)
+    c = login(resident)
+    page = c.post(f"/m/volunteer/points/rewards/{reward.pk}/redeem/", follow=True).content.decode()
+    assert "兑换成功" in page and "10.00" in page
+    staff = login(world.users["staff"])
+    redemption = reward.redemptions.get()
+    page = staff.post(f"/console/volunteering/redemptions/{redemption.pk}/reverse/", {"reason": ""}, follow=True)
+    assert "退回原因：请填写" in page.content.decode()
+    staff.post(f"/console/volunteering/redemptions/{redemption.pk}/reverse/", {"reason": "理发师休假"})
+    assert PointEntry.objects.filter(reverses=redemption.entry).exists()
+    assert services.balance(services.person_account(resident)) == Decimal("40.00")

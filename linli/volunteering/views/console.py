@@ -76,6 +76,7 @@ class WishDetailView(ObjectDetailView):
         user, wish = self.request.user, self.object
         context.update(
             history=selectors.wish_history(wish=wish),
+            claims=selectors.wish_claims(wish=wish),
             can_publish=has_action(user, "wish.publish") and wish.status == "pending_review",
             can_dispatch=has_action(user, "wish.dispatch") and wish.status == "open",
             can_confirm=wish.status == "fulfilled" and services.can_confirm(user, wish),
@@ -338,3 +339,33 @@ def team_add(request):
         else:
             return redirect(team.get_absolute_url())
     return render(request, "volunteering/console/form.html", {"form": form, "title": "新建志愿服务队"})
+
+
+# --- 爱心积分 redemptions ------------------------------------------------------------------------------------------
+
+
+@login_required
+@requires("volunteer.change")
+def redemption_list(request):
+    return render(request, "volunteering/console/redemptions.html",
+                  {"rows": selectors.redemptions_for(user=request.user)})  # fmt: skip
+
+
+@login_required
+@require_POST
+@requires("volunteer.change")
+def redemption_reverse(request, pk):
+    redemption = selectors.redemption_for(user=request.user, pk=pk)
+    if redemption is None:
+        raise Http404("没有找到该兑换记录。")
+    reason = request.POST.get("reason", "").strip()
+    try:
+        if not reason:
+            raise DomainError("退回原因：请填写", field="reason")
+        services.points_reverse(
+            entry=redemption.entry, actor=request.user, memo=f"退回兑换：{redemption.reward.name}（{reason}）"
+        )
+        messages.success(request, "已退回积分，库存已恢复。")
+    except DomainError as exc:
+        _fail(request, exc)
+    return redirect("volunteering:redemption_list")

@@ -190,7 +190,19 @@ def build(community: Region, rng, *, today: dt.date | None = None) -> dict[str, 
                                  hours=rng.choice(["1", "1.5", "2"]))  # fmt: skip
         if state == "done":
             services.wish_confirm(wish=wish, actor=staff)
+        # Date the season back: posted, published a day later, claimed two days later, fulfilled within the week.
+        claimed = min(posted + dt.timedelta(days=2), now)
         Wish.objects.filter(pk=wish.pk).update(created_at=posted, published_at=posted + dt.timedelta(days=1))
+        if state in ("done", "fulfilled", "claimed"):
+            deadline = claimed + dt.timedelta(days=services.CLAIM_DAYS)
+            if state == "claimed":  # still running (one is made overdue below)
+                deadline = max(deadline, now + dt.timedelta(days=1))
+            Wish.objects.filter(pk=wish.pk).update(claim_deadline=deadline)
+            WishClaim.objects.filter(wish=wish).update(claimed_at=claimed, deadline=deadline)
+        if state in ("done", "fulfilled"):
+            Wish.objects.filter(pk=wish.pk).update(fulfilled_at=claimed + dt.timedelta(days=1))
+        if state == "done":
+            Wish.objects.filter(pk=wish.pk).update(done_at=claimed + dt.timedelta(days=2))
         WishTransition.objects.filter(wish=wish).update(at=posted)
         wishes += 1
     # One claim is overdue (the dashboard shows it); the resident has a wish of their own to confirm.

@@ -73,7 +73,7 @@ def _volunteer_user(person: Person, n: int) -> User:
 
 def run(ctx) -> None:
     community: Region = ctx["main_community"]
-    counts = build(community, ctx.rng, today=ctx.today)
+    counts = build(community, ctx.random("volunteering"), today=ctx.today)
     for label, value in counts.items():
         ctx.count(label, value)
 

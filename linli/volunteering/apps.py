@@ -55,7 +55,7 @@ class VolunteeringConfig(ModuleConfig):
         m.menu("志愿服务", MenuItem("积分兑换", "volunteering:redemption_list", "volunteer.change"))
 
         m.stat(Statistic("volunteering.wishes_open", "待认领微心愿", selectors.wishes_open_count, "wish.view", unit="个",
-                         url="volunteering:wish_dashboard", home=70))  # fmt: skip
+                         url="volunteering:wish_dashboard"))  # fmt: skip
         m.stat(
             Statistic("volunteering.volunteers", "注册志愿者", selectors.volunteer_count, "volunteer.view", unit="人")
         )

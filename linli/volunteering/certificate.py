@@ -1,0 +1,67 @@
+"""The certificate of volunteer service hours: a PDF (ReportLab, CJK font STSong-Light) with a verifying QR code."""
+
+import io
+
+from django.utils import timezone
+
+STARS = {0: "", 1: "一星志愿者", 2: "二星志愿者", 3: "三星志愿者", 4: "四星志愿者", 5: "五星志愿者"}
+
+
+def render_pdf(certificate, *, verify_url: str, records: list) -> bytes:
+    """A4 portrait: title, the volunteer's name, total confirmed hours and star, the service content (latest first),
+    and a QR code of ``verify_url``, whose public page shows only a masked name and the hours."""
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    out = io.BytesIO()
+    width, height = A4
+    c = canvas.Canvas(out, pagesize=A4)
+    c.setTitle("志愿服务证明")
+    c.setAuthor("邻里智慧社区平台")
+    c.setLineWidth(2)
+    c.rect(40, 40, width - 80, height - 80)
+    c.setFont(font, 28)
+    c.drawCentredString(width / 2, height - 120, "志愿服务证明")
+    c.setFont(font, 14)
+    issued = timezone.localtime(certificate.issued_at)
+    lines = [
+        f"兹证明 {certificate.name} 同志参加社区志愿服务，",
+        f"截至 {issued:%Y年%m月%d日}，经组织者确认的志愿服务时长累计 {certificate.hours} 小时。",
+    ]
+    if certificate.star:
+        lines.append(f"按 100/300/600/1000/1500 小时的星级标准，认定为{STARS[certificate.star]}。")
+    y = height - 180
+    for line in lines:
+        c.drawString(80, y, line)
+        y -= 28
+    c.setFont(font, 11)
+    y -= 10
+    c.drawString(80, y, "服务内容（最近）：")
+    y -= 20
+    for record in records[:15]:
+        c.drawString(96, y, f"{record.served_on:%Y-%m-%d}  {record.content}  {record.hours} 小时")
+        y -= 18
+    c.drawString(
+        80, 150, "本证明依据《志愿服务记录与证明出具办法》（民政部令第67号）出具，时长为实际服务时间，不含交通时间。"
+    )
+    c.drawString(80, 130, f"证明编号：{certificate.code}")
+    c.drawString(80, 112, "扫描右侧二维码可在线核验（核验页不显示个人信息）。")
+    qr = QrCodeWidget(verify_url)
+    x0, y0, x1, y1 = qr.getBounds()
+    size = 110
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, c, width - 80 - size, 100)
+    c.setFont(font, 14)
+    c.drawRightString(width - 80 - size - 20, 200, f"{issued:%Y年%m月%d日}")
+    c.showPage()
+    c.save()
+    return out.getvalue()

@@ -26,6 +26,8 @@ DEMO_LOGINS = [
     ("grid2", "网格员（彩虹社区第二网格）"),
     ("dept", "部门人员（城市管理局）"),
     ("property", "物业人员"),
+    ("secretary", "党组织书记（彩虹社区）"),
+    ("partyoffice", "组织部（西秀区）"),
     ("member", "党员"),
     ("volunteer", "志愿者"),
     ("resident", "居民"),

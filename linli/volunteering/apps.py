@@ -14,7 +14,7 @@ class VolunteeringConfig(ModuleConfig):
 
     def register(self, m):
         from linli.core import notifications
-        from linli.core.modules import DemoStep, PersonalDataSection, RetentionKind, Statistic
+        from linli.core.modules import DemoStep, PersonalDataSection, ResidentLink, RetentionKind, Statistic
         from linli.core.navigation import MenuItem
         from linli.core.roles import GRID_ROLES, GRID_VERBS, OFFICE_ROLES, OFFICE_VERBS, SELF_ROLES, Role, verbs
         from linli.volunteering import demo, selectors, services
@@ -72,4 +72,6 @@ class VolunteeringConfig(ModuleConfig):
         notifications.register_templates(
             {"volunteering_wish_claimed": "您的微心愿（{title}）已被认领，志愿者将与您联系。"}
         )
+        m.resident_link(ResidentLink("wishes", "微心愿", "volunteering:wall", order=60))
+        m.resident_link(ResidentLink("volunteer", "志愿服务", "volunteering:activities", order=70))
         m.demo(DemoStep("volunteering", demo.run, after=("people",)))

@@ -118,3 +118,8 @@ def test_a_resident_redeems_points_and_staff_refund_them_with_a_reversal(world, 
     staff.post(f"/console/volunteering/redemptions/{redemption.pk}/reverse/", {"reason": "理发师休假"})
     assert PointEntry.objects.filter(reverses=redemption.entry).exists()
     assert services.balance(services.person_account(resident)) == Decimal("40.00")
+
+
+def test_the_resident_home_leads_to_the_wish_wall_and_volunteering(world, login):
+    page = login(world.users["resident"]).get("/m/").content.decode()
+    assert 'href="/m/wishes/"' in page and 'href="/m/volunteer/"' in page and "微心愿" in page

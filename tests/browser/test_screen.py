@@ -18,8 +18,10 @@ def test_a_new_event_reaches_the_screen_within_two_seconds(browser_world, live_s
     from knox.models import AuthToken
 
     from linli.dashboard.stream import Background
+    from linli.events.taxonomy import ensure_seeded
 
     world = browser_world
+    ensure_seeded()  # an earlier transactional test may have emptied the category table
     with Background() as stream:
         settings.LINLI_STREAM_URL = stream.url
         context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")

@@ -295,6 +295,8 @@ class Module:
         self._log("personal data", section.key)
 
     def retention(self, kind: RetentionKind) -> None:
+        if len(kind.key) > 20:  # privacy.RetentionPolicy.kind is 20 characters; SQLite would not say so
+            raise ValueError(f"retention kind {kind.key!r} is longer than 20 characters")
         _unique(registry.retention, kind.key, _with_app(kind, self.label), "retention kind")
         self._log("retention", kind.key)
 

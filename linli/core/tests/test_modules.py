@@ -91,6 +91,13 @@ def test_a_key_registered_twice_by_different_apps_is_refused(scratch_registry):
         Module("two").demo(DemoStep("same", lambda ctx: 1))
 
 
+def test_a_retention_key_longer_than_its_column_is_refused_at_registration(scratch_registry):
+    # PostgreSQL refuses a 21-character kind when the policy row is written; SQLite would store it silently.
+    with pytest.raises(ValueError, match="longer than 20"):
+        Module("zz").retention(modules.RetentionKind("x" * 21, "太长", 30, lambda cutoff, held: 0))
+    Module("zz").retention(modules.RetentionKind("x" * 20, "刚好", 30, lambda cutoff, held: 0))
+
+
 def test_app_config_subclass_is_picked_although_apps_py_imports_the_base():
     """apps.py imports ModuleConfig too; Django must still choose the app's own config (or ready() never runs)."""
     assert ModuleConfig.default is False

@@ -33,7 +33,7 @@ def register(m) -> None:
 
     notifications.register_templates(services.TEMPLATES)
     m.personal_data(PersonalDataSection("deliberation", "我参与的议事协商与投票", personal_data.collect, order=95))
-    m.retention(RetentionKind("matter_comment_report", "议事评论的举报记录", 365, personal_data.purge_reports,
+    m.retention(RetentionKind("matter_report", "议事评论的举报记录", 365, personal_data.purge_reports,
                               note="举报满 1 年删除举报记录，评论本身随议题保留"))  # fmt: skip
     m.resident_link(ResidentLink("matters", "议事协商 · 投票", "participation:my_matters", order=30))
     m.demo(DemoStep("deliberation", demo.run, after=("people",)))

@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import linli.core.fields
 from django.conf import settings
 from django.db import migrations, models
+
+import linli.core.fields
 
 
 class Migration(migrations.Migration):

@@ -239,7 +239,6 @@ def _year_of_meetings(rng, branch, members, today, *, skip: float) -> None:
                     status="held" if when < timezone.now() else "planned",
                     minutes="会议议程逐项完成，参会党员发言踊跃。" if rng.random() < 0.85 else "",
                     follow_ups="落实楼栋联系责任" if rng.random() < 0.5 else "", follow_ups_done=rng.random() < 0.7,
-                    photo_count=rng.choice([0, 1, 2, 3]),
                 )
             )  # fmt: skip
     Meeting.objects.bulk_create(meetings)

@@ -231,7 +231,6 @@ class Meeting(models.Model):
     minutes = models.TextField("会议记录", blank=True)
     follow_ups = models.TextField("会后落实事项", blank=True)
     follow_ups_done = models.BooleanField("落实事项已完成", default=False)
-    photo_count = models.PositiveSmallIntegerField("照片数", default=0)
     created_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)

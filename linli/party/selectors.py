@@ -6,7 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from linli.core.scoping import restrict
@@ -18,6 +19,7 @@ from linli.party.models import (
     Disclosure,
     Meeting,
     MeetingCycle,
+    MeetingFile,
     MeetingKind,
     PartyMember,
     PartyOrganization,
@@ -158,13 +160,13 @@ def meeting_roll(*, user, meeting) -> list[tuple[PartyMember, Attendance | None]
     return [(m, marks.get(m.pk)) for m in members]
 
 
-def meeting_quality(meeting: Meeting, present: int, total: int) -> int:
+def meeting_quality(meeting: Meeting, present: int, total: int, photos: int) -> int:
     """从做没做到好不好: minutes 30, attendance 40, photos 10, follow-ups done 20 (0–100)."""
     if meeting.status != Meeting.Status.HELD:
         return 0
     score = 30 if meeting.minutes.strip() else 0
     score += round(40 * present / total) if total else 0
-    score += 10 if meeting.photo_count else 0
+    score += 10 if photos else 0
     score += 20 if (meeting.follow_ups_done or not meeting.follow_ups.strip()) else 0
     return score
 
@@ -261,15 +263,22 @@ def compliance(*, user, year: int, organization=None, today: dt.date | None = No
     held = meetings.filter(status=Meeting.Status.HELD).annotate(
         present=Count("attendances", filter=Q(attendances__status__in=("present", "online"))),
         recorded=Count("attendances"),
+        photos=Coalesce(
+            Subquery(
+                MeetingFile.objects.filter(meeting=OuterRef("pk"), is_photo=True)
+                .values("meeting")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
     )
     stats: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for m in held.only(
-        "pk", "organization_id", "kind", "status", "minutes", "follow_ups", "follow_ups_done", "photo_count"
-    ):
+    for m in held.only("pk", "organization_id", "kind", "status", "minutes", "follow_ups", "follow_ups_done"):
         s = stats[(m.organization_id, m.kind)]
         s[0] += m.present
         s[1] += m.recorded
-        s[2] += meeting_quality(m, m.present, m.recorded)
+        s[2] += meeting_quality(m, m.present, m.recorded, m.photos)
     out = []
     for o in orgs:
         oc = OrgCompliance(o)

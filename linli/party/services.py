@@ -361,8 +361,6 @@ def meeting_add_file(*, actor, meeting: Meeting, name: str, content: bytes) -> M
     safe = "".join(c for c in name if c.isalnum() or c in "._-")[-80:] or "file"
     key = attachments.save(f"party/meetings/{meeting.pk}/{timezone.now():%Y%m%d%H%M%S%f}-{safe}", content)
     f = MeetingFile.objects.create(meeting=meeting, name=name[:200], key=key, is_photo=is_photo)
-    if is_photo:
-        Meeting.objects.filter(pk=meeting.pk).update(photo_count=meeting.files.filter(is_photo=True).count())
     return f
 
 

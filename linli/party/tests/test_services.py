@@ -12,7 +12,7 @@ from linli.core.factories import UserFactory
 from linli.core.models import AuditLog
 from linli.core.roles import Role
 from linli.party import selectors, services
-from linli.party.factories import MeetingFactory, MemberFactory, OrganizationFactory
+from linli.party.factories import MeetingFactory, MemberFactory, OrganizationFactory, held_meeting
 from linli.party.models import Attendance, Disclosure, Meeting, StudyMaterial
 from linli.people.factories import PersonFactory
 
@@ -179,3 +179,19 @@ def test_half_year_report_counts_what_members_and_units_did(world, branch, login
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     page = client.get("/console/party/report/?year=2026&half=1").content.decode()
     assert "周在职" in page and "打印" in page
+
+
+def test_a_photo_of_the_meeting_raises_its_quality_score_counted_from_the_files(world, branch):
+    admin = world.users["admin"]
+    year = timezone.localdate().year
+    meeting = held_meeting(branch, when=timezone.now().replace(month=1, day=5, hour=9))
+
+    def quality():
+        rows = selectors.compliance(user=admin, year=year, organization=branch)
+        return next(r.quality for o in rows for r in o.rows if r.kind == meeting.kind)
+
+    before = quality()
+    services.meeting_add_file(actor=None, meeting=meeting, name="minutes.pdf", content=b"%PDF-1.4 x")
+    assert quality() == before  # a document is not a photo
+    services.meeting_add_file(actor=None, meeting=meeting, name="现场.jpg", content=b"\xff\xd8\xff\xe0 photo")
+    assert quality() == before + 10

@@ -228,6 +228,7 @@ class MeetingDetailView(ObjectDetailView):
         user, meeting = self.request.user, self.object
         roll = selectors.meeting_roll(user=user, meeting=meeting)
         present = sum(1 for _, a in roll if a and a.status in ("present", "online"))
+        files = list(meeting.files.all())
         context.update(
             roll=roll,
             present=present,
@@ -240,8 +241,8 @@ class MeetingDetailView(ObjectDetailView):
                 }
             ),
             statuses=Attendance.Status.choices,
-            files=meeting.files.all(),
-            quality=selectors.meeting_quality(meeting, present, len(roll)),
+            files=files,
+            quality=selectors.meeting_quality(meeting, present, len(roll), sum(f.is_photo for f in files)),
         )
         return context
 

@@ -195,6 +195,7 @@ class Registry:
     region_tables: dict[str, RegionTable] = field(default_factory=dict)
     audit_trails: dict[str, AuditTrail] = field(default_factory=dict)
     checks: dict[str, list[Callable]] = field(default_factory=dict)  # check point → functions that may refuse
+    services: dict[str, Callable] = field(default_factory=dict)  # service name → the one app's function
     resident_links: dict[str, ResidentLink] = field(default_factory=dict)  # tiles of the resident home
     log: list[tuple[str, str, str]] = field(default_factory=list)  # (app, what, name): linli_modules prints it
 
@@ -205,7 +206,7 @@ registry = Registry()
 def _unique(table: dict, key: str, value, what: str) -> None:
     old = table.get(key)
     if old is not None and old != value:
-        raise ValueError(f"{what} {key!r} is registered twice ({getattr(old, 'app', '?')} and {value.app})")
+        raise ValueError(f"{what} {key!r} is registered twice ({getattr(old, 'app', '?')} and {getattr(value, 'app', '?')})")
     table[key] = value
 
 
@@ -314,6 +315,13 @@ class Module:
             funcs.append(func)
         self._log("check", point)
 
+    def provide(self, name: str, func: Callable) -> None:
+        """Offer ``func`` to apps that may not import this one: they call ``ask(name, …)`` and get ``None`` back
+        while no app provides it. One provider per name (``"party.position_holders"``: the persons holding a
+        双报到 position, which volunteering dispatches a wish to)."""
+        _unique(registry.services, name, func, "service")
+        self._log("provides", name)
+
     # -- the demo ---------------------------------------------------------------------------------------------------
     def demo(self, step: DemoStep) -> None:
         _unique(registry.demo, step.key, _with_app(step, self.label), "demo step")
@@ -384,6 +392,20 @@ def run_checks(point: str, **kwargs) -> None:
     """Ask every app that registered a check at ``point``; the first refusal (a ``DomainError``) propagates."""
     for func in registry.checks.get(point, ()):
         func(**kwargs)
+
+
+_MISSING = object()
+
+
+def ask(name: str, *args, default=None, **kwargs):
+    """Call the function some app registered with ``m.provide(name, …)``; ``default`` when none did (the app that
+    would answer is not installed), so the caller degrades instead of importing a sibling app."""
+    func = registry.services.get(name)
+    return default if func is None else func(*args, **kwargs)
+
+
+def provides(name: str) -> bool:
+    return name in registry.services
 
 
 def statistics() -> list[Statistic]:

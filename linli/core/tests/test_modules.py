@@ -103,3 +103,12 @@ def test_app_config_subclass_is_picked_although_apps_py_imports_the_base():
     assert ModuleConfig.default is False
     assert type(apps.get_app_config("events")).__name__ == "EventsConfig"
     assert type(apps.get_app_config("housing")).__name__ == "HousingConfig"
+
+
+def test_an_app_asks_for_a_service_another_app_provides_without_importing_it(scratch_registry):
+    assert modules.ask("zz.holders", 3, default=[]) == []  # nobody provides it yet: the caller degrades
+    assert not modules.provides("zz.holders")
+    Module("zz").provide("zz.holders", lambda region, kind="all": [region, kind])
+    assert modules.ask("zz.holders", 3, kind="便民服务员") == [3, "便民服务员"]
+    with pytest.raises(ValueError, match="twice"):
+        Module("yy").provide("zz.holders", lambda region: [])

@@ -485,6 +485,19 @@ class Tally(models.Model):
         constraints = [models.UniqueConstraint(fields=["region_path", "key", "day"], name="tally_unique")]
 
 
+class TallyPending(models.Model):
+    """A record whose counters are not brought up to date yet: ``tallies.touch`` queues it in the write's own
+    transaction (one short INSERT), ``tallies.fold`` applies the queue in batches (before figures are read, and
+    every minute from the job queue)."""
+
+    kind = models.CharField("类型", max_length=32)
+    object_id = models.BigIntegerField("记录")
+
+    class Meta:
+        verbose_name = "待计入的记录"
+        verbose_name_plural = "待计入的记录"
+
+
 class TallyMark(models.Model):
     """What one record last contributed to the tallies, so a later write adds only the difference."""
 

@@ -206,7 +206,9 @@ registry = Registry()
 def _unique(table: dict, key: str, value, what: str) -> None:
     old = table.get(key)
     if old is not None and old != value:
-        raise ValueError(f"{what} {key!r} is registered twice ({getattr(old, 'app', '?')} and {getattr(value, 'app', '?')})")
+        raise ValueError(
+            f"{what} {key!r} is registered twice ({getattr(old, 'app', '?')} and {getattr(value, 'app', '?')})"
+        )
     table[key] = value
 
 

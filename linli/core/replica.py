@@ -68,6 +68,20 @@ def reading():
         _reading.reset(token)
 
 
+_system: ContextVar[bool] = ContextVar("linli_replica_system_writes", default=False)
+
+
+@contextmanager
+def system_writes():
+    """Writes inside are the platform's own bookkeeping (folding the counters while a screen reads them), not the
+    user's: they do not pin the user's later reads to the primary."""
+    token = _system.set(True)
+    try:
+        yield
+    finally:
+        _system.reset(token)
+
+
 def rendered(response):
     """``response`` with its template rendered now (inside the block), not after the view has returned."""
     if isinstance(response, SimpleTemplateResponse):
@@ -108,7 +122,12 @@ class RequestState:
 
     def watch(self, execute, sql, params, many, context):
         """An execute wrapper on ``default``: notes the first statement that changes rows."""
-        if not self.wrote and isinstance(sql, str) and sql.lstrip()[:6].upper().startswith(WRITE_STATEMENTS):
+        if (
+            not self.wrote
+            and not _system.get()
+            and isinstance(sql, str)
+            and sql.lstrip()[:6].upper().startswith(WRITE_STATEMENTS)
+        ):
             self.wrote = True
         return execute(sql, params, many, context)
 

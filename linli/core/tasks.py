@@ -1,4 +1,5 @@
-"""Jobs of the platform itself: the probe that shows periodic tasks run once per slot across consumers.
+"""Jobs of the platform itself: folding the counters every minute, and the probe that shows periodic tasks run
+once per slot across consumers.
 
 With ``LINLI_JOBS_PROBE=1`` (settings) a task runs every minute through ``jobs.periodic``. Each scheduler check of
 every consumer appends ``<pid> <slot>`` to the Redis list ``<huey name>.probe.checks`` and each run appends
@@ -10,10 +11,17 @@ import os
 from datetime import UTC, datetime
 
 from django.conf import settings
+from huey import crontab
 
-from linli.core import jobs
+from linli.core import jobs, tallies
 
 PROBE_TTL = 3600
+
+
+@jobs.periodic(crontab(minute="*"))
+def fold_tallies() -> int:
+    """Apply the counters' queue (``core.tallies``) even when no screen reads them, so it stays short."""
+    return tallies.fold()
 
 
 def _probe_record(kind: str, value: str) -> None:

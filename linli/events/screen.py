@@ -84,9 +84,7 @@ def message(event: Event) -> dict:
     }
 
 
-def opened(pk: int) -> None:
-    """After a new event commits: its counters, then the live message."""
-    tallies.touch(KIND, pk)
-    event = Event.objects.select_related("category__parent", "region", "building__compound").filter(pk=pk).first()
-    if event is not None:
-        live.publish("events.new", message(event))
+def announce(event: Event) -> None:
+    """After a new event commits: one live message for the screens of its region, built from the instance the
+    create already holds (its counters were queued with it, see ``linli.core.tallies``)."""
+    live.publish("events.new", message(event))

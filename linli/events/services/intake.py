@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
-from linli.core import audit, crypto, masking
+from linli.core import audit, crypto, masking, tallies
 from linli.core.compiled import CompiledQuery
 from linli.core.errors import DomainError
 from linli.core.identity import parse_phone
@@ -169,7 +169,8 @@ def event_open(
             audit.log_change(actor=_user(actor or reporter), obj=event, action=ObjectChange.Action.CREATE,
                              before=None)  # fmt: skip
             _notify_new(event)
-            transaction.on_commit(functools.partial(screen.opened, event.pk))  # counters + the screens' live feed
+            tallies.touch(screen.KIND, event.pk)  # queued with the event: the big screen's counters
+            transaction.on_commit(functools.partial(screen.announce, event))  # the screens' live feed
     except BaseException:
         event.pk = None  # not saved: the instance must not look like a stored event
         raise

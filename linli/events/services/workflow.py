@@ -146,7 +146,7 @@ def _move(event: Event, *, action: str, actor: User | None, note: str = "", publ
     new = target if target is not None else fields.pop("status", event.status)
     if target is not None:
         fields.pop("status", None)
-    after = [functools.partial(tallies.touch, "event", event.pk)]  # the big screen's counters (core.tallies)
+    after = []
     if event.external_source == "12345" and action in ("accept", "reject", "resolve", "close"):
         from linli.events import hotline
 
@@ -155,9 +155,10 @@ def _move(event: Event, *, action: str, actor: User | None, note: str = "", publ
         event,
         to=new,
         version_field="version",
-        record=lambda old: _record(
-            event, actor=actor, action=action, from_status=old, note=note, public=public, label=label
-        ),
+        record=lambda old: (
+            tallies.touch("event", event.pk),  # queued in the move's transaction: the big screen's counters
+            _record(event, actor=actor, action=action, from_status=old, note=note, public=public, label=label),
+        )[1],
         conflict=_conflict,
         after_commit=after,
         updated_at=timezone.now(),

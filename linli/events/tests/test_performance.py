@@ -14,9 +14,10 @@ from linli.events import caches, selectors, services
 from linli.events.demo import DEMO_OPEN311_KEY, ensure_demo_key
 from linli.events.models import Category, DispatchRule, Event, EventStatus, Notification
 
-# A report writes: the day's counter, the event, its first timeline step, the audit row and the dispatchers'
-# inbox rows (+ the savepoint of the service's atomic block inside the test transaction).
-WRITES = 5 + 2
+# A report writes: the day's counter, the event, its first timeline step, the audit row, the dispatchers'
+# inbox rows and the big screen's queue row (+ the savepoint of the service's atomic block inside the test
+# transaction). After it commits, nothing more: the counters are folded later, in batches (core.tallies).
+WRITES = 6 + 2
 
 
 def _api_report(client, world, **extra):
@@ -26,11 +27,14 @@ def _api_report(client, world, **extra):
     return response.json()
 
 
-def test_reporting_through_the_api_reads_only_token_grants_house_and_neighbours(world, api):
+def test_reporting_through_the_api_reads_only_token_grants_house_and_neighbours(
+    world, api, django_capture_on_commit_callbacks
+):
     client = api(world.users["resident"])
     _api_report(client, world, category="0301")  # a running worker has its caches filled
-    with CaptureQueriesContext(connection) as ctx:
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True) as after:
         body = _api_report(client, world, category="0301")
+    assert after, "the live message is sent after the commit"
     # token, grants, the house (in scope), the duplicate search: 4 reads, then the writes; no read-back.
     assert len(ctx.captured_queries) == 4 + WRITES, [q["sql"][:80] for q in ctx.captured_queries]
     assert body["number"].startswith("SJ") and body["region_name"] == world.grid_a.name
@@ -38,13 +42,15 @@ def test_reporting_through_the_api_reads_only_token_grants_house_and_neighbours(
     assert body["reporter"] and body["photos"] == [] and body["tasks"] == []
 
 
-def test_reporting_through_open311_reads_only_the_key_the_building_and_neighbours(world, client):
+def test_reporting_through_open311_reads_only_the_key_the_building_and_neighbours(
+    world, client, django_capture_on_commit_callbacks
+):
     ensure_demo_key(world.community)
     lng, lat = world.grid_a.boundary[0]
     form = {"api_key": DEMO_OPEN311_KEY, "service_code": "0201", "lat": f"{lat + 0.001:.6f}",
             "long": f"{lng + 0.001:.6f}", "description": "路边垃圾没人清运", "phone": "13800138000"}  # fmt: skip
     assert client.post("/open311/v2/requests.json", form).status_code == 200
-    with CaptureQueriesContext(connection) as ctx:
+    with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
         response = client.post("/open311/v2/requests.json", {**form, "description": "路口垃圾桶满了"})
     assert response.status_code == 200, response.content
     # API key, the nearest building in the grid, the duplicate search, then the writes.

@@ -264,3 +264,19 @@ def test_filter_form_selects_show_the_chosen_values(world, open_event, login):
     assert f'<option value="{world.grid_a.pk}" selected>{world.grid_a.name}</option>' in page
     assert '<option value="true" selected>是</option>' in page and '<option value="app" selected>' in page
     assert '<option value="">全部</option>' in page
+
+
+def test_an_events_insert_is_parsed_once_per_process_on_postgresql(world, open_event):
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg's statement cache: PostgreSQL only")
+    from psycopg import _queries
+
+    open_event()
+    parse = _queries._query2pg_client_nocache
+    calls = []
+    _queries._query2pg_client_nocache = lambda *a: calls.append(a[0][:40]) or parse(*a)
+    try:
+        open_event()  # 61 columns: over psycopg's default of 50 cached parameters, parsed anew every time
+    finally:
+        _queries._query2pg_client_nocache = parse
+    assert not [c for c in calls if b"events_event" in c], calls

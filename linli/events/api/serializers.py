@@ -28,8 +28,9 @@ class BuiltFieldsOnce:
     DRF builds (deep-copies) every field of a ModelSerializer for every serializer instance; for the event
     shapes that was most of the cost of a create's response and of a list page. The fields depend only on
     the class, and a serializer renders one object at a time, so one set per thread is reused: each new
-    instance re-attaches them (``parent``), so ``context`` and method fields resolve against it. For output
-    only (these serializers are never used to validate input).
+    instance re-attaches them (``parent``), so ``context`` and method fields resolve against it. Also for a flat
+    input serializer (the create's): DRF keeps what it validated and its errors on the serializer instance, never on
+    its fields, so two requests one after the other in a thread share nothing but the field definitions.
     """
 
     @property
@@ -140,7 +141,7 @@ class EventDetailSerializer(EventSerializer):
         return TransitionSerializer(qs.order_by("created_at", "pk"), many=True).data
 
 
-class EventCreateSerializer(serializers.Serializer):
+class EventCreateSerializer(BuiltFieldsOnce, serializers.Serializer):
     text = serializers.CharField(max_length=4000)
     title = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=8, required=False, allow_blank=True, allow_null=True, default=None,

@@ -280,3 +280,13 @@ def test_an_events_insert_is_parsed_once_per_process_on_postgresql(world, open_e
     finally:
         _queries._query2pg_client_nocache = parse
     assert not [c for c in calls if b"events_event" in c], calls
+
+
+def test_the_create_form_shared_by_requests_of_a_thread_keeps_nothing_of_the_last_one(world, api):
+    client = api(world.users["resident"])
+    bad = client.post("/api/v1/events/", {"text": "", "house": "abc", "lat": "x"}, format="json")
+    assert bad.status_code == 400 and {"text", "house"} <= set(bad.json())
+    body = _api_report(client, world, category="0301")  # the fields the bad request used are reused, clean
+    assert body["description"] == "楼道灯坏了一周没人修"
+    again = client.post("/api/v1/events/", {"house": world.house_a.pk}, format="json")
+    assert again.status_code == 400 and "house" not in again.json() and "text" in again.json()

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 STATE_DAY = dt.date(2000, 1, 1)  # the "day" of counts of a current state (not of something that happened on a day)
 
-Fact = tuple[str, str | None, str]  # (region path, ISO day or None, key)
+Fact = tuple  # (region path, ISO day or None, key) or, for a sum, (region path, ISO day or None, key, weight)
 
 # kind → facts(ids or None) yielding (pk, [facts]) for those records (None: every record of the kind)
 _sources: dict[str, Callable[[list[int] | None], Iterable[tuple[int, list[Fact]]]]] = {}
@@ -71,14 +71,17 @@ def _steplen() -> int:
 
 
 def _expand(facts: Iterable[Fact]) -> Counter:
-    """Each fact counted once at its region and once at every region above it."""
+    """Each fact counted at its region and at every region above it: once, or ``weight`` times for a weighted
+    fact ``(path, day, key, weight)`` (a sum, such as the milliseconds an event took to handle)."""
     step = _steplen()
     out: Counter = Counter()
-    for path, day, key in facts:
+    for fact in facts:
+        path, day, key = fact[0], fact[1], fact[2]
         if not path:
             continue
+        weight = fact[3] if len(fact) > 3 else 1
         for end in range(step, len(path) + 1, step):
-            out[(path[:end], day or STATE_DAY.isoformat(), key)] += 1
+            out[(path[:end], day or STATE_DAY.isoformat(), key)] += weight
     return out
 
 
@@ -286,6 +289,18 @@ def totals(path: str, key_prefix: str, *, since: dt.date | None = None, until: d
     for key, n in rows.values("key").annotate(n=Sum("n")).values_list("key", "n"):
         out[key] = n
     return out
+
+
+def totals_over(paths: list[str], key_prefix: str, *, since: dt.date, until: dt.date) -> Counter:
+    """{key: n} summed over the regions ``paths`` (disjoint subtrees: none under another) and the days in
+    [since, until], of the keys starting with ``key_prefix``."""
+    from linli.core.models import Tally
+
+    fold()
+    if not paths:
+        return Counter()
+    rows = Tally.objects.filter(region_path__in=paths, key__startswith=key_prefix, day__gte=since, day__lte=until)
+    return Counter(dict(rows.values("key").annotate(n=Sum("n")).values_list("key", "n")))
 
 
 def by_day(path: str, keys: list[str], since: dt.date, until: dt.date) -> dict[str, dict[str, int]]:

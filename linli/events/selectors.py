@@ -363,6 +363,21 @@ def tally_paths(user, action: str = "event.stats") -> list[str] | None:
     return list(reach.prefixes)
 
 
+def counted_by_status(user, statuses: list[str], region: Region | None = None) -> int | None:
+    """How many events in ``statuses`` (all when empty) ``user`` may view, under ``region`` if given, from the
+    counters of current states; None when the viewer's reach is not regions (then count the rows)."""
+    from linli.core import tallies
+
+    paths = tally_paths(user, "event.view")
+    if paths is None:
+        return None
+    if region is not None:
+        inside = [region.path] if region.path.startswith(tuple(paths)) else []
+        paths = inside or [p for p in paths if p.startswith(region.path)]
+    kept = tallies.totals_over(paths, "event.status:", since=tallies.STATE_DAY, until=tallies.STATE_DAY)
+    return sum(kept.get(f"event.status:{s}", 0) for s in (statuses or EventStatus.values))
+
+
 def statistics(*, user, dimension: str = "category", since: dt.date | None = None, until: dt.date | None = None):
     """Per group: counts, on-time rate, closure rate, satisfaction rate, average handling hours.
 

@@ -36,7 +36,8 @@ def my_meetings(request):
 
 @login_required(login_url=LOGIN)
 def my_meeting(request, pk):
-    meeting = get_object_or_404(selectors.my_meetings(user=request.user), pk=pk)
+    # A cancelled meeting still opens (its cancellation notice links here) and says why it is off.
+    meeting = get_object_or_404(selectors.my_meetings(user=request.user, with_cancelled=True), pk=pk)
     member = selectors.my_member(user=request.user)
     form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
@@ -73,7 +74,7 @@ def my_learning(request):
                     messages.error(request, exc.message)
         return redirect("party:my_learning")
     year = timezone.localdate().year
-    context = {"member": member, "year": year}
+    context = {"member": member, "year": year, "linked": selectors.learning_linked()}
     if member is not None:
         context.update(
             items=selectors.my_materials(member=member), hours=selectors.study_hours(member=member, year=year)

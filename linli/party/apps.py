@@ -72,4 +72,5 @@ class PartyConfig(ModuleConfig):
             ResidentLink("party", "我的党组织", "party:my_branch", order=50,
                          visible=lambda user: selectors.my_member(user=user) is not None)
         )  # fmt: skip
+        m.home_cards(selectors.home_cards)  # a member's branch, next meeting, study hours; secretaries' behind-cycle
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

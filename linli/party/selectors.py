@@ -552,3 +552,79 @@ def regions_for(*, user):
             q |= Q(path__startswith=p)
         qs = qs.filter(q)
     return qs.order_by("path")
+
+
+# --- the console start page --------------------------------------------------------------------------------------
+
+
+def home_cards(user) -> list:
+    """Start-page cards: a member's branch, next meeting and study hours; a secretary's behind-cycle organisations
+    and the meetings of the coming two weeks."""
+    from django.urls import reverse
+
+    from linli.core.home import HomeCard, HomeList, HomeListRow
+    from linli.core.scoping import has_action
+
+    cards: list = []
+    if not user.is_authenticated:
+        return cards
+    today = timezone.localdate()
+    member = my_member(user=user)
+    if member is not None:
+        cards.append(
+            HomeCard("我的党组织", member.organization.name, reverse("party:my_branch"), "党员 · 本人所在组织")
+        )
+        upcoming = (
+            my_meetings(user=user).filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now()).order_by("starts_at").first()
+        )  # fmt: skip
+        cards.append(
+            HomeCard(
+                "下次组织生活",
+                timezone.localtime(upcoming.starts_at).strftime("%m月%d日 %H:%M") if upcoming else "暂无",
+                reverse("party:my_meeting", args=[upcoming.pk]) if upcoming else reverse("party:my_meetings"),
+                f"{upcoming.get_kind_display()} · {upcoming.title}" if upcoming else "支部计划会议后将通知您",
+            )
+        )
+        cards.append(
+            HomeCard(
+                f"{today.year}年学时",
+                str(study_hours(member=member, year=today.year)),
+                reverse("party:my_learning"),
+                "本人学习时长累计",
+            )  # fmt: skip
+        )
+    if has_action(user, "partymeeting.change") and has_action(user, "partymember.view"):
+        behind = [c for c in compliance(user=user, year=today.year, today=today) if c.behind]
+        url = reverse("party:compliance")
+        cards.append(
+            HomeCard(
+                "组织生活未达标",
+                len(behind),
+                f"{url}?year={today.year}&behind=1",
+                "本年已开始的周期数多于已开会议的支部/党小组",
+                "danger" if behind else "",
+            )  # fmt: skip
+        )
+        soon = (
+            restrict(user, "partymeeting.view", meeting_rows())
+            .filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now(),
+                    starts_at__lt=timezone.now() + dt.timedelta(days=14))
+            .order_by("starts_at")[:5]
+        )  # fmt: skip
+        cards.append(
+            HomeList(
+                "近两周的组织生活",
+                [
+                    HomeListRow(
+                        f"{m.organization.name} · {m.get_kind_display()}",
+                        m.get_absolute_url(),
+                        timezone.localtime(m.starts_at).strftime("%m-%d %H:%M"),
+                    )  # fmt: skip
+                    for m in soon
+                ],
+                more_url=reverse("party:partymeeting_calendar"),
+                empty="近两周没有计划的会议",
+                side=True,
+            )
+        )
+    return cards

@@ -281,3 +281,23 @@ def test_pairing_with_a_household_outside_the_secretary_area_is_refused(world, s
     household = Household.objects.create(region_path=world.other_community.path + "99/")
     with pytest.raises(services.DomainError, match="不在您负责的区域内"):
         services.pairing_create(actor=secretary, member=member, household=household, need="困难")
+
+
+# --- start page ------------------------------------------------------------------------------------------------
+
+
+def test_start_page_cards_for_a_member_and_for_a_secretary(world, setup):
+    from linli.core.home import HomeCard, HomeList
+
+    branch, member, member_user, secretary = setup
+    MeetingFactory(organization=branch, title="学习贯彻全会精神", starts_at=timezone.now() + dt.timedelta(days=3))
+    cards = {c.label: c for c in selectors.home_cards(member_user) if isinstance(c, HomeCard)}
+    assert cards["我的党组织"].value == "彩虹社区第一党支部"
+    assert "学习贯彻全会精神" in cards["下次组织生活"].hint
+    assert "组织生活未达标" not in cards  # a member is not told about branches' compliance
+    items = selectors.home_cards(secretary)
+    cards = {c.label: c for c in items if isinstance(c, HomeCard)}
+    assert cards["组织生活未达标"].value == 1 and cards["组织生活未达标"].tone == "danger"  # nothing held this year
+    soon = next(i for i in items if isinstance(i, HomeList))
+    assert "彩虹社区第一党支部 · 支部党员大会" in soon.rows[0].text
+    assert selectors.home_cards(world.users["resident"]) == []

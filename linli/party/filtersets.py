@@ -75,9 +75,27 @@ class DisclosureFilterSet(ScopedFilterSet):
         fields = []
 
 
+def _communities(request):
+    from linli.party.selectors import communities_for
+
+    return communities_for(user=request.user) if request else PartyOrganization.objects.none()
+
+
+def _orgs(request):
+    from linli.core.scoping import restrict
+
+    return restrict(request.user, "partyorg.view").order_by("region_path", "name") if request else None
+
+
+def _units(request):
+    from linli.core.scoping import restrict
+
+    return restrict(request.user, "partyunit.view").order_by("name") if request else None
+
+
 class UnitFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="单位名称")
-    community = IdFilter(field_name="community_id", label="报到社区")
+    community = django_filters.ModelChoiceFilter(queryset=_communities, label="报到社区")
 
     class Meta:
         model = ReportingUnit
@@ -86,7 +104,7 @@ class UnitFilterSet(ScopedFilterSet):
 
 class PositionFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="岗位")
-    community = IdFilter(field_name="community_id", label="社区")
+    community = django_filters.ModelChoiceFilter(queryset=_communities, label="社区")
     full = django_filters.BooleanFilter(method="filter_full", label="名额已满")
 
     class Meta:
@@ -102,7 +120,7 @@ class PositionFilterSet(ScopedFilterSet):
 class CadreFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="startswith", label="姓名")
     unit = django_filters.CharFilter(field_name="unit", lookup_expr="icontains", label="派出单位")
-    community = IdFilter(field_name="community_id", label="下沉社区")
+    community = django_filters.ModelChoiceFilter(queryset=_communities, label="下沉社区")
     current = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull", label="在岗")
 
     class Meta:
@@ -112,7 +130,7 @@ class CadreFilterSet(ScopedFilterSet):
 
 class MaterialFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="学习内容")
-    organization = IdFilter(field_name="organization_id", label="党组织")
+    organization = django_filters.ModelChoiceFilter(queryset=_orgs, label="党组织")
     year = IdFilter(field_name="created_at__year", label="年度", min_value=2000, max_value=2100)
 
     class Meta:
@@ -122,7 +140,7 @@ class MaterialFilterSet(ScopedFilterSet):
 
 class PairingFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="member__person__name", lookup_expr="startswith", label="结对党员")
-    organization = IdFilter(field_name="member__organization_id", label="党组织")
+    organization = django_filters.ModelChoiceFilter(field_name="member__organization", queryset=_orgs, label="党组织")
 
     class Meta:
         model = Pairing
@@ -130,7 +148,7 @@ class PairingFilterSet(ScopedFilterSet):
 
 
 class ServiceFilterSet(ScopedFilterSet):
-    unit = IdFilter(field_name="unit_id", label="报到单位")
+    unit = django_filters.ModelChoiceFilter(queryset=_units, label="报到单位")
     year = IdFilter(field_name="on__year", label="年度", min_value=2000, max_value=2100)
     kind = django_filters.ChoiceFilter(
         choices=[("unit", "单位"), ("member", "党员")], method="filter_kind", label="服务主体"

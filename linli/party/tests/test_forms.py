@@ -301,3 +301,15 @@ def test_start_page_cards_for_a_member_and_for_a_secretary(world, setup):
     soon = next(i for i in items if isinstance(i, HomeList))
     assert "彩虹社区第一党支部 · 支部党员大会" in soon.rows[0].text
     assert selectors.home_cards(world.users["resident"]) == []
+
+
+def test_list_filters_offer_only_what_the_user_may_see(login, world, setup):
+    services.unit_register(actor=None, name="区供电局", community=world.community)
+    services.unit_register(actor=None, name="塔西水厂", community=world.other_community)
+    client = login(setup[3])
+    body = client.get("/console/party/units/").content.decode()
+    assert "区供电局" in body and "塔西水厂" not in body
+    assert f'<option value="{world.other_community.pk}"' not in body  # the filter does not even offer it
+    body = client.get(f"/console/party/units/?community={world.other_community.pk}").content.decode()
+    assert "塔西水厂" not in body
+    assert "区供电局" in client.get(f"/console/party/units/?community={world.community.pk}").content.decode()

@@ -285,6 +285,8 @@ def attendance_mark(*, actor, meeting: Meeting, member: PartyMember, status: str
         raise DomainError("出勤：请选择。", field="status")
     if member.organization_id != meeting.organization_id:
         raise DomainError(f"党员：{member.person.name} 不属于{meeting.organization.name}。", field="member")
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise DomainError("出勤：该会议已取消，不能登记出勤。", field="status")
     if status == Attendance.Status.LEAVE and not reason.strip():
         raise DomainError(f"缺席原因：{member.person.name} 请假，请填写原因。", field="reason")
     _require(actor, "partymeeting.change", meeting, "出勤登记")

@@ -89,6 +89,10 @@ def test_cancelling_a_meeting_needs_a_reason_and_members_see_it(login, setup):
     client.post(f"/console/party/meetings/{meeting.pk}/cancel/", {"reason": "与街道会议冲突"})
     meeting.refresh_from_db()
     assert (meeting.status, meeting.cancel_reason) == (Meeting.Status.CANCELLED, "与街道会议冲突")
+    body = client.get(meeting.get_absolute_url()).content.decode()
+    assert "与街道会议冲突" in body and "保存会议记录" not in body  # closed: no minutes, no attendance
+    with pytest.raises(services.DomainError, match="已取消"):
+        services.attendance_mark(actor=None, meeting=meeting, member=setup[1], status="present")
     client.force_login(member_user)
     assert "会议已取消：与街道会议冲突" in client.get(f"/m/party/meetings/{meeting.pk}/").content.decode()
 

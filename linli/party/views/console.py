@@ -258,7 +258,8 @@ class MeetingDetailView(ObjectDetailView):
         context.update(
             roll=roll,
             present=present,
-            can_change=can(user, "partymeeting.change", meeting),
+            # A cancelled meeting is closed: no attendance, no minutes (its reason shows instead).
+            can_change=meeting.status != "cancelled" and can(user, "partymeeting.change", meeting),
             minutes_form=MinutesForm(
                 initial={
                     "minutes": meeting.minutes,

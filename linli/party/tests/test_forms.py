@@ -317,3 +317,29 @@ def test_list_filters_offer_only_what_the_user_may_see(login, world, setup):
     body = client.get(f"/console/party/units/?community={world.other_community.pk}").content.decode()
     assert "塔西水厂" not in body
     assert "区供电局" in client.get(f"/console/party/units/?community={world.community.pk}").content.decode()
+
+
+@pytest.mark.parametrize("which", ["services", "pairings", "learning", "positions", "cadres"])
+def test_new_lists_do_not_grow_queries_with_rows(login, world, setup, which):
+    from linli.testing import assert_queries_constant
+
+    branch, member, _, secretary = setup
+    unit = services.unit_register(actor=None, name="区供电局", community=world.community)
+    household = Household.objects.get(householder=world.person_a)
+
+    def make(k):
+        for _ in range(k):
+            if which == "services":
+                services.service_add(actor=None, unit=unit, on=timezone.localdate(), activity="义诊", hours=2)
+            elif which == "pairings":
+                m = MemberFactory(organization=branch, person=PersonFactory(house=world.house_b))
+                services.pairing_create(actor=None, member=m, household=household, need="独居老人")
+            elif which == "learning":
+                services.material_assign(actor=None, organization=branch, title="学习", hours=Decimal("1"))
+            elif which == "positions":
+                services.position_create(actor=None, community=world.community, name="便民服务员", quota=2)
+            else:
+                services.cadre_add(actor=None, name="刘干部", unit="区发改局", community=world.community,
+                                   assignment="包保网格", start=dt.date(2026, 3, 1))  # fmt: skip
+
+    assert_queries_constant(login(secretary), f"/console/party/{which}/", make)

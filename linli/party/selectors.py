@@ -519,6 +519,13 @@ def member_pairings(*, member):
     return member.pairings.select_related("household__householder").prefetch_related("visits")
 
 
+def open_positions(*, member) -> list[Position]:
+    """The positions of the communities above the member's organisation, with how many are claimed (双报到认岗)."""
+    path = member.region_path or ""
+    prefixes = [path[:i] for i in range(1, len(path) + 1)]  # every node above (and at) the member's organisation
+    return list(position_rows().filter(region_path__in=prefixes))
+
+
 def my_claims(*, member):
     return member.claims.select_related("position", "unit")
 

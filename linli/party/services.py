@@ -506,6 +506,10 @@ def position_claim(
         raise DomainError(f"认岗：“{position.name}”名额（{position.quota}）已满。", field="position")
     if actor is not None and not (can(actor, "partyposition.change", position) or member.person.user_id == actor.pk):
         raise DomainError("认岗：您没有此操作的权限。", code="forbidden")
+    if not member.is_active or not member.region_path.startswith(position.region_path):
+        raise DomainError(f"认岗：“{position.name}”不在{member.person.name}所在党组织的社区。", field="position")
+    if unit is not None and unit.community_id != position.community_id:
+        raise DomainError(f"工作单位：“{unit.name}”不是向该社区报到的单位。", field="unit")
     return PositionClaim.objects.create(position=position, member=member, unit=unit, claimed_on=timezone.localdate())
 
 

@@ -51,5 +51,6 @@ urlpatterns = [
     path("m/party/meetings/", resident.my_meetings, name="my_meetings"),
     path("m/party/meetings/<int:pk>/", resident.my_meeting, name="my_meeting"),
     path("m/party/learning/", resident.my_learning, name="my_learning"),
+    path("m/party/positions/", resident.my_positions, name="my_positions"),
     path("m/party/disclosures/<int:pk>/", resident.disclosure, name="my_disclosure"),
 ]

@@ -343,3 +343,26 @@ def test_new_lists_do_not_grow_queries_with_rows(login, world, setup, which):
                                    assignment="包保网格", start=dt.date(2026, 3, 1))  # fmt: skip
 
     assert_queries_constant(login(secretary), f"/console/party/{which}/", make)
+
+
+def test_member_claims_a_position_in_the_resident_app_within_the_quota(client, world, setup):
+    branch, member, member_user, _ = setup
+    position = services.position_create(actor=None, community=world.community, name="民意收集员", quota=1)
+    far = services.position_create(actor=None, community=world.other_community, name="塔西岗位", quota=5)
+    client.force_login(member_user)
+    body = client.get("/m/party/positions/").content.decode()
+    assert "民意收集员" in body and "塔西岗位" not in body
+    client.post("/m/party/positions/", {"position": far.pk})
+    assert not far.claims.exists()
+    client.post("/m/party/positions/", {"position": position.pk})
+    assert position.claims.get().member == member
+    assert "我已认领" in client.get("/m/party/positions/").content.decode()
+    assert "民意收集员" in client.get("/m/party/").content.decode()
+    other_user = UserFactory(grants=[(Role.PARTY_MEMBER, None)])
+    person = PersonFactory(house=world.house_b)
+    person.user = other_user
+    person.save(update_fields=["user"])
+    MemberFactory(organization=branch, person=person)
+    client.force_login(other_user)
+    client.post("/m/party/positions/", {"position": position.pk})
+    assert position.claims.count() == 1  # the quota holds

@@ -83,6 +83,28 @@ def my_learning(request):
 
 
 @login_required(login_url=LOGIN)
+def my_positions(request):
+    """双报到认岗: an in-service member sees the community's positions and claims one with a free place."""
+    member = selectors.my_member(user=request.user)
+    positions = selectors.open_positions(member=member) if member else []
+    if request.method == "POST" and member is not None:
+        position = next((p for p in positions if str(p.pk) == request.POST.get("position")), None)
+        if position is None:
+            messages.error(request, "认岗：请选择本社区的岗位。")
+        elif member.work_status != "employed":
+            messages.error(request, "认岗：双报到认岗面向在职党员，离退休、流动党员请联系社区党组织。")
+        else:
+            try:
+                services.position_claim(actor=request.user, position=position, member=member)
+                messages.success(request, f"已认领：{position.name}")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        return redirect("party:my_positions")
+    mine = {c.position_id for c in selectors.my_claims(member=member)} if member else set()
+    return render(request, "party/resident/my_positions.html", {"member": member, "positions": positions, "mine": mine})
+
+
+@login_required(login_url=LOGIN)
 def disclosure(request, pk):
     item = get_object_or_404(selectors.published_disclosures(user=request.user), pk=pk)
     return render(request, "party/resident/disclosure.html", {"item": item})

@@ -373,7 +373,11 @@ def my_materials(*, member) -> list[tuple[StudyMaterial, MaterialState]]:
 
 
 def material_rows() -> QuerySet[StudyMaterial]:
-    return StudyMaterial.objects.select_related("organization").annotate(done_total=Count("records", distinct=True))
+    return (
+        StudyMaterial.objects.select_related("organization")
+        .annotate(done_total=Count("records", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
 
 
 def materials_for(*, user) -> QuerySet[StudyMaterial]:

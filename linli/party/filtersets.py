@@ -141,6 +141,7 @@ class MaterialFilterSet(ScopedFilterSet):
 class PairingFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(field_name="member__person__name", lookup_expr="startswith", label="结对党员")
     organization = django_filters.ModelChoiceFilter(field_name="member__organization", queryset=_orgs, label="党组织")
+    active = django_filters.BooleanFilter(field_name="end", lookup_expr="isnull", label="结对中")
 
     class Meta:
         model = Pairing

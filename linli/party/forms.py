@@ -240,6 +240,11 @@ class PairingForm(forms.Form):
         self.fields["member"].label_from_instance = lambda m: f"{m.person.name}（{m.organization.name}）"
 
 
+class PairingEndForm(forms.Form):
+    end = _date(label="结束日期", required=False, help_text="不填为今天")
+    reason = forms.CharField(max_length=200, label="结束原因")
+
+
 class VisitForm(forms.Form):
     on = _date(label="走访日期")
     help_given = forms.CharField(max_length=200, label="帮扶内容")

@@ -519,6 +519,8 @@ class Pairing(models.Model):
     )
     need = models.CharField("困难情况", max_length=200)
     start = models.DateField("结对日期")
+    end = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "结对帮扶"

@@ -696,6 +696,29 @@ def pairing_create(*, actor, member: PartyMember, household, need: str, start=No
 
 
 @transaction.atomic
+def pairing_end(*, actor, pairing: Pairing, on: dt.date | None = None, reason: str) -> Pairing:
+    """End a pairing (the household is out of difficulty, moved away, the member transferred); its visits stay."""
+    reason = (reason or "").strip()
+    on = on or timezone.localdate()
+    errors = []
+    if len(reason) < 2:
+        errors.append(("reason", "结束原因：请写明（至少 2 个字）。"))
+    if on < pairing.start:
+        errors.append(("end", f"结束日期：不能早于结对日期（{pairing.start}）。"))
+    elif on > timezone.localdate():
+        errors.append(("end", "结束日期：不能晚于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partymember.change", pairing.member, "结束结对")
+    before = audit.snapshot(pairing)
+    if not Pairing.objects.filter(pk=pairing.pk, end__isnull=True).update(end=on, end_reason=reason[:200]):
+        raise DomainError("该结对已经结束，请刷新后查看。", field="reason")
+    pairing.refresh_from_db()
+    audit.log_change(actor=actor, obj=pairing, action="update", before=before)
+    return pairing
+
+
+@transaction.atomic
 def pairing_visit(*, actor, pairing: Pairing, on: dt.date, help_given: str) -> PairingVisit:
     """Record a visit to the paired household and the help given.
 
@@ -703,6 +726,8 @@ def pairing_visit(*, actor, pairing: Pairing, on: dt.date, help_given: str) -> P
     so the household's history is in one place; the pairing keeps the visit's id and the help given."""
     help_given = (help_given or "").strip()
     errors = []
+    if pairing.end is not None:
+        errors.append(("on", f"走访日期：该结对已于 {pairing.end} 结束，不能再记录走访。"))
     if len(help_given) < 2:
         errors.append(("help_given", "帮扶内容：请写明做了什么（至少 2 个字）。"))
     if on is None:

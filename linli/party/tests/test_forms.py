@@ -366,3 +366,20 @@ def test_member_claims_a_position_in_the_resident_app_within_the_quota(client, w
     client.force_login(other_user)
     client.post("/m/party/positions/", {"position": position.pk})
     assert position.claims.count() == 1  # the quota holds
+
+
+def test_ending_a_pairing_needs_a_reason_keeps_the_visits_and_stops_new_ones(login, world, setup):
+    client, pairing = _pair(login, world, setup)
+    client.post(pairing.get_absolute_url(), {"on": timezone.localdate(), "help_given": "送米面油"})
+    r = client.post(pairing.get_absolute_url(), {"reason": " "})
+    assert "结束原因" in r.content.decode()
+    pairing.refresh_from_db()
+    assert pairing.end is None
+    client.post(pairing.get_absolute_url(), {"reason": "低保已落实，困难解除"})
+    pairing.refresh_from_db()
+    assert (pairing.end, pairing.end_reason) == (timezone.localdate(), "低保已落实，困难解除")
+    body = client.get(pairing.get_absolute_url()).content.decode()
+    assert "送米面油" in body and "保存走访" not in body
+    with pytest.raises(services.DomainError, match="已于"):
+        services.pairing_visit(actor=None, pairing=pairing, on=timezone.localdate(), help_given="再去看看")
+    assert "独居老人" not in client.get("/console/party/pairings/?active=true").content.decode()

@@ -38,6 +38,7 @@ from linli.party.forms import (
     MaterialForm,
     MeetingForm,
     MinutesForm,
+    PairingEndForm,
     PairingForm,
     PositionForm,
     ProjectForm,
@@ -1019,8 +1020,23 @@ def pairing_add(request):
 @requires("partymember.change")
 def pairing_detail(request, pk):
     pairing = get_object_or_404(selectors.pairings_for(user=request.user), pk=pk)
-    form = VisitForm(request.POST or None, initial={"on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+    ending = request.method == "POST" and "reason" in request.POST
+    form = VisitForm(None if ending else (request.POST or None), initial={"on": timezone.localdate()})
+    end_form = PairingEndForm(request.POST if ending else None)
+    if ending and end_form.is_valid():
+        try:
+            services.pairing_end(
+                actor=request.user,
+                pairing=pairing,
+                on=end_form.cleaned_data["end"],
+                reason=end_form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _form_errors(end_form, exc)
+        else:
+            messages.success(request, "结对已结束，走访记录保留。")
+            return redirect(pairing.get_absolute_url())
+    if not ending and request.method == "POST" and form.is_valid():
         try:
             services.pairing_visit(actor=request.user, pairing=pairing, **form.cleaned_data)
         except DomainError as exc:
@@ -1037,5 +1053,6 @@ def pairing_detail(request, pk):
             "householder": mask_name(householder.name) if householder else "—",
             "visits": selectors.pairing_visits(pairing=pairing),
             "form": form,
+            "end_form": end_form,
         },
     )

@@ -61,7 +61,10 @@ class PartyConfig(ModuleConfig):
         m.menu("党建", MenuItem("党务公开", "party:partydisclosure_list", "partydisclosure.add"))
         m.menu("党建", MenuItem("双报到单位", "party:partyunit_list", "partyunit.view"))
         m.menu("党建", MenuItem("服务岗位", "party:partyposition_list", "partyposition.view"))
+        m.menu("党建", MenuItem("服务记录", "party:partyservice_list", "partyunit.view"))
         m.menu("党建", MenuItem("下沉干部", "party:partycadre_list", "partycadre.view"))
+        m.menu("党建", MenuItem("党员学习", "party:partymaterial_list", "partymember.change"))
+        m.menu("党建", MenuItem("结对帮扶", "party:partypairing_list", "partymember.change"))
         m.menu("党建", MenuItem("双报到半年报告", "party:report", "partyunit.view"))
 
         notifications.register_templates({"party_meeting": "您所在的{org}将于{when}召开{kind}：{title}，请准时参加。"})
@@ -69,4 +72,5 @@ class PartyConfig(ModuleConfig):
             ResidentLink("party", "我的党组织", "party:my_branch", order=50,
                          visible=lambda user: selectors.my_member(user=user) is not None)
         )  # fmt: skip
+        m.home_cards(selectors.home_cards)  # a member's branch, next meeting, study hours; secretaries' behind-cycle
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from linli.core import services as core_services
 from linli.core.models import Region
+from linli.core.modules import ask
 from linli.core.roles import Role
 from linli.party import services
 from linli.party.models import (
@@ -23,7 +24,6 @@ from linli.party.models import (
     PositionClaim,
     Project,
     ServiceRecord,
-    StudyMaterial,
     StudyRecord,
 )
 from linli.people.models import Person
@@ -143,18 +143,26 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
         )
         if i == 0 or main:
             type(d).objects.filter(pk=d.pk).update(status="published", published_at=timezone.now())
+    # Learning: assigned through participation's learning (when installed); members study there, a beat at a time.
     for branch in branches:
         for title, hours in [
-            ("学习党的二十届四中全会公报", Decimal("2")),
-            ("《中国共产党支部工作条例》", Decimal("1.5")),
+            ("学习党的二十届四中全会公报", Decimal("1")),
+            ("《中国共产党支部工作条例》", Decimal("0.5")),
         ]:
-            material = StudyMaterial.objects.create(organization=branch, title=title, hours=hours, body="请认真学习。")
-            for m in members:
-                if m.organization_id == branch.pk and rng.random() < 0.6:
+            material = services.material_assign(
+                actor=None, organization=branch, title=title, hours=hours, body="请认真学习，学习时长计入学时。"
+            )
+            studying = [m for m in members if m.organization_id == branch.pk and rng.random() < (0.6 if main else 0.2)]
+            for m in studying:
+                day = today - dt.timedelta(days=rng.randint(1, 60))
+                if material.learning_id:
+                    beats = int(hours * 30) if rng.random() < 0.8 else rng.randint(1, int(hours * 30) - 1)
+                    for _ in range(beats):  # two minutes a beat; most finish, some stop half-way
+                        ask("learning.record_study", material.learning_id, m.person, 120, on=day)
+                else:
                     StudyRecord.objects.create(
-                        material=material, member=m, completed_at=timezone.now() - dt.timedelta(days=rng.randint(1, 60)),
-                        hours=hours,
-                    )  # fmt: skip
+                        material=material, member=m, completed_at=timezone.now() - dt.timedelta(days=1), hours=hours
+                    )
     # 双报到: units, positions, claims, projects, services; 下沉干部
     units = [
         services.unit_register(actor=None, name=name, unit_party_org=org, community=community, contact="联络员",
@@ -198,7 +206,7 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
             actor=None, member=m, household=household, need=rng.choice(["独居老人，行动不便", "低保家庭，子女上学", "残疾人家庭"]),
             start=dt.date(today.year, 1, 15),
         )  # fmt: skip
-        for days in (90, 20):
+        for days in (25, 6):  # the visit log takes visits of the last 30 days
             services.pairing_visit(
                 actor=None, pairing=pairing, on=today - dt.timedelta(days=days),
                 help_given=rng.choice(["上门看望，送米面油", "代办医保报销", "辅导孩子作业", "联系维修燃气灶"]),
@@ -207,6 +215,16 @@ def _community(ctx, rng, community, regional, today, *, main: bool):
         actor=None, name=rng.choice(["王建国", "李红梅", "张志强"]), unit="西秀区发展和改革局", community=community,
         assignment="包保网格，协助社区开展矛盾纠纷排查", start=dt.date(today.year, 3, 1),
     )  # fmt: skip
+    if main:
+        services.cadre_add(
+            actor=None, name="陈志远", unit="西秀区住房和城乡建设局", community=community,
+            assignment="老旧小区改造协调", start=dt.date(today.year, 1, 10), end=dt.date(today.year, 6, 30),
+        )  # fmt: skip
+        planned = Meeting.objects.filter(organization__in=branches, status="planned", starts_at__gt=timezone.now())
+        first = planned.order_by("starts_at").first()
+        if first is not None and planned.count() > 1:
+            services.meeting_cancel(actor=None, meeting=planned.order_by("-starts_at").first(),
+                                    reason="与街道集中培训时间冲突，改期另行通知")  # fmt: skip
     return branches[0] if branches else committee
 
 

@@ -95,3 +95,156 @@ class OrganizationAddForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = organizations
         self.fields["region"].queryset = regions
+
+
+def _date(**kwargs):
+    return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **kwargs)
+
+
+class TransferForm(forms.Form):
+    to_org = forms.ModelChoiceField(queryset=None, label="转入组织")
+    on = _date(label="转接日期", required=False, help_text="不填为今天")
+    reason = forms.CharField(max_length=200, required=False, label="转接原因")
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].queryset = organizations
+
+
+class ResubmitForm(forms.Form):
+    title = forms.CharField(max_length=120, required=False, label="标题")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False, label="内容")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="取消原因")
+
+
+class UnitForm(forms.Form):
+    name = forms.CharField(max_length=100, label="单位名称")
+    unit_party_org = forms.CharField(max_length=100, required=False, label="单位党组织")
+    community = forms.ModelChoiceField(queryset=None, label="报到社区")
+    contact = forms.CharField(max_length=50, required=False, label="联络人")
+    reported_on = _date(label="报到日期", required=False, help_text="不填为今天")
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+
+POSITION_NAMES = [
+    ("党建指导员", "党建指导员"),
+    ("便民服务员", "便民服务员"),
+    ("民意收集员", "民意收集员"),
+    ("", "自定义岗位…"),
+]
+
+
+class PositionForm(forms.Form):
+    community = forms.ModelChoiceField(queryset=None, label="社区")
+    preset = forms.ChoiceField(choices=POSITION_NAMES, required=False, label="岗位")
+    custom = forms.CharField(max_length=50, required=False, label="自定义岗位名称", help_text="选“自定义岗位”时填写")
+    quota = forms.IntegerField(min_value=1, max_value=999, label="名额")
+    duties = forms.CharField(max_length=200, required=False, label="岗位职责")
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("custom") or "").strip() or data.get("preset") or ""
+        if not name:
+            self.add_error("custom", "自定义岗位名称：选择“自定义岗位”时请填写岗位名称。")
+        data["name"] = name
+        return data
+
+
+class ClaimForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=None, label="在职党员")
+    unit = forms.ModelChoiceField(queryset=None, required=False, label="工作单位（报到单位）")
+
+    def __init__(self, *args, members, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: f"{m.person.name}（{m.organization.name}）"
+        self.fields["unit"].queryset = units
+
+
+class ProjectForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, label="年度")
+    title = forms.CharField(max_length=120, label="项目名称")
+    agreement = forms.CharField(max_length=200, required=False, label="共建协议")
+    progress = forms.IntegerField(min_value=0, max_value=100, initial=0, label="进度（%）")
+    funds = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, initial=0, label="投入资金（元）")
+    materials = forms.CharField(max_length=200, required=False, label="投入物资")
+    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="佐证材料说明")
+
+
+class ProjectProgressForm(forms.Form):
+    progress = forms.IntegerField(min_value=0, max_value=100, label="进度（%）")
+    funds = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, label="投入资金（元）")
+    materials = forms.CharField(max_length=200, required=False, label="投入物资")
+    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="佐证材料说明")
+
+
+class ServiceForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=None, required=False, label="报到单位")
+    member = forms.ModelChoiceField(queryset=None, required=False, label="或 在职党员")
+    on = _date(label="日期")
+    activity = forms.CharField(max_length=200, label="活动内容")
+    hours = forms.DecimalField(min_value=0, max_value=24, decimal_places=1, initial=0, label="服务时长（小时）")
+    wishes = forms.IntegerField(min_value=0, max_value=999, initial=0, label="认领微心愿（个）")
+
+    def __init__(self, *args, members, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: f"{m.person.name}（{m.organization.name}）"
+        self.fields["unit"].queryset = units
+
+
+class CadreForm(forms.Form):
+    name = forms.CharField(max_length=50, label="姓名")
+    unit = forms.CharField(max_length=100, label="派出单位")
+    community = forms.ModelChoiceField(queryset=None, label="下沉社区")
+    assignment = forms.CharField(max_length=200, label="工作任务")
+    start = _date(label="下沉日期")
+    end = _date(label="结束日期", required=False)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+
+
+class MaterialForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=None, label="党组织")
+    title = forms.CharField(max_length=120, label="学习内容")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, label="正文/链接")
+    hours = forms.DecimalField(min_value=0.1, max_value=10, decimal_places=1, initial=1, label="学时")
+    due = _date(label="完成期限", required=False)
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+
+
+class PairingForm(forms.Form):
+    member = forms.ModelChoiceField(queryset=None, label="结对党员")
+    id_number = forms.CharField(max_length=18, label="帮扶对象身份证号", help_text="人口库中已登记人员，结对其所在的户")
+    need = forms.CharField(max_length=200, label="困难情况")
+    start = _date(label="结对日期", required=False, help_text="不填为今天")
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+        self.fields["member"].label_from_instance = lambda m: f"{m.person.name}（{m.organization.name}）"
+
+
+class PairingEndForm(forms.Form):
+    end = _date(label="结束日期", required=False, help_text="不填为今天")
+    reason = forms.CharField(max_length=200, label="结束原因")
+
+
+class VisitForm(forms.Form):
+    on = _date(label="走访日期")
+    help_given = forms.CharField(max_length=200, label="帮扶内容")

@@ -231,6 +231,7 @@ class Meeting(models.Model):
     minutes = models.TextField("会议记录", blank=True)
     follow_ups = models.TextField("会后落实事项", blank=True)
     follow_ups_done = models.BooleanField("落实事项已完成", default=False)
+    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
     created_by = models.ForeignKey("core.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -371,6 +372,9 @@ class Position(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("party:partyposition_detail", args=[self.pk])
+
 
 class PositionClaim(models.Model):
     """An in-service member who reported to the community (在职党员双报到) holding a position."""
@@ -404,6 +408,26 @@ class Project(models.Model):
         ordering = ["-year", "unit", "pk"]
         verbose_name = "共建项目"
         verbose_name_plural = "共建项目"
+
+    def __str__(self) -> str:
+        return f"{self.year}年 · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:partyproject_edit", args=[self.pk])
+
+
+class ProjectFile(models.Model):
+    """An evidence attachment of a 共建项目 (photos, the signed agreement), kept through core.attachments."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="files", verbose_name="共建项目")
+    name = models.CharField("文件名", max_length=200)
+    key = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "共建项目佐证"
+        verbose_name_plural = "共建项目佐证"
 
 
 class ServiceRecord(models.Model):
@@ -456,12 +480,20 @@ class StudyMaterial(models.Model):
     body = models.TextField("正文/链接", blank=True)
     hours = models.DecimalField("学时", max_digits=4, decimal_places=1, default=1)
     due = models.DateField("完成期限", null=True, blank=True)
+    # The participation app's learning material behind this one (its study time is what counts), when installed.
+    learning_id = models.PositiveBigIntegerField("学习资料编号", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = "学习资料"
         verbose_name_plural = "学习资料"
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:partymaterial_detail", args=[self.pk])
 
 
 class StudyRecord(models.Model):
@@ -487,16 +519,34 @@ class Pairing(models.Model):
     )
     need = models.CharField("困难情况", max_length=200)
     start = models.DateField("结对日期")
+    end = models.DateField("结束日期", null=True, blank=True)
+    end_reason = models.CharField("结束原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "结对帮扶"
         verbose_name_plural = "结对帮扶"
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.need}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:partypairing_detail", args=[self.pk])
+
+    @property
+    def householder_masked(self) -> str:
+        from linli.core.masking import mask_name
+
+        head = self.household.householder
+        return mask_name(head.name) if head else "未定户主"
 
 
 class PairingVisit(models.Model):
     pairing = models.ForeignKey(Pairing, on_delete=models.CASCADE, related_name="visits")
     on = models.DateField("走访日期")
     help_given = models.CharField("帮扶内容", max_length=200)
+    # The people app's visit log row (走访记录) this visit was written to, when people provides it.
+    visit_id = models.PositiveBigIntegerField("走访记录编号", null=True, blank=True, editable=False)
+    visitor_name = models.CharField("走访人", max_length=50, blank=True)
 
     class Meta:
         ordering = ["-on"]

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from linli.core.modules import ask, provides
 from linli.core.scoping import restrict
 from linli.party.models import (
     BRANCH_KINDS,
@@ -21,6 +22,7 @@ from linli.party.models import (
     MeetingCycle,
     MeetingFile,
     MeetingKind,
+    Pairing,
     PartyMember,
     PartyOrganization,
     Position,
@@ -171,8 +173,9 @@ def meeting_quality(meeting: Meeting, present: int, total: int, photos: int) -> 
     return score
 
 
-def my_meetings(*, user) -> QuerySet[Meeting]:
-    return restrict(user, "partymeeting.view", meeting_rows()).exclude(status=Meeting.Status.CANCELLED)
+def my_meetings(*, user, with_cancelled: bool = False) -> QuerySet[Meeting]:
+    qs = restrict(user, "partymeeting.view", meeting_rows())
+    return qs if with_cancelled else qs.exclude(status=Meeting.Status.CANCELLED)
 
 
 def my_attendance(*, user, meeting) -> Attendance | None:
@@ -337,16 +340,115 @@ def published_disclosures(*, user) -> QuerySet[Disclosure]:
 # --- learning ----------------------------------------------------------------------------------------------------
 
 
-def my_materials(*, member) -> list[tuple[StudyMaterial, StudyRecord | None]]:
+def learning_linked() -> bool:
+    """Whether members' learning runs on the participation app's learning records (it is installed)."""
+    return provides("learning.study_seconds")
+
+
+@dataclass
+class MaterialState:
+    """A member's state on one material: done or not, minutes studied, where to study it."""
+
+    done: bool
+    minutes: int = 0
+    url: str = ""
+
+
+def my_materials(*, member) -> list[tuple[StudyMaterial, MaterialState]]:
     materials = list(StudyMaterial.objects.filter(organization=member.organization))
     done = {r.material_id: r for r in StudyRecord.objects.filter(member=member)}
-    return [(m, done.get(m.pk)) for m in materials]
+    out = []
+    for m in materials:
+        if m.learning_id and learning_linked():
+            mine = (ask("learning.progress", m.learning_id, default={}) or {}).get(member.person_id) or {}
+            state = MaterialState(
+                done=bool(mine.get("completed_at")),
+                minutes=(mine.get("seconds") or 0) // 60,
+                url=ask("learning.url", m.learning_id, default="") or "",
+            )
+        else:
+            state = MaterialState(done=m.pk in done)
+        out.append((m, state))
+    return out
+
+
+def material_rows() -> QuerySet[StudyMaterial]:
+    return (
+        StudyMaterial.objects.select_related("organization")
+        .annotate(done_total=Count("records", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def materials_for(*, user) -> QuerySet[StudyMaterial]:
+    """Materials of the organisations the user may see (the console's 学习资料 list)."""
+    return material_rows().filter(organization__in=restrict(user, "partyorg.view").values("pk"))
+
+
+def material_completion(*, user, material: StudyMaterial) -> list[tuple[PartyMember, MaterialState]]:
+    """Each active member of the material's organisation (those the user may see) and how far they got."""
+    members = list(org_members(user=user, organization=material.organization).order_by("pk"))
+    if material.learning_id and learning_linked():
+        progress = ask("learning.progress", material.learning_id, default={}) or {}
+        return [
+            (
+                m,
+                MaterialState(
+                    done=bool((progress.get(m.person_id) or {}).get("completed_at")),
+                    minutes=((progress.get(m.person_id) or {}).get("seconds") or 0) // 60,
+                ),
+            )
+            for m in members
+        ]
+    done = set(StudyRecord.objects.filter(material=material).values_list("member_id", flat=True))
+    return [(m, MaterialState(done=m.pk in done, minutes=int(material.hours * 60) if m.pk in done else 0))
+            for m in members]  # fmt: skip
 
 
 def study_hours(*, member, year: int) -> Decimal:
-    """The member's study hours in ``year`` (the participation app's learning can count into this later)."""
+    """The member's study hours in ``year``: the one entry point every page and report uses.
+
+    With the participation app installed, the time the member studied there (any material, in 学习园地) is what
+    counts, in hours to one decimal; without it, the hours of the materials the member marked done."""
+    if learning_linked():
+        seconds = ask("learning.study_seconds", member.person, year, default=0) or 0
+        return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.1"))
     total = StudyRecord.objects.filter(member=member, completed_at__year=year).aggregate(h=Sum("hours"))["h"]
     return total or Decimal("0")
+
+
+# --- 结对帮扶 and service records ------------------------------------------------------------------------------
+
+
+def pairing_rows() -> QuerySet[Pairing]:
+    return Pairing.objects.select_related("member__person", "member__organization", "household__householder").annotate(
+        visit_total=Count("visits")
+    )
+
+
+def pairings_for(*, user) -> QuerySet[Pairing]:
+    """Pairings of the members the user may change (party roles only: the households' need is personal)."""
+    return pairing_rows().filter(member__in=restrict(user, "partymember.change").values("pk")).order_by("-start", "-pk")
+
+
+def pairing_visits(*, pairing) -> list[dict]:
+    """The pairing's visits, each with the people app's visit log row it was written to (when there is one)."""
+    visits = list(pairing.visits.all())
+    logged = {
+        row["pk"]: row for row in ask("people.visits_of", [v.visit_id for v in visits if v.visit_id], default=[]) or []
+    }
+    return [{"visit": v, "log": logged.get(v.visit_id)} for v in visits]
+
+
+def service_rows() -> QuerySet[ServiceRecord]:
+    return ServiceRecord.objects.select_related("member__person", "unit")
+
+
+def services_for(*, user) -> QuerySet[ServiceRecord]:
+    """Service records of the units the user may see, and of the members they may see."""
+    units = restrict(user, "partyunit.view").values("pk")
+    members = restrict(user, "partymember.view").values("pk")
+    return service_rows().filter(Q(unit__in=units) | Q(member__in=members)).order_by("-on", "-pk")
 
 
 # --- 双报到 report -------------------------------------------------------------------------------------------------
@@ -410,7 +512,7 @@ def half_year_report(*, user, year: int, half: int) -> dict:
 
 
 def unit_projects(*, unit):
-    return unit.projects.all()
+    return unit.projects.prefetch_related("files")
 
 
 def position_claims(*, position):
@@ -419,6 +521,13 @@ def position_claims(*, position):
 
 def member_pairings(*, member):
     return member.pairings.select_related("household__householder").prefetch_related("visits")
+
+
+def open_positions(*, member) -> list[Position]:
+    """The positions of the communities above the member's organisation, with how many are claimed (双报到认岗)."""
+    path = member.region_path or ""
+    prefixes = [path[:i] for i in range(1, len(path) + 1)]  # every node above (and at) the member's organisation
+    return list(position_rows().filter(region_path__in=prefixes))
 
 
 def my_claims(*, member):
@@ -436,6 +545,11 @@ def person_by_id_number(number: str):
     return Person.objects.filter(id_number_hash=id_hash(Person.IdType.RESIDENT_ID, number), is_active=True).first()
 
 
+def communities_for(*, user):
+    """Communities under the user's grants (where a unit reports, a position or a cadre sits)."""
+    return regions_for(user=user).filter(level__code="community")
+
+
 def regions_for(*, user):
     """Regions under the user's grants, down to grids (for placing an organisation)."""
     from linli.core.models import Region
@@ -449,3 +563,79 @@ def regions_for(*, user):
             q |= Q(path__startswith=p)
         qs = qs.filter(q)
     return qs.order_by("path")
+
+
+# --- the console start page --------------------------------------------------------------------------------------
+
+
+def home_cards(user) -> list:
+    """Start-page cards: a member's branch, next meeting and study hours; a secretary's behind-cycle organisations
+    and the meetings of the coming two weeks."""
+    from django.urls import reverse
+
+    from linli.core.home import HomeCard, HomeList, HomeListRow
+    from linli.core.scoping import has_action
+
+    cards: list = []
+    if not user.is_authenticated:
+        return cards
+    today = timezone.localdate()
+    member = my_member(user=user)
+    if member is not None:
+        cards.append(
+            HomeCard("我的党组织", member.organization.name, reverse("party:my_branch"), "党员 · 本人所在组织")
+        )
+        upcoming = (
+            my_meetings(user=user).filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now()).order_by("starts_at").first()
+        )  # fmt: skip
+        cards.append(
+            HomeCard(
+                "下次组织生活",
+                timezone.localtime(upcoming.starts_at).strftime("%m月%d日 %H:%M") if upcoming else "暂无",
+                reverse("party:my_meeting", args=[upcoming.pk]) if upcoming else reverse("party:my_meetings"),
+                f"{upcoming.get_kind_display()} · {upcoming.title}" if upcoming else "支部计划会议后将通知您",
+            )
+        )
+        cards.append(
+            HomeCard(
+                f"{today.year}年学时",
+                str(study_hours(member=member, year=today.year)),
+                reverse("party:my_learning"),
+                "本人学习时长累计",
+            )  # fmt: skip
+        )
+    if has_action(user, "partymeeting.change") and has_action(user, "partymember.view"):
+        behind = [c for c in compliance(user=user, year=today.year, today=today) if c.behind]
+        url = reverse("party:compliance")
+        cards.append(
+            HomeCard(
+                "组织生活未达标",
+                len(behind),
+                f"{url}?year={today.year}&behind=1",
+                "本年已开始的周期数多于已开会议的支部/党小组",
+                "danger" if behind else "",
+            )  # fmt: skip
+        )
+        soon = (
+            restrict(user, "partymeeting.view", meeting_rows())
+            .filter(status=Meeting.Status.PLANNED, starts_at__gte=timezone.now(),
+                    starts_at__lt=timezone.now() + dt.timedelta(days=14))
+            .order_by("starts_at")[:5]
+        )  # fmt: skip
+        cards.append(
+            HomeList(
+                "近两周的组织生活",
+                [
+                    HomeListRow(
+                        f"{m.organization.name} · {m.get_kind_display()}",
+                        m.get_absolute_url(),
+                        timezone.localtime(m.starts_at).strftime("%m-%d %H:%M"),
+                    )  # fmt: skip
+                    for m in soon
+                ],
+                more_url=reverse("party:partymeeting_calendar"),
+                empty="近两周没有计划的会议",
+                side=True,
+            )
+        )
+    return cards

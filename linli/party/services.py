@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from linli.core import attachments, audit, notifications
 from linli.core.errors import DomainError
+from linli.core.modules import ask, provides
 from linli.core.scoping import can, require_in_region
 from linli.core.workflow import transition
 from linli.party.models import (
@@ -30,6 +31,7 @@ from linli.party.models import (
     Position,
     PositionClaim,
     Project,
+    ProjectFile,
     ReportingUnit,
     ServiceRecord,
     StudyMaterial,
@@ -283,6 +285,8 @@ def attendance_mark(*, actor, meeting: Meeting, member: PartyMember, status: str
         raise DomainError("出勤：请选择。", field="status")
     if member.organization_id != meeting.organization_id:
         raise DomainError(f"党员：{member.person.name} 不属于{meeting.organization.name}。", field="member")
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise DomainError("出勤：该会议已取消，不能登记出勤。", field="status")
     if status == Attendance.Status.LEAVE and not reason.strip():
         raise DomainError(f"缺席原因：{member.person.name} 请假，请填写原因。", field="reason")
     _require(actor, "partymeeting.change", meeting, "出勤登记")
@@ -335,13 +339,36 @@ def meeting_record(
 
 
 @transaction.atomic
-def meeting_cancel(*, actor, meeting: Meeting) -> Meeting:
+def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
+    """Cancel a planned meeting with a reason; the members who were told of it are told it is off."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("取消原因：请写明取消原因（至少 2 个字）。", field="reason")
     _require(actor, "partymeeting.change", meeting, "取消会议")
-    return transition(
+    before = audit.snapshot(meeting)
+    meeting = transition(
         meeting,
         to=Meeting.Status.CANCELLED,
         allowed_from=(Meeting.Status.PLANNED,),
-        conflict="只有计划中的会议可以取消。",
+        version_field="version",
+        conflict="只有计划中的会议可以取消（该会议已召开或已取消）。",
+        cancel_reason=reason[:200],
+    )
+    audit.log_change(actor=actor, obj=meeting, action="update", before=before)
+    transaction.on_commit(lambda: _announce_cancel(meeting.pk))
+    return meeting
+
+
+def _announce_cancel(meeting_pk: int) -> None:
+    meeting = Meeting.objects.select_related("organization").get(pk=meeting_pk)
+    when = timezone.localtime(meeting.starts_at).strftime("%m月%d日 %H:%M")
+    notifications.inbox(
+        _member_users(meeting.organization),
+        target=meeting,
+        kind="party_meeting",
+        title=f"会议取消：{meeting.title}",
+        body=f"原定{when}召开的{meeting.get_kind_display()}已取消。原因：{meeting.cancel_reason}",
+        url=reverse("party:my_meeting", args=[meeting.pk]),
     )
 
 
@@ -415,17 +442,26 @@ def disclosure_review(*, actor, disclosure: Disclosure, approve: bool, note: str
 
 @transaction.atomic
 def disclosure_resubmit(*, actor, disclosure: Disclosure, title: str, body: str) -> Disclosure:
+    """The author (or another secretary of the organisation) fixes a sent-back item and sends it to review again."""
+    errors = []
+    if not (title or "").strip():
+        errors.append(("title", "标题：请填写。"))
+    if not (body or "").strip():
+        errors.append(("body", "内容：请填写。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
     _require(actor, "partydisclosure.change", disclosure, "党务公开")
-    if not title.strip() or not body.strip():
-        raise DomainError("标题和内容：请填写。", field="title")
-    return transition(
+    before = audit.snapshot(disclosure)
+    disclosure = transition(
         disclosure,
         to=Disclosure.Status.PENDING,
         allowed_from=(Disclosure.Status.REJECTED, Disclosure.Status.DRAFT),
         conflict="只有被退回的事项可以修改后重新提交。",
-        title=title.strip(),
+        title=title.strip()[:120],
         body=body.strip(),
     )
+    audit.log_change(actor=actor, obj=disclosure, action="update", before=before)
+    return disclosure
 
 
 # --- 双报到 and 共建 ---------------------------------------------------------------------------------------------
@@ -470,6 +506,10 @@ def position_claim(
         raise DomainError(f"认岗：“{position.name}”名额（{position.quota}）已满。", field="position")
     if actor is not None and not (can(actor, "partyposition.change", position) or member.person.user_id == actor.pk):
         raise DomainError("认岗：您没有此操作的权限。", code="forbidden")
+    if not member.is_active or not member.region_path.startswith(position.region_path):
+        raise DomainError(f"认岗：“{position.name}”不在{member.person.name}所在党组织的社区。", field="position")
+    if unit is not None and unit.community_id != position.community_id:
+        raise DomainError(f"工作单位：“{unit.name}”不是向该社区报到的单位。", field="unit")
     return PositionClaim.objects.create(position=position, member=member, unit=unit, claimed_on=timezone.localdate())
 
 
@@ -481,8 +521,49 @@ def project_save(*, actor, unit: ReportingUnit, year: int, title: str, progress:
         raise DomainError("进度：须在 0 到 100 之间。", field="progress")
     if extra.get("funds") is not None and Decimal(extra["funds"]) < 0:
         raise DomainError("投入资金：不能为负数。", field="funds")
+    if not year or year < 2000 or year > 2100:
+        raise DomainError("年度：请填写 2000 到 2100 之间的年份。", field="year")
     _require(actor, "partyunit.change", unit, "共建项目")
-    return Project.objects.create(unit=unit, year=year, title=title.strip(), progress=progress, **extra)
+    project = Project.objects.create(unit=unit, year=year, title=title.strip(), progress=progress, **extra)
+    audit.log_change(actor=actor, obj=project, action="create", before=None)
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, actor, project: Project, progress: int, evidence: str = "", funds=None, materials: str = ""
+) -> Project:
+    """Move a project on: its progress, what proves it, the funds and materials given so far."""
+    errors = []
+    if progress is None or progress < 0 or progress > 100:
+        errors.append(("progress", "进度：须在 0 到 100 之间。"))
+    if funds is not None and Decimal(funds) < 0:
+        errors.append(("funds", "投入资金：不能为负数。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partyunit.change", project.unit, "共建项目")
+    before = audit.snapshot(project)
+    project.progress, project.evidence, project.materials = progress, (evidence or "").strip(), materials.strip()
+    fields = ["progress", "evidence", "materials"]
+    if funds is not None:
+        project.funds = Decimal(funds)
+        fields.append("funds")
+    project.save(update_fields=fields)
+    audit.log_change(actor=actor, obj=project, action="update", before=before)
+    return project
+
+
+@transaction.atomic
+def project_add_file(*, actor, project: Project, name: str, content: bytes) -> ProjectFile:
+    """Keep an evidence file of a 共建项目 (photos, the signed 共建协议)."""
+    if not content:
+        raise DomainError("佐证材料：文件为空。", field="file")
+    if len(content) > MAX_FILE:
+        raise DomainError("佐证材料：单个文件不能超过 20MB。", field="file")
+    _require(actor, "partyunit.change", project.unit, "共建项目")
+    safe = "".join(c for c in name if c.isalnum() or c in "._-")[-80:] or "file"
+    key = attachments.save(f"party/projects/{project.pk}/{timezone.now():%Y%m%d%H%M%S%f}-{safe}", content)
+    return ProjectFile.objects.create(project=project, name=name[:200], key=key)
 
 
 @transaction.atomic
@@ -493,23 +574,43 @@ def service_add(*, actor, on: dt.date, activity: str, hours=0, wishes: int = 0, 
         raise DomainError("活动内容：请填写。", field="activity")
     if Decimal(hours) < 0 or Decimal(hours) > 24:
         raise DomainError("服务时长：须在 0 到 24 小时之间。", field="hours")
+    if wishes is None or wishes < 0:
+        raise DomainError("认领微心愿：不能为负数。", field="wishes")
+    if on > timezone.localdate():
+        raise DomainError("日期：不能晚于今天。", field="on")
+    if member is not None:
+        _require(actor, "partymember.change", member, "服务记录")
+    else:
+        _require(actor, "partyunit.change", unit, "服务记录")
     return ServiceRecord.objects.create(
         member=member, unit=unit, on=on, activity=activity.strip(), hours=hours, wishes=wishes
     )
 
 
 @transaction.atomic
-def cadre_add(*, actor, name: str, unit: str, community, assignment: str, start: dt.date) -> Cadre:
-    if not (name or "").strip() or not (assignment or "").strip():
-        raise DomainError("下沉干部：请填写姓名和工作任务。", field="name")
+def cadre_add(
+    *, actor, name: str, unit: str, community, assignment: str, start: dt.date, end: dt.date | None = None
+) -> Cadre:
+    errors = []
+    if not (name or "").strip():
+        errors.append(("name", "姓名：请填写。"))
+    if not (unit or "").strip():
+        errors.append(("unit", "派出单位：请填写。"))
+    if not (assignment or "").strip():
+        errors.append(("assignment", "工作任务：请填写。"))
+    if end and start and end < start:
+        errors.append(("end", "结束日期：不能早于下沉日期。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
     require_in_region(actor, "partycadre.add", community, "下沉社区")
     return Cadre.objects.create(
         name=name.strip(),
-        unit=unit,
+        unit=unit.strip(),
         community=community,
         region_path=community.path,
-        assignment=assignment,
+        assignment=assignment.strip(),
         start=start,
+        end=end,
     )
 
 
@@ -518,12 +619,42 @@ def cadre_add(*, actor, name: str, unit: str, community, assignment: str, start:
 
 @transaction.atomic
 def material_assign(*, actor, organization, title: str, hours, body: str = "", due=None) -> StudyMaterial:
+    """Assign study material to the organisation's active members.
+
+    With the participation app installed the material is also one of its learning materials for exactly these
+    members (``ask("learning.assign")``): they study it in 学习园地 and the time they spend is what counts.
+    Without it, a member marks it done and its hours count once."""
+    errors = []
     if not (title or "").strip():
-        raise DomainError("学习内容：请填写标题。", field="title")
-    if Decimal(hours) <= 0:
-        raise DomainError("学时：须大于 0。", field="hours")
+        errors.append(("title", "学习内容：请填写标题。"))
+    if hours is None or Decimal(hours) <= 0 or Decimal(hours) > 10:
+        errors.append(("hours", "学时：须大于 0，且不超过 10 学时。"))
+    if due and due < timezone.localdate():
+        errors.append(("due", "完成期限：不能早于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
     _require(actor, "partyorg.change", organization, "学习资料")
-    return StudyMaterial.objects.create(organization=organization, title=title.strip(), hours=hours, body=body, due=due)
+    material = StudyMaterial.objects.create(
+        organization=organization, title=title.strip(), hours=hours, body=body, due=due
+    )
+    person_ids = list(
+        PartyMember.objects.filter(organization=organization, is_active=True).values_list("person_id", flat=True)
+    )
+    learning_id = ask(
+        "learning.assign",
+        author=actor if actor and actor.pk else None,
+        region=organization.region,
+        title=material.title,
+        body=body,
+        minutes_required=int(Decimal(hours) * 60),
+        person_ids=person_ids,
+        label=f"{organization.name}党员",
+    )
+    if learning_id:
+        StudyMaterial.objects.filter(pk=material.pk).update(learning_id=learning_id)
+        material.learning_id = learning_id
+    audit.log_change(actor=actor, obj=material, action="create", before=None)
+    return material
 
 
 @transaction.atomic
@@ -533,6 +664,8 @@ def study_complete(*, user, material: StudyMaterial) -> StudyRecord:
     ).first()
     if member is None:
         raise DomainError("该学习内容不是布置给您所在党组织的。", code="forbidden")
+    if material.learning_id and provides("learning.study_seconds"):
+        raise DomainError("该学习内容请在“学习园地”中学习，学习时长自动计入学时。", field="material")
     record, _ = StudyRecord.objects.get_or_create(
         material=material, member=member, defaults={"completed_at": timezone.now(), "hours": material.hours}
     )
@@ -541,19 +674,85 @@ def study_complete(*, user, material: StudyMaterial) -> StudyRecord:
 
 @transaction.atomic
 def pairing_create(*, actor, member: PartyMember, household, need: str, start=None) -> Pairing:
+    """Pair a member with a household in need of the same area (结对帮扶 / 一对一)."""
+    from linli.core.scoping import grant_reach
+
+    if household is None:
+        raise DomainError("帮扶家庭：人口库中没有该户，请先由社区工作人员登记。", field="household")
     if not (need or "").strip():
         raise DomainError("困难情况：请填写。", field="need")
+    if start and start > timezone.localdate():
+        raise DomainError("结对日期：不能晚于今天。", field="start")
     _require(actor, "partymember.change", member, "结对帮扶")
-    return Pairing.objects.create(
-        member=member, household=household, need=need.strip(), start=start or timezone.localdate()
+    if actor is not None and not grant_reach(actor, "partymember.change").covers_path(household.region_path or ""):
+        raise DomainError("帮扶家庭：不在您负责的区域内。", field="household", code="forbidden")
+    if Pairing.objects.filter(member=member, household=household).exists():
+        raise DomainError(f"帮扶家庭：{member.person.name} 已与该户结对。", field="household")
+    pairing = Pairing.objects.create(
+        member=member, household=household, need=need.strip()[:200], start=start or timezone.localdate()
     )
+    audit.log_change(actor=actor, obj=pairing, action="create", before=None)
+    return pairing
+
+
+@transaction.atomic
+def pairing_end(*, actor, pairing: Pairing, on: dt.date | None = None, reason: str) -> Pairing:
+    """End a pairing (the household is out of difficulty, moved away, the member transferred); its visits stay."""
+    reason = (reason or "").strip()
+    on = on or timezone.localdate()
+    errors = []
+    if len(reason) < 2:
+        errors.append(("reason", "结束原因：请写明（至少 2 个字）。"))
+    if on < pairing.start:
+        errors.append(("end", f"结束日期：不能早于结对日期（{pairing.start}）。"))
+    elif on > timezone.localdate():
+        errors.append(("end", "结束日期：不能晚于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partymember.change", pairing.member, "结束结对")
+    before = audit.snapshot(pairing)
+    if not Pairing.objects.filter(pk=pairing.pk, end__isnull=True).update(end=on, end_reason=reason[:200]):
+        raise DomainError("该结对已经结束，请刷新后查看。", field="reason")
+    pairing.refresh_from_db()
+    audit.log_change(actor=actor, obj=pairing, action="update", before=before)
+    return pairing
 
 
 @transaction.atomic
 def pairing_visit(*, actor, pairing: Pairing, on: dt.date, help_given: str) -> PairingVisit:
-    if not (help_given or "").strip():
-        raise DomainError("帮扶内容：请填写。", field="help_given")
-    return PairingVisit.objects.create(pairing=pairing, on=on, help_given=help_given.strip())
+    """Record a visit to the paired household and the help given.
+
+    The visit goes into the people app's visit log (``ask("people.record_visit")``), the one grid workers keep,
+    so the household's history is in one place; the pairing keeps the visit's id and the help given."""
+    help_given = (help_given or "").strip()
+    errors = []
+    if pairing.end is not None:
+        errors.append(("on", f"走访日期：该结对已于 {pairing.end} 结束，不能再记录走访。"))
+    if len(help_given) < 2:
+        errors.append(("help_given", "帮扶内容：请写明做了什么（至少 2 个字）。"))
+    if on is None:
+        errors.append(("on", "走访日期：请填写。"))
+    elif on > timezone.localdate():
+        errors.append(("on", "走访日期：不能晚于今天。"))
+    elif on < pairing.start:
+        errors.append(("on", f"走访日期：不能早于结对日期（{pairing.start}）。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    _require(actor, "partymember.change", pairing.member, "帮扶走访")
+    visitor = f"{pairing.member.person.name}（结对党员）"
+    try:
+        visit_id = ask(
+            "people.record_visit",
+            household=pairing.household,
+            visited_on=on,
+            notes=f"结对帮扶：{help_given}",
+            visitor_name=visitor,
+        )
+    except DomainError as exc:  # the visit log's own rules (how far back a visit may be entered, an address)
+        raise DomainError(exc.message, field="on" if exc.field == "visited_on" else "help_given") from None
+    return PairingVisit.objects.create(
+        pairing=pairing, on=on, help_given=help_given[:200], visit_id=visit_id, visitor_name=visitor[:50]
+    )
 
 
 def default_cycles_for(organization: PartyOrganization) -> dict[str, int]:

@@ -146,6 +146,9 @@ class PeopleConfig(ModuleConfig):
         from linli.core.modules import DemoStep
         from linli.people import demo
 
+        # Other apps write to and read the visit log without importing people (party's 结对帮扶 visits).
+        m.provide("people.record_visit", services.visit_record_for)
+        m.provide("people.visits_of", services.visits_by_id)
         m.demo(DemoStep("people", demo.run, after=("housing",)))
         m.demo(DemoStep("visits", demo.run_visits, after=("people",)))
         from linli.people import demo_ownership

@@ -656,6 +656,28 @@ def visit_record(
 
 
 @transaction.atomic
+def visit_record_for(
+    *, household: Household, notes: str, visitor_name: str, visited_on: dt.date | None = None, kind: str = "home"
+) -> int:
+    """Record a visit another app's rules allowed (party's 结对帮扶, through ``ask("people.record_visit")``).
+
+    The asking app has checked its user may visit this household; the visit lands in the same visit log the grid
+    workers keep, under the visitor's name. Returns the visit's id."""
+    visit = visit_record(actor=None, household=household, visited_on=visited_on, kind=kind, notes=notes)
+    Visit.objects.filter(pk=visit.pk).update(visitor_name=(visitor_name or "")[:50])
+    return visit.pk
+
+
+def visits_by_id(ids) -> list[dict]:
+    """Visit log rows by id, newest first (``ask("people.visits_of")``): what the asking app itself recorded."""
+    return list(
+        Visit.objects.filter(pk__in=list(ids))
+        .order_by("-visited_on", "-pk")
+        .values("pk", "visited_on", "kind", "visitor_name", "notes")
+    )
+
+
+@transaction.atomic
 def visit_link_event(*, actor: User | None, visit: Visit, event_id: int, event_number: str) -> Visit:
     """Remember the event opened from a visit; a visit opens at most one event (compare-and-set)."""
 

@@ -1,4 +1,5 @@
-"""三会一课 in real Chromium: the secretary plans a 支部党员大会, `member` checks in by code in the resident app, the
+"""三会一课 in real Chromium: the secretary plans a 支部党员大会, `member` checks in by scanning its QR code (the
+resident app opens with the code filled in; a wrong typed code is refused), the
 secretary records the minutes, and the compliance view moves from behind to on track."""
 
 import datetime as dt
@@ -79,7 +80,12 @@ def test_secretary_plans_member_checks_in_compliance_on_track(browser_world, liv
     mob.get_by_test_id("checkin-submit").click()
     mob.wait_for_selector(".invalid-feedback")
     assert "签到码：不正确" in mob.locator("body").inner_text()
-    mob.fill("input[name=code]", code)
+    # Scanning the QR code on the secretary's screen opens this meeting's check-in page with the code filled in.
+    scan_url = sec.get_by_test_id("checkin-qr").get_attribute("data-scan-url")
+    assert sec.locator("[data-testid=checkin-qr] svg").count() == 1
+    assert scan_url.endswith(f"/m/party/meetings/{meeting.pk}/?code={code}")
+    mob.goto(scan_url)
+    assert mob.input_value("input[name=code]") == code
     mob.get_by_test_id("checkin-submit").click()
     assert "到会" in mob.get_by_test_id("checked-in").inner_text()
     assert Attendance.objects.get(meeting=meeting).member == member

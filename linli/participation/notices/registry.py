@@ -35,3 +35,9 @@ def register(m) -> None:
     m.resident_link(ResidentLink("notices", "通知公告", "participation:my_notices", order=10))
     m.resident_link(ResidentLink("learning", "学习园地", "participation:my_learning", order=20))
     m.demo(DemoStep("notices", demo.run, after=("people",)))
+    # Party members' learning (linli/party) goes through these: materials for given persons, their study time.
+    m.provide("learning.assign", services.assign_to_persons)
+    m.provide("learning.progress", services.progress_of)
+    m.provide("learning.record_study", services.record_study_by_id)
+    m.provide("learning.study_seconds", services.study_seconds)
+    m.provide("learning.url", services.material_url)

@@ -31,7 +31,10 @@ CONSOLE = [
     "/console/party/meetings/", "/console/party/meetings/new/", "/console/party/meetings/calendar/",
     "/console/party/compliance/", "/console/party/disclosures/", "/console/party/units/", "/console/party/positions/",
     "/console/party/cadres/", "/console/party/report/", "/console/party/members/new/",
-    "/console/party/organizations/new/",
+    "/console/party/organizations/new/", "/console/party/units/new/", "/console/party/positions/new/",
+    "/console/party/services/", "/console/party/services/new/", "/console/party/cadres/new/", "/console/party/learning/",
+    "/console/party/learning/new/", "/console/party/pairings/", "/console/party/pairings/new/",
+    "/console/party/cadres/?current=true&unit=物业", "/console/party/positions/?full=true",
 ]  # fmt: skip
 
 
@@ -107,8 +110,11 @@ def test_member_page_shows_pairing_with_the_householder_masked(login, world, set
     from linli.people.models import Household
 
     household = Household.objects.get(householder=world.person_a)
-    pairing = services.pairing_create(actor=None, member=member, household=household, need="独居老人")
-    services.pairing_visit(actor=None, pairing=pairing, on=dt.date(2026, 11, 3), help_given="送米面油")
+    today = timezone.localdate()
+    pairing = services.pairing_create(
+        actor=None, member=member, household=household, need="独居老人", start=today - dt.timedelta(days=60)
+    )
+    services.pairing_visit(actor=None, pairing=pairing, on=today - dt.timedelta(days=3), help_given="送米面油")
     body = login(secretary).get(member.get_absolute_url()).content.decode()
     assert "张*" in body and "张三" not in body and "送米面油" in body
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from linli.core import xlsx
@@ -15,15 +16,40 @@ from linli.core.permissions import requires
 from linli.core.scoping import can, restrict
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.party import selectors, services
-from linli.party.filtersets import DisclosureFilterSet, MeetingFilterSet, MemberFilterSet, OrganizationFilterSet
+from linli.party.filtersets import (
+    CadreFilterSet,
+    DisclosureFilterSet,
+    MaterialFilterSet,
+    MeetingFilterSet,
+    MemberFilterSet,
+    OrganizationFilterSet,
+    PairingFilterSet,
+    PositionFilterSet,
+    ServiceFilterSet,
+    UnitFilterSet,
+)
 from linli.party.forms import (
     AttendanceForm,
+    CadreForm,
+    CancelForm,
+    ClaimForm,
     CycleForm,
     DisclosureForm,
+    MaterialForm,
     MeetingForm,
     MinutesForm,
+    PairingEndForm,
+    PairingForm,
+    PositionForm,
+    ProjectForm,
+    ProjectProgressForm,
+    ResubmitForm,
     ReviewForm,
+    ServiceForm,
+    TransferForm,
+    UnitForm,
     UnmaskForm,
+    VisitForm,
 )
 from linli.party.models import Attendance, MeetingKind
 
@@ -151,6 +177,7 @@ class MemberDetailView(ObjectDetailView):
             ],
             unmask_form=UnmaskForm(),
             can_unmask=can(self.request.user, "partymember.unmask", member),
+            can_change=can(self.request.user, "partymember.change", member),
         )
         return context
 
@@ -232,7 +259,8 @@ class MeetingDetailView(ObjectDetailView):
         context.update(
             roll=roll,
             present=present,
-            can_change=can(user, "partymeeting.change", meeting),
+            # A cancelled meeting is closed: no attendance, no minutes (its reason shows instead).
+            can_change=meeting.status != "cancelled" and can(user, "partymeeting.change", meeting),
             minutes_form=MinutesForm(
                 initial={
                     "minutes": meeting.minutes,
@@ -244,6 +272,10 @@ class MeetingDetailView(ObjectDetailView):
             files=files,
             quality=selectors.meeting_quality(meeting, present, len(roll), sum(f.is_photo for f in files)),
         )
+        if context["can_change"] and meeting.status == "planned":
+            scan = self.request.build_absolute_uri(reverse("party:my_meeting", args=[meeting.pk]))
+            context["scan_url"] = f"{scan}?code={meeting.code}"
+            context["qr"] = qr_svg(context["scan_url"])
         return context
 
 
@@ -412,6 +444,9 @@ class DisclosureDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["can_review"] = can(self.request.user, "partydisclosure.review", self.object)
+        context["can_resubmit"] = self.object.status in ("rejected", "draft") and can(
+            self.request.user, "partydisclosure.change", self.object
+        )
         context["review_form"] = ReviewForm()
         return context
 
@@ -439,6 +474,8 @@ def disclosure_review(request, pk):
 class UnitListView(ObjectListView):
     kind = "partyunit"
     title = "双报到单位"
+    filterset_class = UnitFilterSet
+    add_url_name = "party:partyunit_add"
     columns = [
         Column("单位名称", "name", link=True),
         Column("单位党组织", "unit_party_org"),
@@ -462,14 +499,17 @@ class UnitDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["projects"] = selectors.unit_projects(unit=self.object)
+        context["can_change"] = can(self.request.user, "partyunit.change", self.object)
         return context
 
 
 class PositionListView(ObjectListView):
     kind = "partyposition"
     title = "服务岗位（双报到认岗）"
+    filterset_class = PositionFilterSet
+    add_url_name = "party:partyposition_add"
     columns = [
-        Column("岗位", "name"),
+        Column("岗位", "name", link=True),
         Column("社区", "community.name"),
         Column("岗位职责", "duties"),
         Column("名额", "quota"),
@@ -483,6 +523,8 @@ class PositionListView(ObjectListView):
 class CadreListView(ObjectListView):
     kind = "partycadre"
     title = "下沉干部"
+    filterset_class = CadreFilterSet
+    add_url_name = "party:partycadre_add"
     columns = [
         Column("姓名", "name"),
         Column("派出单位", "unit"),
@@ -587,4 +629,430 @@ def organization_add(request):
             return redirect("party:partyorg_detail", pk=org.pk)
     return render(
         request, "party/console/form.html", {"form": form, "title": "新建党组织", "back": "party:partyorg_list"}
+    )
+
+
+# --- forms that complete the module: transfer, resubmit, cancel, 双报到, 共建, services, cadres, learning, pairing ---
+
+
+def _form_page(request, form, save, *, title: str, back_url: str, success, multipart: bool = False):
+    """Show ``form``; on a valid POST call ``save(data)``, put a DomainError on the form, else go to the object."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = save(form.cleaned_data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, success(obj) if callable(success) else success)
+            return redirect(obj.get_absolute_url())
+    return render(
+        request,
+        "party/console/form.html",
+        {"form": form, "title": title, "back_url": back_url, "multipart": multipart},
+    )
+
+
+@login_required
+@requires("partymember.change")
+def member_transfer(request, pk):
+    member = get_object_or_404(restrict(request.user, "partymember.change", selectors.member_rows()), pk=pk)
+    orgs = selectors.organization_choices(user=request.user).exclude(pk=member.organization_id)
+    form = TransferForm(request.POST or None, organizations=orgs)
+    return _form_page(
+        request, form,
+        lambda d: services.member_transfer(actor=request.user, member=member, **d),
+        title=f"组织关系转接：{member.person.name}（现在 {member.organization.name}）",
+        back_url=member.get_absolute_url(),
+        success=lambda m: f"已转入{m.organization.name}，转接记录已保留。",
+    )  # fmt: skip
+
+
+@login_required
+@requires("partydisclosure.change")
+def disclosure_resubmit(request, pk):
+    d = get_object_or_404(restrict(request.user, "partydisclosure.change", selectors.disclosure_rows()), pk=pk)
+    if d.status not in ("rejected", "draft"):
+        messages.error(request, "只有被退回的事项可以修改后重新提交。")
+        return redirect(d.get_absolute_url())
+    form = ResubmitForm(request.POST or None, initial={"title": d.title, "body": d.body})
+    return _form_page(
+        request, form,
+        lambda data: services.disclosure_resubmit(actor=request.user, disclosure=d, **data),
+        title=f"修改后重新提交：{d.title}",
+        back_url=d.get_absolute_url(),
+        success="已重新提交审核。",
+    )  # fmt: skip
+
+
+@login_required
+@requires("partymeeting.change")
+def meeting_cancel(request, pk):
+    meeting = _meeting_for_change(request, pk)
+    form = CancelForm(request.POST)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_cancel(actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"])
+            messages.success(request, "会议已取消，已通知本组织党员。")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, "取消原因：请填写。")
+    return redirect("party:partymeeting_detail", pk=meeting.pk)
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code (qrcode's SVG path image: no Pillow, no files)."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    img = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    out = io.BytesIO()
+    img.save(out)
+    return out.getvalue().decode()
+
+
+# 双报到 units, positions and claims
+
+
+@login_required
+@requires("partyunit.add")
+def unit_add(request):
+    form = UnitForm(request.POST or None, communities=selectors.communities_for(user=request.user))
+    return _form_page(
+        request, form, lambda d: services.unit_register(actor=request.user, **d),
+        title="登记报到单位", back_url=reverse("party:partyunit_list"), success=lambda u: f"已登记：{u.name}",
+    )  # fmt: skip
+
+
+@login_required
+@requires("partyposition.add")
+def position_add(request):
+    form = PositionForm(request.POST or None, communities=selectors.communities_for(user=request.user))
+
+    def save(d):
+        return services.position_create(
+            actor=request.user, community=d["community"], name=d["name"], quota=d["quota"], duties=d["duties"]
+        )
+
+    return _form_page(
+        request, form, save, title="新增服务岗位", back_url=reverse("party:partyposition_list"),
+        success=lambda p: f"已新增岗位：{p.name}（{p.quota} 个名额）",
+    )  # fmt: skip
+
+
+class PositionDetailView(ObjectDetailView):
+    kind = "partyposition"
+    template_name = "party/console/position_detail.html"
+
+    def base_queryset(self):
+        return selectors.position_rows()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, position = self.request.user, self.object
+        can_claim = can(user, "partyposition.change", position) and can(user, "partymember.view")
+        context.update(
+            claims=selectors.position_claims(position=position).filter(
+                member__in=restrict(user, "partymember.view").values("pk")
+            ),
+            can_claim=can_claim and position.claimed < position.quota,
+            full=position.claimed >= position.quota,
+        )
+        return context
+
+
+@login_required
+@requires("partyposition.change", "partymember.view")
+def position_claim(request, pk):
+    position = get_object_or_404(restrict(request.user, "partyposition.change", selectors.position_rows()), pk=pk)
+    members = restrict(request.user, "partymember.view", selectors.member_rows()).filter(
+        is_active=True, work_status="employed"
+    )
+    units = restrict(request.user, "partyunit.view", selectors.unit_rows()).filter(community_id=position.community_id)
+    form = ClaimForm(request.POST or None, members=members, units=units)
+    return _form_page(
+        request, form,
+        lambda d: services.position_claim(actor=request.user, position=position, **d).position,
+        title=f"登记认岗：{position.name}（{position.community.name}，名额 {position.quota}）",
+        back_url=position.get_absolute_url(), success="已登记认岗。",
+    )  # fmt: skip
+
+
+# 共建项目 (a unit's yearly projects)
+
+
+def _unit_for_change(request, pk):
+    return get_object_or_404(restrict(request.user, "partyunit.change", selectors.unit_rows()), pk=pk)
+
+
+@login_required
+@requires("partyunit.change")
+def project_add(request, pk):
+    unit = _unit_for_change(request, pk)
+    form = ProjectForm(request.POST or None, initial={"year": timezone.localdate().year})
+
+    def save(d):
+        services.project_save(actor=request.user, unit=unit, **d)
+        return unit
+
+    return _form_page(
+        request, form, save, title=f"新建共建项目书：{unit.name}", back_url=unit.get_absolute_url(),
+        success="共建项目已保存。",
+    )  # fmt: skip
+
+
+@login_required
+@requires("partyunit.change")
+def project_edit(request, pk):
+    from linli.party.models import Project
+
+    units = restrict(request.user, "partyunit.change", selectors.unit_rows()).values("pk")
+    project = get_object_or_404(Project.objects.select_related("unit").filter(unit__in=units), pk=pk)
+    initial = {f: getattr(project, f) for f in ("progress", "funds", "materials", "evidence")}
+    form = ProjectProgressForm(request.POST or None, initial=initial)
+    upload = request.FILES.get("file")
+
+    def save(d):
+        services.project_update(actor=request.user, project=project, **d)
+        if upload is not None:
+            services.project_add_file(actor=request.user, project=project, name=upload.name, content=upload.read())
+        return project.unit
+
+    return _form_page(
+        request, form, save, title=f"项目进度：{project.title}（{project.unit.name}，{project.year}年）",
+        back_url=project.unit.get_absolute_url(), success="项目进度已更新。", multipart=True,
+    )  # fmt: skip
+
+
+# service records
+
+
+class ServiceListView(ObjectListView):
+    kind = "partyunit"
+    title = "双报到服务记录"
+    filterset_class = ServiceFilterSet
+    add_url_name = "party:partyservice_add"
+    columns = [
+        Column("日期", "on"),
+        Column("报到单位", "unit.name"),
+        Column("在职党员", "member.person.name"),
+        Column("活动内容", "activity"),
+        Column("服务时长（小时）", "hours"),
+        Column("认领微心愿", "wishes"),
+    ]
+
+    def get_queryset(self):
+        from django.core.exceptions import PermissionDenied
+
+        from linli.core.scoping import has_action
+
+        if not has_action(self.request.user, "partyunit.view"):
+            raise PermissionDenied("没有权限访问该页面。")
+        qs = selectors.services_for(user=self.request.user)
+        self.filter_errors = []
+        self.filterset = ServiceFilterSet(self.request.GET or None, queryset=qs, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            from linli.core.views.generic import _labelled
+
+            self.filter_errors = _labelled(self.filterset.form)
+            return qs.none()
+        return self.filterset.qs
+
+
+@login_required
+@requires("partyunit.change")
+def service_add(request):
+    members = restrict(request.user, "partymember.change", selectors.member_rows()).filter(is_active=True)
+    units = restrict(request.user, "partyunit.change", selectors.unit_rows())
+    form = ServiceForm(request.POST or None, members=members, units=units, initial={"on": timezone.localdate()})
+
+    class Done:
+        def get_absolute_url(self):
+            return reverse("party:partyservice_list")
+
+    def save(d):
+        services.service_add(actor=request.user, **d)
+        return Done()
+
+    return _form_page(request, form, save, title="登记服务记录", back_url=reverse("party:partyservice_list"),
+                      success="服务记录已保存，计入半年报告。")  # fmt: skip
+
+
+@login_required
+@requires("partycadre.add")
+def cadre_add(request):
+    form = CadreForm(request.POST or None, communities=selectors.communities_for(user=request.user))
+
+    class Done:
+        def get_absolute_url(self):
+            return reverse("party:partycadre_list")
+
+    def save(d):
+        services.cadre_add(actor=request.user, **d)
+        return Done()
+
+    return _form_page(request, form, save, title="登记下沉干部", back_url=reverse("party:partycadre_list"),
+                      success="下沉干部已登记。")  # fmt: skip
+
+
+# learning
+
+
+class MaterialListView(ObjectListView):
+    kind = "partyorg"
+    title = "党员学习资料"
+    filterset_class = MaterialFilterSet
+    add_url_name = "party:partymaterial_add"
+    columns = [
+        Column("学习内容", "title", link=True),
+        Column("党组织", "organization.name"),
+        Column("学时", "hours"),
+        Column("完成期限", "due"),
+        Column("布置时间", "created_at"),
+    ]
+
+    def get_queryset(self):
+        from django.core.exceptions import PermissionDenied
+
+        from linli.core.scoping import has_action
+        from linli.core.views.generic import _labelled
+
+        if not has_action(self.request.user, "partymember.view") or not has_action(
+            self.request.user, "partyorg.change"
+        ):
+            raise PermissionDenied("没有权限访问该页面。")
+        qs = selectors.materials_for(user=self.request.user)
+        self.filter_errors = []
+        self.filterset = MaterialFilterSet(self.request.GET or None, queryset=qs, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            self.filter_errors = _labelled(self.filterset.form)
+            return qs.none()
+        return self.filterset.qs
+
+
+@login_required
+@requires("partyorg.change")
+def material_add(request):
+    form = MaterialForm(request.POST or None, organizations=selectors.organization_choices(user=request.user))
+    linked = selectors.learning_linked()
+    return _form_page(
+        request, form, lambda d: services.material_assign(actor=request.user, **d),
+        title="布置学习资料", back_url=reverse("party:partymaterial_list"),
+        success=("已布置，党员在“学习园地”学习，学习时长计入学时。" if linked else "已布置，党员学完后点“我已学完”计入学时。"),
+    )  # fmt: skip
+
+
+@login_required
+@requires("partyorg.change", "partymember.view")
+def material_detail(request, pk):
+    material = get_object_or_404(selectors.materials_for(user=request.user), pk=pk)
+    rows = selectors.material_completion(user=request.user, material=material)
+    return render(
+        request,
+        "party/console/material_detail.html",
+        {
+            "object": material,
+            "rows": rows,
+            "done": sum(1 for _, s in rows if s.done),
+            "linked": bool(material.learning_id) and selectors.learning_linked(),
+        },
+    )
+
+
+# 结对帮扶
+
+
+class PairingListView(ObjectListView):
+    kind = "partymember"
+    action = "change"
+    title = "结对帮扶"
+    filterset_class = PairingFilterSet
+    add_url_name = "party:partypairing_add"
+    columns = [
+        Column("结对党员", "member.person.name", link=True),
+        Column("党组织", "member.organization.name"),
+        Column("帮扶家庭（户主）", "householder_masked"),
+        Column("困难情况", "need"),
+        Column("结对日期", "start"),
+        Column("走访次数", "visit_total"),
+    ]
+
+    def get_queryset(self):
+        from django.core.exceptions import PermissionDenied
+
+        from linli.core.scoping import has_action
+        from linli.core.views.generic import _labelled
+
+        if not has_action(self.request.user, "partymember.change"):
+            raise PermissionDenied("没有权限访问该页面。")
+        qs = selectors.pairings_for(user=self.request.user)
+        self.filter_errors = []
+        self.filterset = PairingFilterSet(self.request.GET or None, queryset=qs, request=self.request)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            self.filter_errors = _labelled(self.filterset.form)
+            return qs.none()
+        return self.filterset.qs
+
+
+@login_required
+@requires("partymember.change")
+def pairing_add(request):
+    members = restrict(request.user, "partymember.change", selectors.member_rows()).filter(is_active=True)
+    form = PairingForm(request.POST or None, members=members, initial={"member": request.GET.get("member")})
+
+    def save(d):
+        person = selectors.person_by_id_number(d["id_number"])
+        if person is None or not person.household_id:
+            raise DomainError(
+                "帮扶对象身份证号：人口库中没有该人员或其未登记户，请先由社区工作人员登记。", field="id_number"
+            )
+        return services.pairing_create(
+            actor=request.user, member=d["member"], household=person.household, need=d["need"], start=d["start"]
+        )
+
+    return _form_page(request, form, save, title="新建结对帮扶", back_url=reverse("party:partypairing_list"),
+                      success="已结对。")  # fmt: skip
+
+
+@login_required
+@requires("partymember.change")
+def pairing_detail(request, pk):
+    pairing = get_object_or_404(selectors.pairings_for(user=request.user), pk=pk)
+    ending = request.method == "POST" and "reason" in request.POST
+    form = VisitForm(None if ending else (request.POST or None), initial={"on": timezone.localdate()})
+    end_form = PairingEndForm(request.POST if ending else None)
+    if ending and end_form.is_valid():
+        try:
+            services.pairing_end(
+                actor=request.user,
+                pairing=pairing,
+                on=end_form.cleaned_data["end"],
+                reason=end_form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            _form_errors(end_form, exc)
+        else:
+            messages.success(request, "结对已结束，走访记录保留。")
+            return redirect(pairing.get_absolute_url())
+    if not ending and request.method == "POST" and form.is_valid():
+        try:
+            services.pairing_visit(actor=request.user, pairing=pairing, **form.cleaned_data)
+        except DomainError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "走访已记录，并写入人口库的走访记录。")
+            return redirect(pairing.get_absolute_url())
+    householder = pairing.household.householder
+    return render(
+        request,
+        "party/console/pairing_detail.html",
+        {
+            "object": pairing,
+            "householder": mask_name(householder.name) if householder else "—",
+            "visits": selectors.pairing_visits(pairing=pairing),
+            "form": form,
+            "end_form": end_form,
+        },
     )

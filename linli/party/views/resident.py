@@ -36,7 +36,8 @@ def my_meetings(request):
 
 @login_required(login_url=LOGIN)
 def my_meeting(request, pk):
-    meeting = get_object_or_404(selectors.my_meetings(user=request.user), pk=pk)
+    # A cancelled meeting still opens (its cancellation notice links here) and says why it is off.
+    meeting = get_object_or_404(selectors.my_meetings(user=request.user, with_cancelled=True), pk=pk)
     member = selectors.my_member(user=request.user)
     form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
@@ -73,12 +74,34 @@ def my_learning(request):
                     messages.error(request, exc.message)
         return redirect("party:my_learning")
     year = timezone.localdate().year
-    context = {"member": member, "year": year}
+    context = {"member": member, "year": year, "linked": selectors.learning_linked()}
     if member is not None:
         context.update(
             items=selectors.my_materials(member=member), hours=selectors.study_hours(member=member, year=year)
         )
     return render(request, "party/resident/my_learning.html", context)
+
+
+@login_required(login_url=LOGIN)
+def my_positions(request):
+    """双报到认岗: an in-service member sees the community's positions and claims one with a free place."""
+    member = selectors.my_member(user=request.user)
+    positions = selectors.open_positions(member=member) if member else []
+    if request.method == "POST" and member is not None:
+        position = next((p for p in positions if str(p.pk) == request.POST.get("position")), None)
+        if position is None:
+            messages.error(request, "认岗：请选择本社区的岗位。")
+        elif member.work_status != "employed":
+            messages.error(request, "认岗：双报到认岗面向在职党员，离退休、流动党员请联系社区党组织。")
+        else:
+            try:
+                services.position_claim(actor=request.user, position=position, member=member)
+                messages.success(request, f"已认领：{position.name}")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+        return redirect("party:my_positions")
+    mine = {c.position_id for c in selectors.my_claims(member=member)} if member else set()
+    return render(request, "party/resident/my_positions.html", {"member": member, "positions": positions, "mine": mine})
 
 
 @login_required(login_url=LOGIN)

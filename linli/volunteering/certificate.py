@@ -1,8 +1,17 @@
-"""The certificate of volunteer service hours: a PDF (ReportLab, CJK font STSong-Light) with a verifying QR code."""
+"""The certificate of volunteer service hours: a PDF (ReportLab) with a verifying QR code.
+
+The text is set in WenQuanYi Micro Hei (Apache 2.0, ``fonts/`` beside this file; Chinese, Latin and digits), a
+TrueType font that ReportLab embeds as a subset of the glyphs used: a viewer without Chinese fonts shows every
+character.
+"""
 
 import io
+from pathlib import Path
 
 from django.utils import timezone
+
+FONT_NAME = "LinliCJK"
+FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 
 STARS = {0: "", 1: "一星志愿者", 2: "二星志愿者", 3: "三星志愿者", 4: "四星志愿者", 5: "五星志愿者"}
 
@@ -15,12 +24,12 @@ def render_pdf(certificate, *, verify_url: str, records: list) -> bytes:
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    font = "STSong-Light"
+    font = FONT_NAME
     if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
+        pdfmetrics.registerFont(TTFont(font, str(FONT_FILE), subfontIndex=0))  # embedded as a subset of the glyphs used
     out = io.BytesIO()
     width, height = A4
     c = canvas.Canvas(out, pagesize=A4)

@@ -69,4 +69,5 @@ class PartyConfig(ModuleConfig):
             ResidentLink("party", "我的党组织", "party:my_branch", order=50,
                          visible=lambda user: selectors.my_member(user=user) is not None)
         )  # fmt: skip
+        m.provide("party.position_holders", selectors.position_holders)  # volunteering's 派单 to a position holder
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

@@ -163,3 +163,12 @@ def test_a_neighbour_who_sees_the_wall_does_not_see_the_photo(world, login, memb
     assert neighbour.get(f"/m/wishes/{wish.pk}/photo/").status_code == 404
     outsider = login(UserFactory())
     assert outsider.get(f"/console/volunteering/wishes/{wish.pk}/photo/").status_code != 200
+
+
+def test_the_api_dispatches_to_a_position_holder_too(world, api):
+    holder = _holder(world, world.community, position_name="党建指导员", name="钱指导")
+    wish = _open_wish(world)
+    r = api(world.users["staff"]).post(f"/api/v1/wishes/{wish.pk}/dispatch", {"to_user": holder.pk}, format="json")
+    assert (r.status_code, r.json()["status"]) == (200, "claimed")
+    wish.refresh_from_db()
+    assert wish.claimer_id == holder.pk

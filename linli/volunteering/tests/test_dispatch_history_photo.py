@@ -172,3 +172,15 @@ def test_the_api_dispatches_to_a_position_holder_too(world, api):
     assert (r.status_code, r.json()["status"]) == (200, "claimed")
     wish.refresh_from_db()
     assert wish.claimer_id == holder.pk
+
+
+def test_the_resident_follows_the_steps_of_their_wish_without_names_or_notes(world, login, member, member2):
+    wish = _open_wish(world)
+    services.wish_claim(wish=wish, actor=member)
+    services.wish_give_up(wish=wish, actor=member, reason="临时出差去外地")
+    page = login(world.users["resident"]).get(f"/m/wishes/{wish.pk}/").content.decode()
+    steps = page.split('data-testid="wish-steps"')[1].split("</ul>")[0]
+    assert "登记" in steps and "发布" in steps and "认领" in steps and "放弃认领" in steps
+    assert "临时出差" not in steps and "刘党员" not in steps
+    # a neighbour who sees the wish on the wall does not see its steps
+    assert 'data-testid="wish-steps"' not in login(member2).get(f"/m/wishes/{wish.pk}/").content.decode()

@@ -75,6 +75,8 @@ def wish_detail(request, pk):
         "fulfil_form": FulfilForm(), "reason_form": ReasonForm(),
         "claimer_name": mask_name(wish.claimer.display_name) if wish.claimer_id else "",
         "show_photo": bool(wish.fulfil_photo) and user.pk in (wish.owner_id, wish.claimer_id),
+        # the resident and the claimer follow the steps (no names, no notes: those stay in the console)
+        "steps": selectors.wish_audit(wish=wish) if user.pk in (wish.owner_id, wish.claimer_id) else [],
     })  # fmt: skip
 
 

@@ -73,4 +73,5 @@ class PartyConfig(ModuleConfig):
                          visible=lambda user: selectors.my_member(user=user) is not None)
         )  # fmt: skip
         m.home_cards(selectors.home_cards)  # a member's branch, next meeting, study hours; secretaries' behind-cycle
+        m.provide("party.position_holders", selectors.position_holders)  # volunteering's 派单 to a position holder
         m.demo(DemoStep("party", demo.run, after=("core", "people")))

@@ -639,3 +639,36 @@ def home_cards(user) -> list:
             )
         )
     return cards
+
+
+def position_holders(*, region_path: str, position: str | None = None) -> list[dict]:
+    """The members holding a 双报到 position (党建指导员, 便民服务员, 民意收集员…) in the communities that cover
+    ``region_path`` (a grid's community) or lie under it (a street's communities), optionally of one position.
+
+    Offered to other apps as ``party.position_holders`` (volunteering dispatches a wish to them): one dict per
+    holding, ``{"user_id", "person_id", "name", "position", "position_id", "community"}``; ``user_id`` is ``None``
+    for a member without an account. Only active members; no identity numbers or phones leave this app.
+    """
+    if not region_path:
+        return []
+    from linli.core.models import Region
+
+    step = Region.steplen
+    covering = [region_path[:n] for n in range(step, len(region_path) + 1, step)]
+    claims = PositionClaim.objects.filter(
+        Q(position__region_path__in=covering) | Q(position__region_path__startswith=region_path),
+        member__is_active=True,
+    ).select_related("position__community", "member__person")
+    if position:
+        claims = claims.filter(position__name=position)
+    return [
+        {
+            "user_id": c.member.person.user_id,
+            "person_id": c.member.person_id,
+            "name": c.member.person.name,
+            "position": c.position.name,
+            "position_id": c.position_id,
+            "community": c.position.community.name,
+        }
+        for c in claims.order_by("position__name", "member__person__name", "pk")
+    ]

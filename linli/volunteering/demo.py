@@ -204,6 +204,7 @@ def build(community: Region, rng, *, today: dt.date | None = None) -> dict[str, 
         if state == "done":
             Wish.objects.filter(pk=wish.pk).update(done_at=claimed + dt.timedelta(days=2))
         WishTransition.objects.filter(wish=wish).update(at=posted)
+        _date_history(wish, posted, claimed)
         wishes += 1
     # One claim is overdue (the dashboard shows it); the resident has a wish of their own to confirm.
     overdue = Wish.objects.filter(region_path__startswith=community.path, status=Wish.Status.CLAIMED).first()
@@ -217,7 +218,8 @@ def build(community: Region, rng, *, today: dt.date | None = None) -> dict[str, 
                                        content="晾衣架摇不下来了。")  # fmt: skip
             services.wish_publish(wish=own, actor=staff)
             services.wish_claim(wish=own, actor=member)
-            services.wish_fulfil(wish=own, actor=member, note="已更换钢丝绳，晾衣架可以正常升降", hours="1")
+            services.wish_fulfil(wish=own, actor=member, note="已更换钢丝绳，晾衣架可以正常升降", hours="1",
+                                 photo=_demo_photo())  # fmt: skip
             services.wish_create(actor=resident, title="想要几盆绿植装点楼道", category="daily")
             wishes += 2
         except DomainError:  # the resident account has no person in a tiny demo
@@ -227,3 +229,37 @@ def build(community: Region, rng, *, today: dt.date | None = None) -> dict[str, 
         Reward.objects.create(region=community, region_path=community.path, name=name, kind=kind, provider=provider,
                               cost=Decimal(cost), stock=stock)  # fmt: skip
     return {"志愿者": len(volunteers), "志愿活动": season + len(upcoming), "微心愿": wishes}
+
+
+def _date_history(wish: Wish, posted, claimed) -> None:
+    """Date a demo wish's audited history back with it: registered and published when posted, the claim and what
+    followed from the day it was claimed."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from linli.core.models import AuditLog
+
+    rows = AuditLog.objects.filter(target_type=ContentType.objects.get_for_model(Wish), target_id=str(wish.pk))
+    rows.filter(extra__op__in=["create", "publish"]).update(created_at=posted)
+    for days, op in enumerate(("claim", "fulfil", "confirm")):
+        rows.filter(extra__op=op).update(created_at=claimed + dt.timedelta(days=days, hours=2))
+
+
+def _demo_photo():
+    """A small drawn picture standing in for the claimer's photo of a mended clothes rack on a balcony."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (480, 360), (214, 232, 245))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 250, 480, 360), fill=(188, 170, 150))  # the balcony floor
+    draw.rectangle((40, 40, 440, 56), fill=(150, 150, 160))  # the rack's bar
+    for x in (90, 390):
+        draw.line((x, 0, x, 40), fill=(110, 110, 120), width=3)  # the new steel wires
+    for k, colour in enumerate(((230, 90, 80), (90, 150, 220), (250, 200, 80), (120, 190, 120))):
+        x = 70 + k * 95
+        draw.polygon([(x, 56), (x + 70, 56), (x + 80, 170), (x - 10, 170)], fill=colour)  # washing
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return SimpleUploadedFile("balcony.jpg", out.getvalue(), content_type="image/jpeg")

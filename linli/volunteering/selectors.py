@@ -82,6 +82,17 @@ def my_claims(*, user) -> QuerySet[Wish]:
     return restrict(user, "wish.view", wish_rows()).filter(claimer=user).order_by("-created_at", "-pk")
 
 
+def wish_photo_for(*, user, pk, console: bool = False) -> Wish | None:
+    """The wish whose fulfilment photo ``user`` may see: staff in scope (console), otherwise only the resident whose
+    wish it is and the claimer who took it, never the rest of the wall (it may show the resident or their home)."""
+    wish = wish_for(user=user, pk=pk, action="wish.change" if console else "wish.view")
+    if wish is None or not wish.fulfil_photo:
+        return None
+    if console or user.pk in (wish.owner_id, wish.claimer_id):
+        return wish
+    return None
+
+
 def wish_history(*, wish: Wish):
     return list(wish.transitions.select_related("actor").order_by("at", "pk"))
 
@@ -356,16 +367,64 @@ def personal_data_wishes(person) -> list[dict]:
     ]
 
 
-def claimer_candidate(*, user, pk):
-    """A party member or volunteer the community may dispatch a wish to (by account id)."""
+def claimer_candidate(*, user, pk, region_path: str = ""):
+    """A party member or volunteer the community may dispatch a wish to (by account id), or the holder of a 双报到
+    position in the wish's community (``region_path``)."""
     from linli.core.models import User
     from linli.core.roles import Role
 
-    return (
-        User.objects.filter(pk=pk, is_active=True, grants__role__in=[Role.PARTY_MEMBER, Role.VOLUNTEER])
-        .distinct()
-        .first()
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    holder_ids = {h["user_id"] for h in holder_choices(region_path=region_path)} if region_path else set()
+    roles = Q(grants__role__in=[Role.PARTY_MEMBER, Role.VOLUNTEER])
+    return User.objects.filter(Q(pk=pk, is_active=True) & (roles | Q(pk__in=holder_ids))).distinct().first()
+
+
+def holder_choices(*, region_path: str, position: str = "") -> list[dict]:
+    """The holders of 双报到 positions (党建指导员, 便民服务员…) the wish's community may dispatch to, from the party
+    app (``[]`` without it); only those with an account, since a dispatch is a claim made for someone."""
+    from linli.core.modules import ask
+
+    holders = ask("party.position_holders", region_path=region_path, position=position or None, default=None) or []
+    return [h for h in holders if h.get("user_id")]
+
+
+def holder_groups(*, region_path: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The holders grouped by position, for the dispatch form: [("便民服务员", [(user id, "王建国"), …]), …]."""
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for h in holder_choices(region_path=region_path):
+        groups.setdefault(h["position"], []).append((h["user_id"], h["name"]))
+    return sorted(groups.items())
+
+
+def wish_audit(*, wish: Wish) -> list[dict]:
+    """The wish's history from the audit trail: every move (publish, claim, give up, fulfil, confirm, dispatch,
+    remind…) with who, when, from and to, and the note."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from linli.core.models import AuditLog
+    from linli.volunteering.services import WISH_MOVES
+
+    ct = ContentType.objects.get_for_model(Wish)
+    rows = (
+        AuditLog.objects.filter(target_type=ct, target_id=str(wish.pk))
+        .select_related("actor")
+        .order_by("created_at", "pk")
     )
+    labels = dict(Wish.Status.choices)
+    return [
+        {
+            "at": row.created_at,
+            "op": WISH_MOVES.get(row.extra.get("op"), row.field),
+            "actor": row.actor.display_name if row.actor else "系统",
+            "from": labels.get(row.extra.get("from"), ""),
+            "to": labels.get(row.extra.get("to"), ""),
+            "note": row.reason,
+        }
+        for row in rows
+    ]
 
 
 def claimer_choices(*, user, region_path: str) -> list:

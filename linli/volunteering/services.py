@@ -92,10 +92,41 @@ def _person_of(user: User):
 # --- micro-wishes -------------------------------------------------------------------------------------------------
 
 
-def _record(wish: Wish, actor: User | None, note: str = ""):
-    return lambda old: WishTransition.objects.create(
-        wish=wish, from_status=old, to_status=wish.status, actor=actor, note=note[:500]
-    )
+WISH_MOVES = {
+    "create": "登记",
+    "publish": "发布",
+    "reject": "退回",
+    "claim": "认领",
+    "dispatch": "派单",
+    "give_up": "放弃认领",
+    "fulfil": "提交实现情况",
+    "confirm": "确认实现",
+    "withdraw": "撤回",
+    "remind": "提醒",
+}  # every move of a wish writes an audit row (core.audit) with one of these, shown as the wish's history
+
+
+def _audit(wish: Wish, actor: User | None, op: str, *, note: str = "", old: str = "", new: str = "", **extra):
+    """The audit row of one move of ``wish`` (``op`` one of ``WISH_MOVES``): who, when, from and to, the note."""
+    from linli.core import audit
+    from linli.core.models import AuditLog
+
+    audit.record(
+        actor=actor, action=AuditLog.Action.OTHER, target=wish, field=f"微心愿·{WISH_MOVES[op]}", reason=note[:500],
+        extra={"op": op, "from": old, "to": new or wish.status, **extra},
+    )  # fmt: skip
+
+
+def _record(wish: Wish, actor: User | None, note: str = "", op: str = ""):
+    """The transition row and the audit row of a status change (``transition(record=…)`` calls it with the old
+    status)."""
+
+    def write(old):
+        WishTransition.objects.create(wish=wish, from_status=old, to_status=wish.status, actor=actor, note=note[:500])
+        if op:
+            _audit(wish, actor, op, note=note, old=old)
+
+    return write
 
 
 @transaction.atomic
@@ -144,6 +175,7 @@ def wish_create(
         posted_by=actor, on_behalf=staff,
     )  # fmt: skip
     WishTransition.objects.create(wish=wish, from_status="", to_status=wish.status, actor=actor, note="登记心愿")
+    _audit(wish, actor, "create", note="工作人员代居民登记" if staff else "居民登记")
     path = region.path
     transaction.on_commit(lambda: _tell_staff(path, wish, "wish_new", "新的微心愿待审核"))
     return wish
@@ -172,7 +204,7 @@ def wish_publish(*, wish: Wish, actor: User) -> Wish:
     """Staff in scope publish a reviewed wish to the wall (names masked there)."""
     transition(
         wish, to=Wish.Status.OPEN, allowed_from=(Wish.Status.PENDING_REVIEW,),
-        record=_record(wish, actor, "审核通过并发布"),
+        record=_record(wish, actor, "审核通过并发布", "publish"),
         conflict=lambda w: f"该心愿当前为“{w.get_status_display()}”，不能发布。",
         published_at=_now(),
     )  # fmt: skip
@@ -185,7 +217,7 @@ def wish_reject(*, wish: Wish, actor: User, reason: str) -> Wish:
     reason = _text(reason, label="不通过原因", field="reason", max_length=200)
     transition(
         wish, to=Wish.Status.REJECTED, allowed_from=(Wish.Status.PENDING_REVIEW,),
-        record=_record(wish, actor, reason), conflict="该心愿已审核过，请刷新页面。",
+        record=_record(wish, actor, reason, "reject"), conflict="该心愿已审核过，请刷新页面。",
     )  # fmt: skip
     _tell([wish.owner], wish, "wish_rejected", "您的微心愿未通过审核", reason)
     return wish
@@ -197,11 +229,13 @@ def _can_claim(user: User) -> bool:
 
 @transaction.atomic
 def wish_claim(
-    *, wish: Wish, actor: User, days: int = CLAIM_DAYS, dispatched: bool = False, by: User | None = None
-) -> Wish:
+    *, wish: Wish, actor: User, days: int = CLAIM_DAYS, dispatched: bool = False, by: User | None = None,
+    via: str = "",
+) -> Wish:  # fmt: skip
     """One claimer wins: the status moves open → claimed by compare-and-set, and the database allows one active
-    claim per wish; everybody else is told it was taken."""
-    if not _can_claim(actor):
+    claim per wish; everybody else is told it was taken. ``via`` (dispatch only) says why the community chose this
+    person (a 双报到 position they hold), which also stands in for the claimer role."""
+    if not (via and dispatched) and not _can_claim(actor):
         raise DomainError("只有党员或志愿者可以认领微心愿。", code="forbidden")
     if wish.owner_id and wish.owner_id == actor.pk:
         raise DomainError("不能认领自己的心愿。")
@@ -209,7 +243,8 @@ def wish_claim(
     conflict = "该心愿刚刚已被他人认领，请看看其他心愿。"
     transition(
         wish, to=Wish.Status.CLAIMED, allowed_from=(Wish.Status.OPEN,),
-        record=_record(wish, by or actor, f"派单给 {actor.display_name}" if dispatched else "认领"),
+        record=_record(wish, by or actor, f"派单给 {actor.display_name}{via}" if dispatched else "认领",
+                       "dispatch" if dispatched else "claim"),
         conflict=conflict, version_field="version", claimer=actor, claim_deadline=deadline,
         assigned_to=actor if dispatched else None,
     )  # fmt: skip
@@ -225,23 +260,39 @@ def wish_claim(
     return wish
 
 
+def position_holders(*, region_path: str, position: str = "") -> list[dict]:
+    """The holders of 双报到 positions (党建指导员, 便民服务员, 民意收集员…) in the communities covering or under
+    ``region_path``, as the party app answers them; ``[]`` without the party app."""
+    from linli.core.modules import ask
+
+    return ask("party.position_holders", region_path=region_path, position=position or None, default=None) or []
+
+
+def _holder_label(holders: list[dict], user: User) -> str:
+    positions = [h["position"] for h in holders if h.get("user_id") == user.pk]
+    return f"（双报到岗位：{'、'.join(dict.fromkeys(positions))}）" if positions else ""
+
+
 @transaction.atomic
 def wish_dispatch(*, wish: Wish, actor: User, to_user: User | None = None, team: Team | None = None,
                   days: int = CLAIM_DAYS) -> Wish:  # fmt: skip
-    """派单: the community gives a wish straight to a member or volunteer, or to a team (its leader and members
-    are told; one of them claims it)."""
+    """派单: the community gives a wish straight to a member or volunteer, to the holder of a 双报到 position in the
+    wish's community (党建指导员, 便民服务员… from the party app), or to a team (its members are told; one of them
+    claims it)."""
     if wish.status != Wish.Status.OPEN:
         raise ConflictError(f"该心愿当前为“{wish.get_status_display()}”，只能派发待认领的心愿。")
     if to_user is None and team is None:
-        raise DomainError("派单对象：请选择党员、志愿者或服务队", field="to")
+        raise DomainError("派单对象：请选择党员、志愿者、岗位人员或服务队", field="to")
     if to_user is not None:
-        if not _can_claim(to_user):
-            raise DomainError("派单对象：该账号不是党员或志愿者", field="to")
-        return wish_claim(wish=wish, actor=to_user, days=days, dispatched=True, by=actor)
+        via = _holder_label(position_holders(region_path=wish.region_path), to_user)
+        if not via and not _can_claim(to_user):
+            raise DomainError("派单对象：该账号不是党员、志愿者，也不在本社区的双报到岗位上", field="to")
+        return wish_claim(wish=wish, actor=to_user, days=days, dispatched=True, by=actor, via=via)
     Wish.objects.filter(pk=wish.pk).update(assigned_team=team)
     wish.assigned_team = team
     WishTransition.objects.create(wish=wish, from_status=wish.status, to_status=wish.status, actor=actor,
                                   note=f"派单给 {team.name}")  # fmt: skip
+    _audit(wish, actor, "dispatch", note=f"派单给 {team.name}", old=wish.status, team=team.pk)
     members = [v.user for v in team.members.select_related("user")]
     _tell(members, wish, "wish_dispatched", f"社区把一个微心愿派给了{team.name}", wish.title)
     return wish
@@ -258,7 +309,7 @@ def wish_give_up(*, wish: Wish, actor: User, reason: str) -> Wish:
     if wish.claimer_id != actor.pk:
         raise DomainError("只有认领人可以放弃认领。", code="forbidden")
     transition(
-        wish, to=Wish.Status.OPEN, allowed_from=(Wish.Status.CLAIMED,), record=_record(wish, actor, f"放弃：{reason}"),
+        wish, to=Wish.Status.OPEN, allowed_from=(Wish.Status.CLAIMED,), record=_record(wish, actor, f"放弃：{reason}", "give_up"),
         conflict="该心愿的状态刚刚已变化，请刷新页面。", version_field="version",
         claimer=None, claim_deadline=None, assigned_to=None,
     )  # fmt: skip
@@ -277,16 +328,17 @@ def wish_fulfil(*, wish: Wish, actor: User, note: str, photo=None, hours=None) -
     hours = _hours(hours if hours not in (None, "") else 0, label="服务时长")
     stored = ""
     if photo is not None:
-        from django.core.files.base import ContentFile
+        import secrets
 
+        from linli.core import attachments
         from linli.core.images import clean_image
 
-        clean = clean_image(photo, label="实现照片", field="photo")
-        wish.fulfil_photo.save(f"wish-{wish.pk}.{clean.extension}", ContentFile(clean.content), save=False)
-        stored = wish.fulfil_photo.name
+        clean = clean_image(photo, label="实现照片", field="photo")  # re-encoded, metadata (GPS) dropped
+        key = f"volunteering/wishes/{wish.pk}/{secrets.token_hex(8)}.{clean.extension}"
+        stored = attachments.save(key, clean.content, sealed=True)  # it may show the resident or their home
     extra = {"fulfil_photo": stored} if stored else {}
     transition(
-        wish, to=Wish.Status.FULFILLED, allowed_from=(Wish.Status.CLAIMED,), record=_record(wish, actor, note),
+        wish, to=Wish.Status.FULFILLED, allowed_from=(Wish.Status.CLAIMED,), record=_record(wish, actor, note, "fulfil"),
         conflict="该心愿的状态刚刚已变化，请刷新页面。", version_field="version",
         fulfil_note=note, fulfilled_at=_now(), service_hours=hours, **extra,
     )  # fmt: skip
@@ -307,7 +359,7 @@ def wish_confirm(*, wish: Wish, actor: User) -> Wish:
     if not can_confirm(actor, wish):
         raise DomainError("只有心愿人本人或社区工作人员可以确认。", code="forbidden")
     transition(
-        wish, to=Wish.Status.DONE, allowed_from=(Wish.Status.FULFILLED,), record=_record(wish, actor, "确认心愿已实现"),
+        wish, to=Wish.Status.DONE, allowed_from=(Wish.Status.FULFILLED,), record=_record(wish, actor, "确认心愿已实现", "confirm"),
         conflict="该心愿已确认过或状态已变化，请刷新页面。", version_field="version", done_at=_now(),
     )  # fmt: skip
     claimer = wish.claimer
@@ -329,7 +381,7 @@ def wish_withdraw(*, wish: Wish, actor: User) -> Wish:
         raise DomainError("只有心愿人本人或社区工作人员可以撤回。", code="forbidden")
     transition(
         wish, to=Wish.Status.WITHDRAWN, allowed_from=(Wish.Status.PENDING_REVIEW, Wish.Status.OPEN),
-        record=_record(wish, actor, "撤回"), conflict="该心愿已被认领或已处理，不能撤回。", version_field="version",
+        record=_record(wish, actor, "撤回", "withdraw"), conflict="该心愿已被认领或已处理，不能撤回。", version_field="version",
     )  # fmt: skip
     return wish
 
@@ -351,10 +403,12 @@ def remind_tick(now=None) -> dict:
                             title="微心愿认领后逾期未实现", body=wish.title, url=url)  # fmt: skip
         notifications.inbox([wish.claimer], target=wish, kind="wish_overdue", title="您认领的微心愿已超过期限",
                             body=wish.title, url=reverse("volunteering:my_wishes"))  # fmt: skip
+        _audit(wish, None, "remind", note="认领后逾期未实现，已提醒社区和认领人", old=wish.status)
     for wish in unclaimed:
         url = reverse("volunteering:wish_detail", args=[wish.pk])
         notifications.inbox(_staff_of(wish.region_path), target=wish, kind="wish_unclaimed",
                             title=f"微心愿发布超过 {UNCLAIMED_DAYS} 天无人认领", body=wish.title, url=url)  # fmt: skip
+        _audit(wish, None, "remind", note=f"发布超过 {UNCLAIMED_DAYS} 天无人认领，已提醒社区", old=wish.status)
     Wish.objects.filter(pk__in=[w.pk for w in overdue + unclaimed]).update(reminded_at=now)
     return {"overdue": len(overdue), "unclaimed": len(unclaimed)}
 

@@ -102,10 +102,14 @@ class WishActionView(APIView):
             elif op == "withdraw":
                 services.wish_withdraw(wish=wish, actor=user)
             elif op == "dispatch":
-                to_user = selectors.claimer_candidate(user=user, pk=d["to_user"]) if d["to_user"] else None
+                to_user = (
+                    selectors.claimer_candidate(user=user, pk=d["to_user"], region_path=wish.region_path)
+                    if d["to_user"]
+                    else None
+                )
                 team = selectors.team_for(user=user, pk=d["team"]) if d["team"] else None
                 if d["to_user"] and to_user is None:
-                    raise DomainError("派单对象：该党员或志愿者不存在", field="to_user")
+                    raise DomainError("派单对象：该党员、志愿者或岗位人员不存在", field="to_user")
                 services.wish_dispatch(wish=wish, actor=user, to_user=to_user, team=team)
         except DomainError as exc:
             if exc.code == "forbidden":

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
+from linli.core.modules import provides
 from linli.core.permissions import requires
 from linli.core.scoping import has_action
 from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.volunteering import selectors, services
 from linli.volunteering.filtersets import ActivityFilterSet, TeamFilterSet, VolunteerFilterSet, WishFilterSet
 from linli.volunteering.forms import ActivityForm, StaffWishForm, TeamForm
+from linli.volunteering.views.photo import photo_response
 
 
 def qr_svg(text: str) -> str:
@@ -74,16 +76,19 @@ class WishDetailView(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, wish = self.request.user, self.object
+        is_open = wish.status == "open"
         context.update(
-            history=selectors.wish_history(wish=wish),
+            history=selectors.wish_audit(wish=wish),
+            transitions=selectors.wish_history(wish=wish),
+            holders=selectors.holder_groups(region_path=wish.region_path) if is_open else [],
+            holders_available=provides("party.position_holders"),
+            can_see_photo=bool(wish.fulfil_photo) and has_action(user, "wish.change"),
             claims=selectors.wish_claims(wish=wish),
             can_publish=has_action(user, "wish.publish") and wish.status == "pending_review",
             can_dispatch=has_action(user, "wish.dispatch") and wish.status == "open",
             can_confirm=wish.status == "fulfilled" and services.can_confirm(user, wish),
-            claimers=selectors.claimer_choices(user=user, region_path=wish.region_path)
-            if wish.status == "open"
-            else [],
-            teams=selectors.teams_near(user=user, region_path=wish.region_path) if wish.status == "open" else [],
+            claimers=selectors.claimer_choices(user=user, region_path=wish.region_path) if is_open else [],
+            teams=selectors.teams_near(user=user, region_path=wish.region_path) if is_open else [],
         )
         return context
 
@@ -110,6 +115,16 @@ def wish_add(request):
 
 
 @login_required
+@requires("wish.view")
+def wish_photo(request, pk):
+    """The fulfilment photo, for staff in scope (it is kept sealed in the platform's file storage)."""
+    wish = selectors.wish_photo_for(user=request.user, pk=pk, console=True)
+    if wish is None:
+        raise Http404("没有找到该照片。")
+    return photo_response(wish)
+
+
+@login_required
 @require_POST
 def wish_act(request, pk, op):
     user = request.user
@@ -126,7 +141,7 @@ def wish_act(request, pk, op):
             messages.success(request, "已退回。")
         elif op == "dispatch":
             to_user = (
-                selectors.claimer_candidate(user=user, pk=request.POST.get("to_user"))
+                selectors.claimer_candidate(user=user, pk=request.POST.get("to_user"), region_path=wish.region_path)
                 if request.POST.get("to_user")
                 else None
             )

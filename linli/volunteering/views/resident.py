@@ -15,6 +15,7 @@ from linli.volunteering import certificate as certificate_pdf
 from linli.volunteering import selectors, services
 from linli.volunteering.forms import CorrectionForm, FulfilForm, JoinForm, ReasonForm, WishForm
 from linli.volunteering.models import STAR_LEVELS
+from linli.volunteering.views.photo import photo_response
 
 LOGIN = "/accounts/login/?next=/m/wishes/"
 
@@ -73,7 +74,19 @@ def wish_detail(request, pk):
         "can_claim": has_action(user, "wish.claim") and wish.status == "open" and wish.owner_id != user.pk,
         "fulfil_form": FulfilForm(), "reason_form": ReasonForm(),
         "claimer_name": mask_name(wish.claimer.display_name) if wish.claimer_id else "",
+        "show_photo": bool(wish.fulfil_photo) and user.pk in (wish.owner_id, wish.claimer_id),
+        # the resident and the claimer follow the steps (no names, no notes: those stay in the console)
+        "steps": selectors.wish_audit(wish=wish) if user.pk in (wish.owner_id, wish.claimer_id) else [],
     })  # fmt: skip
+
+
+@login_required(login_url=LOGIN)
+def wish_photo(request, pk):
+    """The fulfilment photo, for the resident whose wish it is (who confirms it) and the claimer."""
+    wish = selectors.wish_photo_for(user=request.user, pk=pk)
+    if wish is None:
+        raise Http404("没有找到该照片。")
+    return photo_response(wish)
 
 
 @login_required(login_url=LOGIN)

@@ -227,7 +227,8 @@ def parse_events(text: str) -> dict:
 def parse_search(text: str) -> dict:
     out = {}
     for line in text.splitlines():
-        m = re.match(r"^(.*?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+        # what, n, p50, p95, max (and, since the second round, cpu ms, sql ms, sql n): p95 is the third number
+        m = re.match(r"^(.*?)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)(?:\s+[\d.]+\s+[\d.]+\s+\d+)?$", line)
         if not m:
             continue
         what, p95 = m.group(1).strip(), float(m.group(4))

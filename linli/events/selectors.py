@@ -363,17 +363,25 @@ def tally_paths(user, action: str = "event.stats") -> list[str] | None:
     return list(reach.prefixes)
 
 
-def counted_by_status(user, statuses: list[str], region: Region | None = None) -> int | None:
-    """How many events in ``statuses`` (all when empty) ``user`` may view, under ``region`` if given, from the
+def _paths_within(paths: list[str] | None, region: Region | None) -> list[str] | None:
+    """The part of the subtrees ``paths`` that lies under ``region`` (all of them without a region)."""
+    if paths is None or region is None:
+        return paths
+    if region.path.startswith(tuple(paths)):
+        return [region.path]
+    return [p for p in paths if p.startswith(region.path)]
+
+
+def counted_by_status(
+    user, statuses: list[str], region: Region | None = None, *, action: str = "event.view"
+) -> int | None:
+    """How many events in ``statuses`` (all when empty) ``user`` may ``action``, under ``region`` if given, from the
     counters of current states; None when the viewer's reach is not regions (then count the rows)."""
     from linli.core import tallies
 
-    paths = tally_paths(user, "event.view")
+    paths = _paths_within(tally_paths(user, action), region)
     if paths is None:
         return None
-    if region is not None:
-        inside = [region.path] if region.path.startswith(tuple(paths)) else []
-        paths = inside or [p for p in paths if p.startswith(region.path)]
     kept = tallies.totals_over(paths, "event.status:", since=tallies.STATE_DAY, until=tallies.STATE_DAY)
     return sum(kept.get(f"event.status:{s}", 0) for s in (statuses or EventStatus.values))
 
@@ -607,10 +615,14 @@ def recent_figures(user, action: str, now: dt.datetime) -> dict[str, int]:
 
 
 def open_count(user, region=None, *, cap: int | None = None) -> int:
-    """Events not yet closed (pending, accepted, dispatched, processing, suspended) in the user's area."""
+    """Events not yet closed (pending, accepted, dispatched, processing, suspended) in the user's area: from the
+    counters of current states when the user's reach is regions (exact, whatever the area), else counted."""
     from linli.core.statistics import scoped_count
     from linli.events.models import OPEN_STATUSES
 
+    kept = counted_by_status(user, list(OPEN_STATUSES), region, action="event.stats")
+    if kept is not None:
+        return kept
     return scoped_count(user, "event.stats", Event.objects.filter(status__in=OPEN_STATUSES), region=region, cap=cap)
 
 
@@ -623,11 +635,17 @@ def overdue_stat(user, region=None, *, cap: int | None = None) -> int:
 
 
 def recent_count(user, region=None, *, cap: int | None = None) -> int:
-    """Events received in the last 30 days (merged duplicates left out), in the user's area."""
+    """Events reported in the last 30 days (today and the 29 days before; merged duplicates left out), in the
+    user's area: from the counters when the user's reach is regions, else counted."""
+    from linli.core import tallies
     from linli.core.statistics import scoped_count
 
-    since = timezone.now() - dt.timedelta(days=AREA_DAYS)
-    recent = Event.objects.exclude(status=S.MERGED).filter(created_at__gte=since)
+    first = timezone.localdate() - dt.timedelta(days=AREA_DAYS - 1)
+    paths = _paths_within(tally_paths(user), region)
+    if paths is not None:
+        kept = tallies.totals_over(paths, "event.s:all:-:total", since=first, until=timezone.localdate())
+        return kept.get("event.s:all:-:total", 0)
+    recent = Event.objects.exclude(status=S.MERGED).filter(created_at__gte=_day_start(first))
     return scoped_count(user, "event.stats", recent, region=region, cap=cap)
 
 

@@ -145,3 +145,20 @@ def test_a_leaders_list_count_is_read_from_the_counters(season, api):
         assert client.get("/api/v1/events/?status=pending").status_code == 200
     counts = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper() and "events_event" in q["sql"]]
     assert not counts, counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["leader", "admin", "staff"])
+def test_the_open_and_recent_figures_equal_counting_the_events(season, username):
+    from linli.core.statistics import scoped_count
+    from linli.events.models import OPEN_STATUSES
+
+    user = season.users[username]
+    first = timezone.localdate() - dt.timedelta(days=selectors.AREA_DAYS - 1)
+    since = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+    for region in [None, season.community, season.grid_a, season.street]:
+        open_rows = Event.objects.filter(status__in=OPEN_STATUSES)
+        recent_rows = Event.objects.exclude(status="merged").filter(created_at__gte=since)
+        assert selectors.open_count(user, region) == scoped_count(user, "event.stats", open_rows, region=region)
+        assert selectors.recent_count(user, region) == scoped_count(user, "event.stats", recent_rows, region=region)
+    assert selectors.tally_paths(user) is not None  # these came from the counters

@@ -102,8 +102,8 @@ def main() -> None:
             for _ in range(per_grid_day):
                 cat = rng.choice(cats)
                 facts += [(grid.path, None, f"event.status:{rng.choice(statuses)}"), (grid.path, day, "event.new"),
-                          (grid.path, day, f"event.cat:{cat}"), (grid.path, day, f"event.hour:{rng.randrange(24):02d}"),
-                          (grid.path, day, f"event.wd:{rng.randrange(1, 8)}"),
+                          (grid.path, day, f"event.cat:{cat}"), (grid.path, day, f"event.hour:{rng.randrange(24):02d}:{cat}"),
+                          (grid.path, day, f"event.wd:{rng.randrange(1, 8)}:{cat}"),
                           (grid.path, day, f"event.bldg:{rng.randrange(1, 400)}:{cat}"),
                           (grid.path, day, f"event.place:h{rng.randrange(1, 100000)}"),
                           (grid.path, day, "event.closed"), (grid.path, day, "event.closed_on_time"),

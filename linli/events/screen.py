@@ -29,7 +29,8 @@ def _facts(row: dict) -> list[tallies.Fact]:
            (path, _day(row["created_at"]), f"event.cat:{top}")]  # fmt: skip
     # The console's analytics: hot spots per building and category, repeat places, hour of day and weekday.
     day, local = _day(row["created_at"]), timezone.localtime(row["created_at"])
-    out += [(path, day, f"event.hour:{local.hour:02d}"), (path, day, f"event.wd:{local.isoweekday()}")]
+    # Hour and weekday per top category, so the patterns follow the analytics' category filter.
+    out += [(path, day, f"event.hour:{local.hour:02d}:{top}"), (path, day, f"event.wd:{local.isoweekday()}:{top}")]
     if row["building_id"]:
         out.append((path, day, f"event.bldg:{row['building_id']}:{top}"))
     if row["house_id"] or row["building_id"]:

@@ -286,7 +286,7 @@ def test_hot_spots_find_the_building_reported_again_and_again(world, login, djan
     assert buildings[0]["n"] == 3 and "彩虹花园" in buildings[0]["name"]
     assert all("5" not in b["name"] or b["n"] == 0 for b in buildings)  # 0101 is not in 02
     assert page.context["repeat"][0]["n"] == 3  # the same house, three times
-    assert sum(page.context["chart"]["hours"]) == 4 and sum(page.context["chart"]["weekdays"]) == 4  # all categories
+    assert sum(page.context["chart"]["hours"]) == 3 and sum(page.context["chart"]["weekdays"]) == 3  # 02 only
     assert page.context["hot"]["grids"][0]["url"].startswith("/console/events/")
     export = c.get("/console/screen/analytics/?export=xlsx")
     assert export.status_code == 200 and export["Content-Disposition"].endswith(".xlsx")
@@ -295,6 +295,26 @@ def test_hot_spots_find_the_building_reported_again_and_again(world, login, djan
     grid1 = login(world.users["grid1"])
     assert grid1.get(f"/console/screen/analytics/?region={world.grid_c.pk}").status_code == 404
     assert login(world.users["resident"]).get("/console/screen/analytics/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_time_patterns_follow_the_category_filter(world, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            _open(world, world.house_a, text="楼道有电动车入户充电")  # 02
+        _open(world, world.house_b, category="0101", text="5栋门口路灯坏了好几天")
+    now = timezone.localtime()
+    c = login(world.users["leader"])
+
+    def chart(query):
+        return c.get(f"/console/screen/analytics/{query}").context["chart"]
+
+    for query, n in (("", 3), ("?category=02", 2), ("?category=01", 1), ("?category=03", 0)):
+        got = chart(query)
+        assert got["hours"][now.hour] == n and sum(got["hours"]) == n, query
+        assert got["weekdays"][now.isoweekday() - 1] == n and sum(got["weekdays"]) == n, query
+    export = c.get("/console/screen/analytics/?category=01&export=xlsx")
+    assert export.status_code == 200
 
 
 @pytest.mark.django_db

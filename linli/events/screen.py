@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import timezone
 
 from linli.core import live, tallies
@@ -91,3 +92,59 @@ def opened(pk: int) -> None:
     event = Event.objects.select_related("category__parent", "region", "building__compound").filter(pk=pk).first()
     if event is not None:
         live.publish("events.new", message(event))
+
+
+def flagged_items(user, paths: list[str], limit: int = 8) -> list[dict]:
+    """The big screen's 挂牌督办 panel (``ask("events.flagged_items", user, paths)``): the open flagged events under
+    ``paths`` (the regions the screen shows; the dashboard checked the viewer may open them), most overdue first.
+
+    Place, category, deadline and the handling organisation — never the reporter, never a house number, never a
+    person's name (a handler who is a person shows as their kind, e.g. 网格员). ``url`` is the event's page only
+    for a viewer whose ``event.view`` covers that event; the kiosk gets none."""
+    from django.db.models import Q
+
+    from linli.core.scoping import restrict
+
+    if not paths:
+        return []
+    where = Q()
+    for path in paths:
+        where |= Q(region_path__startswith=path)
+    qs = (
+        Event.objects.filter(where, flagged=True)
+        .exclude(status__in=FINAL_STATUSES)
+        .select_related("category__parent", "region", "building__compound", "handler_org")
+        .order_by(models.F("due_at").asc(nulls_last=True), "pk")
+    )
+    rows = list(qs[:limit])
+    openable = set(
+        restrict(user, "event.view", Event.objects.filter(pk__in=[e.pk for e in rows])).values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    out = []
+    for event in rows:
+        place = event.region.name if event.region_id else ""
+        if event.building_id:
+            place = f"{place} · {event.building}"
+        overdue = 0
+        if event.due_at and now > event.due_at:
+            overdue = max(1, (now - event.due_at).days + (1 if (now - event.due_at).seconds else 0))
+        if event.handler_org_id:
+            handler = event.handler_org.name
+        elif event.handler_kind:
+            handler = event.get_handler_kind_display()
+        else:
+            handler = "待派遣"
+        out.append(
+            {
+                "number": event.number,
+                "category": event.category.name if event.category_id else "未分类",
+                "place": place,
+                "status": event.get_status_display(),
+                "due": timezone.localtime(event.due_at).strftime("%m-%d %H:%M") if event.due_at else "",
+                "overdue_days": overdue,
+                "handler": handler,
+                "url": event.get_absolute_url() if event.pk in openable else "",
+            }
+        )
+    return out

@@ -122,6 +122,36 @@ def test_rates_and_categories(day, api):
 
 
 @pytest.mark.django_db
+def test_flagged_panel_lists_the_items_in_the_viewers_regions_without_the_reporter(day, api):
+    world = day
+    flagged = Event.objects.get(flagged=True)
+    Event.objects.filter(pk=flagged.pk).update(due_at=timezone.now() - dt.timedelta(days=2, hours=3))
+    panels = api(world.users["leader"]).get("/api/v1/screen/panels", {"region": world.district.pk}).json()
+    (item,) = panels["flagged_items"]
+    assert item["number"] == flagged.number and item["category"] == flagged.category.name
+    assert item["overdue_days"] == 3 and item["due"]  # 2 days 3 hours past the deadline: the 3rd day overdue
+    assert world.grid_b.name in item["place"] and item["handler"]
+    assert item["url"] == f"/console/events/{flagged.pk}/"  # the leader may open it: drill-down
+    text = json.dumps(panels, ensure_ascii=False)
+    reporter = flagged.reporter_user
+    for secret in filter(None, [flagged.reporter_name, flagged.contact_phone_masked, reporter and reporter.full_name]):
+        assert secret not in text
+    assert str(world.house_b) not in item["place"]  # the building at most, never the house
+    # the kiosk sees the item but may not open it
+    kiosk = _grant(world, "kiosk", Role.SCREEN_KIOSK, world.district)
+    (seen,) = api(kiosk).get("/api/v1/screen/panels").json()["flagged_items"]
+    assert seen["number"] == flagged.number and seen["url"] == ""
+    # a leader of another grid sees neither the count nor the item
+    other = _grant(world, "leader_c", Role.LEADER, world.grid_c)
+    assert not flagged.region_path.startswith(world.grid_c.path)
+    body = api(other).get("/api/v1/screen/panels").json()
+    assert body["flagged"] == 0 and body["flagged_items"] == []
+    # and once it is closed it leaves the panel
+    Event.objects.filter(pk=flagged.pk).update(status="closed")
+    assert api(world.users["leader"]).get("/api/v1/screen/panels").json()["flagged_items"] == []
+
+
+@pytest.mark.django_db
 def test_summary_names_nobody(day, api):
     world = day
     text = json.dumps(api(world.users["leader"]).get(SUMMARY).json(), ensure_ascii=False)

@@ -80,6 +80,7 @@
       li.appendChild(name); li.appendChild(val); list.appendChild(li);
     });
     if (!p.stats.length) { list.innerHTML = '<li class="muted">暂无其他模块数据</li>'; }
+    drawFlagged(p.flagged_items || [], p.flagged);
     chart("chart-trend").setOption({ color: ["#39d3ff", "#35e08a"], toolbox: save(), tooltip: { trigger: "axis" },
       legend: { data: ["新增", "结案"], textStyle: { color: "#c9dcff", fontSize: 14 }, top: 0, left: "center" },
       grid: { left: 50, right: 20, top: 34, bottom: 28 },
@@ -96,6 +97,25 @@
       series: [{ type: "bar", data: kids.map(function (k) { return { value: k.open, id: k.id }; }), barMaxWidth: 26,
         itemStyle: { color: "#ffb340" } }] });
     ch.off("click"); ch.on("click", function (e) { window.location = "?region=" + e.data.id; });
+  }
+
+  function drawFlagged(items, total) {
+    var ol = document.getElementById("flagged-items");
+    ol.innerHTML = "";
+    if (!items.length) { ol.innerHTML = '<li class="muted">当前没有挂牌督办事件</li>'; }
+    items.forEach(function (it) {
+      var li = document.createElement("li");
+      var row = document.createElement(it.url ? "a" : "div");
+      if (it.url) { row.href = it.url; row.target = "_blank"; row.rel = "noopener"; row.title = "打开事件 " + it.number; }
+      var due = it.overdue_days ? "超期 " + it.overdue_days + " 天" : (it.due ? "时限 " + it.due : "未设时限");
+      [["due" + (it.overdue_days ? " over" : ""), due], ["cat", it.category], ["place", it.place || "—"],
+        ["org", "处置：" + it.handler]].forEach(function (p) {
+        var s = document.createElement("span"); s.className = p[0]; s.textContent = p[1]; row.appendChild(s);
+      });
+      li.appendChild(row); ol.appendChild(li);
+    });
+    document.getElementById("flagged-note").textContent = total > items.length ?
+      "（共 " + total + " 件，显示最紧的 " + items.length + " 件）" : "（最紧的在前）";
   }
 
   function drawMap(m) {

@@ -74,9 +74,19 @@ def message(event: Event) -> dict:
     place = event.region.name if event.region_id else ""
     if event.building_id:
         place = f"{place} · {event.building}"
+    # The dot on the screen's map: the building's point, else the event's own point to about 100 m (a place, not a
+    # doorstep); none without either.
+    lat = lng = None
+    if event.building_id and event.building.lat is not None:
+        lat, lng = float(event.building.lat), float(event.building.lng)
+    elif event.lat is not None and event.lng is not None:
+        lat, lng = round(float(event.lat), 3), round(float(event.lng), 3)
     return {
         "number": event.number,
         "category": category.name if category else "未分类",
+        "alarm": event.channel == "device",  # 设备告警: a red dot
+        "lat": lat,
+        "lng": lng,
         "category_code": (category.parent.code if category and category.parent_id else getattr(category, "code", "")),
         "place": place,
         "status": event.get_status_display(),

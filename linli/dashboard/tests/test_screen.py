@@ -380,3 +380,40 @@ def test_a_message_published_on_redis_by_another_machine_reaches_the_screen(sett
         client.publish(live.channel(), live.encode("events.new", {"number": "REDIS0001", "category": "测试",
                                                                   "place": "测试网格", "region_path": "00010002"}))  # fmt: skip
         assert "REDIS0001" in read.result(timeout=5)
+
+
+@pytest.mark.django_db
+def test_a_region_move_repaths_the_copies_and_recounts_the_screens_figures(day, api, django_capture_on_commit_callbacks):
+    from linli.core import services as core_services
+    from linli.core.errors import DomainError
+    from linli.core.models import Region
+
+    world = day
+    leader = world.users["leader"]
+
+    def figures(region):
+        body = api(leader).get(SUMMARY, {"region": region.pk}).json()
+        return body["events"]["month"], {s: n for s, n in body["events"]["by_status"].items() if n}
+
+    moved = Event.objects.filter(region_path__startswith=world.grid_b.path).count()
+    assert moved and figures(world.other_community)[0] == 2  # c1, c2
+    old_path = world.grid_b.path
+    with django_capture_on_commit_callbacks(execute=True):
+        grid_b = core_services.region_move(actor=None, region=world.grid_b, parent=world.other_community)
+    assert grid_b.path.startswith(world.other_community.path) and grid_b.path != old_path
+    assert Event.objects.filter(region_path__startswith=grid_b.path).count() == moved  # the copies followed
+    assert not Event.objects.filter(region_path__startswith=old_path).exists()
+    for region in (world.community, world.other_community, grid_b, world.district):
+        region.refresh_from_db()
+        events = Event.objects.filter(region_path__startswith=region.path)
+        assert figures(region) == (events.count(), _db_by_status(region.path)), region.name
+    assert figures(world.other_community)[0] == 2 + moved
+    known = set(Region.objects.values_list("path", flat=True))
+    assert {p for p, *_ in _tally_rows()} <= known  # nothing left counted on a path that no longer exists
+    # a move that would break the tree is refused in Chinese, and nothing changes
+    with pytest.raises(DomainError, match="上级区域"):
+        core_services.region_move(actor=None, region=world.community, parent=world.grid_a)
+    with pytest.raises(DomainError, match="上级区域"):
+        core_services.region_move(actor=None, region=world.street, parent=world.community)
+    world.community.refresh_from_db()
+    assert world.community.path.startswith(world.street.path)

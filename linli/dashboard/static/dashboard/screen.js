@@ -12,6 +12,7 @@
     splitLine: { lineStyle: { color: "#14305c" } } };
 
   function fit() {
+    if (window.matchMedia("(max-width: 760px)").matches) { stage.style.transform = ""; return; }  // a phone: stacked (CSS)
     var s = Math.min(window.innerWidth / 1920, window.innerHeight / 1080);
     stage.style.transform = "translate(" + (window.innerWidth - 1920 * s) / 2 + "px," +
       (window.innerHeight - 1080 * s) / 2 + "px) scale(" + s + ")";

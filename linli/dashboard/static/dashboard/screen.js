@@ -69,6 +69,11 @@
     cc.off("click"); cc.on("click", function (p) { drill("category=" + p.data.code); });
   }
 
+  var shown = (document.querySelector(".top h1") || {}).textContent || "";
+  function shortName(name) {  // 彩虹社区第一网格 under 彩虹社区 → 第一网格
+    return shown && name.indexOf(shown) === 0 && name.length > shown.length ? name.slice(shown.length) : name;
+  }
+
   function drawPanels(p) {
     labels = p.labels;
     text("flagged", num(p.flagged));
@@ -92,8 +97,8 @@
     var kids = p.children;
     var ch = chart("chart-children");
     ch.setOption({ toolbox: save(), tooltip: {}, grid: { left: 50, right: 10, top: 16, bottom: 50 },
-      xAxis: Object.assign({ type: "category", data: kids.map(function (k) { return k.name; }) }, axis,
-        { axisLabel: { color: "#9cb4d8", fontSize: 13, rotate: kids.length > 5 ? 30 : 0, interval: 0 } }),
+      xAxis: Object.assign({ type: "category", data: kids.map(function (k) { return shortName(k.name); }) }, axis,
+        { axisLabel: { color: "#9cb4d8", fontSize: 13, rotate: kids.length > 4 ? 30 : 0, interval: 0 } }),
       yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
       series: [{ type: "bar", data: kids.map(function (k) { return { value: k.open, id: k.id }; }), barMaxWidth: 26,
         itemStyle: { color: "#ffb340" } }] });
@@ -197,6 +202,7 @@
   function redrawDots() {
     var now = Date.now();
     dots = dots.filter(function (x) { return now - x.t < DOT_LIFE; });
+    stage.dataset.dots = dots.length;  // how many live dots the map shows (read by the browser test)
     if (tileMap) {
       tileMap.dots.clearLayers();
       dots.forEach(function (x) {

@@ -417,3 +417,31 @@ def test_a_region_move_repaths_the_copies_and_recounts_the_screens_figures(day, 
         core_services.region_move(actor=None, region=world.street, parent=world.community)
     world.community.refresh_from_db()
     assert world.community.path.startswith(world.street.path)
+
+
+@pytest.mark.django_db
+def test_the_live_message_places_a_dot_at_the_building_never_at_a_doorstep(world):
+    from linli.events.screen import message
+
+    event = _open(world, world.house_b)
+    msg = message(event)
+    b = world.house_b.building
+    assert (msg["lat"], msg["lng"]) == (float(b.lat), float(b.lng)) and msg["alarm"] is False
+    assert str(world.house_b.number) not in msg["place"].replace(str(b), "")
+    # a point without a building is given to about 100 m; a device's alarm is marked for a red dot
+    Event.objects.filter(pk=event.pk).update(building=None, house=None, lat="26.245678", lng="105.935432",
+                                             channel="device")  # fmt: skip
+    event.refresh_from_db()
+    msg = message(event)
+    assert (msg["lat"], msg["lng"]) == (26.246, 105.935) and msg["alarm"] is True
+    assert "reporter" not in json.dumps(msg) and "staff" not in json.dumps(msg, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_the_screen_takes_the_platforms_tile_layer_when_one_is_configured(day, login, settings):
+    c = login(day.users["leader"])
+    page = c.get("/screen/").content.decode()
+    assert '"kind": "none"' in page and "linli/map.js" in page  # the default: own geometry only (ECharts)
+    settings.MAP_TILES, settings.MAP_TILE_URL = "custom", "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+    page = c.get("/screen/").content.decode()
+    assert "https://tiles.example.gov.cn/{z}/{x}/{y}.png" in page and '"kind": "custom"' in page

@@ -383,7 +383,9 @@ def test_a_message_published_on_redis_by_another_machine_reaches_the_screen(sett
 
 
 @pytest.mark.django_db
-def test_a_region_move_repaths_the_copies_and_recounts_the_screens_figures(day, api, django_capture_on_commit_callbacks):
+def test_a_region_move_repaths_the_copies_and_recounts_the_screens_figures(
+    day, api, django_capture_on_commit_callbacks
+):
     from linli.core import services as core_services
     from linli.core.errors import DomainError
     from linli.core.models import Region

@@ -237,7 +237,7 @@
     var li = document.createElement("li");
     li.className = "new";
     li.dataset.number = msg.number;
-    [["at", msg.at], ["cat" + (msg.urgent ? " urgent" : ""), msg.category], ["num", msg.number], ["place", msg.place || "—"]].forEach(function (p) {
+    [["at", msg.at], ["cat" + (msg.urgent || msg.alarm ? " urgent" : ""), (msg.alarm ? "设备告警 · " : "") + msg.category], ["num", msg.number], ["place", msg.place || "—"]].forEach(function (p) {
       var s = document.createElement("span"); s.className = p[0]; s.textContent = p[1]; li.appendChild(s);
     });
     feed.insertBefore(li, feed.firstChild);

@@ -41,6 +41,52 @@ def region_create(
 
 
 @transaction.atomic
+def region_move(*, actor: User | None, region: Region, parent: Region) -> Region:
+    """Put ``region`` (and everything under it) under ``parent``: the tree's paths change, so every table that copied
+    a region path (``m.region_table``) is rewritten in the same transaction, and once it commits the counters
+    (``core.tallies``, kept per region path) are counted again for every kind, in the background."""
+    region = Region.objects.select_for_update().select_related("level").get(pk=region.pk)
+    parent = Region.objects.select_related("level").get(pk=parent.pk)
+    if parent.path.startswith(region.path):
+        raise DomainError("上级区域：不能把区域移到它自己或它的下级之下", field="parent")
+    if parent.level.depth >= region.level.depth:
+        raise DomainError(f"上级区域：{region.level.name}不能挂在{parent.level.name}之下", field="parent")
+    if region.path[: -Region.steplen] == parent.path:
+        raise DomainError(f"上级区域：{region.name}已在{parent.name}之下", field="parent")
+    before = audit.snapshot(region)
+    old = region.path
+    Region.objects.move(region, parent, pos="last-child")
+    region = Region.objects.select_related("level").get(pk=region.pk)
+    new = region.path
+    _repath(old, new)
+    audit.log_change(actor=actor, obj=region, action=ObjectChange.Action.UPDATE, before=before)
+
+    def recount():
+        from linli.core.tasks import recount_tallies
+
+        recount_tallies()
+
+    transaction.on_commit(recount)
+    return region
+
+
+def _repath(old: str, new: str) -> None:
+    """Rewrite the copies of the paths under ``old`` (every registered region table but the tree itself)."""
+    from django.apps import apps
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Concat, Substr
+
+    from linli.core.modules import region_tables
+
+    for table in region_tables():
+        model = apps.get_model(table.model)
+        if model is Region:
+            continue  # treebeard moved the tree
+        rows = model._base_manager.filter(**{f"{table.field}__startswith": old})
+        rows.update(**{table.field: Concat(Value(new), Substr(F(table.field), len(old) + 1), output_field=CharField())})
+
+
+@transaction.atomic
 def region_set_geometry(*, actor: User | None, region: Region, boundary=None, lat=None, lng=None) -> Region:
     before = audit.snapshot(region)
     region.boundary = validate_ring(boundary) if boundary is not None else None

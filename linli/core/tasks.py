@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from huey import crontab
+from huey.contrib.djhuey import db_task
 
 from linli.core import jobs, tallies
 
@@ -46,3 +47,17 @@ if settings.LINLI_JOBS_PROBE:
     @jobs.periodic(_probe_due)
     def jobs_probe() -> None:
         _probe_record("runs", f"{os.getpid()} {datetime.now(UTC):%Y%m%dT%H%M%S}")
+
+
+@db_task()
+def recount_tallies(kinds: list[str] | None = None) -> dict[str, int]:
+    """Count the figures of ``kinds`` (default: every registered kind) again, after a region move rewrote paths."""
+    from django.db import transaction
+
+    from linli.core import tallies
+
+    counted = {}
+    for kind in kinds or tallies.kinds():
+        with transaction.atomic():  # readers see the old figures or the new ones, never an empty table
+            counted[kind] = tallies.recount(kind)
+    return counted

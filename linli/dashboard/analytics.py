@@ -95,13 +95,16 @@ def repeat_places(paths, since: dt.date, until: dt.date, limit: int = 20) -> lis
     return out
 
 
-def patterns(paths, since: dt.date, until: dt.date) -> dict:
-    hours = _sum(paths, "event.hour:", since, until)
-    days = _sum(paths, "event.wd:", since, until)
-    return {
-        "hours": [hours.get(f"event.hour:{h:02d}", 0) for h in range(24)],
-        "weekdays": [days.get(f"event.wd:{d}", 0) for d in range(1, 8)],
-    }
+def patterns(paths, since: dt.date, until: dt.date, category: str = "") -> dict:
+    """Events per hour of the day and per weekday, of one top category or of all."""
+    hours, days = [0] * 24, [0] * 7
+    for prefix, out, first in (("event.hour:", hours, 0), ("event.wd:", days, 1)):
+        for key, n in _sum(paths, prefix, since, until).items():
+            _, slot, *cat = key.split(":")  # event.hour:HH:cat (counters before the split had no category)
+            if category and (not cat or cat[0] != category):
+                continue
+            out[int(slot) - first] += n
+    return {"hours": hours, "weekdays": days}
 
 
 def categories() -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from linli.core import tallies
 from linli.core.models import Region
-from linli.core.modules import statistics
+from linli.core.modules import ask, statistics
 from linli.core.scoping import grant_reach
 
 ACTION = "screen.view"
@@ -172,6 +172,8 @@ def panels(user, region: Region | None) -> dict:
             "closed": [trend[(f"{KIND}.closed", d)] for d in days],
         },
         "flagged": state.get(f"{KIND}.flagged", 0),
+        # the items: place, category, deadline, handling organisation; a link only for who may open the event
+        "flagged_items": ask("events.flagged_items", user, paths, default=[]),
         "children": children,
         "stats": others,
     }

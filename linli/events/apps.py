@@ -81,3 +81,4 @@ class EventsConfig(ModuleConfig):
         from linli.events import screen
 
         tallies.register(screen.KIND, screen.facts, screen.labels)
+        m.provide("events.flagged_items", screen.flagged_items)  # the screen's 挂牌督办 panel: places, never people

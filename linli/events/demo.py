@@ -35,6 +35,23 @@ def _data() -> dict:
 def run(ctx) -> None:
     """The ``events`` demo step."""
     ctx.count("事件", build(ctx.seed))
+    flag_some()
+
+
+def flag_some(n: int = 4) -> None:
+    """挂牌督办 for the big screen and the supervision list: the district leader flags the oldest events in hand."""
+    leader = _first_user(Role.LEADER)
+    if leader is None:
+        return
+    notes = [
+        "群众反映强烈，限期办结",
+        "多次投诉未解决，挂牌督办",
+        "涉及安全隐患，区领导督办",
+        "跨部门事项，督促协同办理",
+    ]
+    events = Event.objects.filter(status__in=["dispatched", "processing"], flagged=False).order_by("due_at", "pk")[:n]
+    for event, note in zip(events, notes, strict=False):
+        services.event_flag(event=event, actor=leader, note=note)
 
 
 def _pick(rng: random.Random, weighted):

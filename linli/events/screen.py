@@ -1,12 +1,14 @@
 """What events tell the big screen, through core only (the dashboard never imports events).
 
-- ``facts``: the counters one event counts in (``linli.core.tallies``), recomputed after each write commits;
-- ``opened``: after a new event commits, its counters and one live message (number, category, place — never the
-  reporter) for the screens of its region (``linli.core.live``).
+- ``facts``: the counters one event counts in (``linli.core.tallies``), recomputed when the queue is folded;
+- ``announce``: after a new event commits, one live message (number, category, place — never the reporter) for the
+  screens of its region (``linli.core.live``);
+- ``flagged_items``: the 挂牌督办 panel's open flagged events.
 """
 
 from __future__ import annotations
 
+from django.db import models
 from django.utils import timezone
 
 from linli.core import live, tallies
@@ -35,7 +37,8 @@ def _facts(row: dict) -> list[tallies.Fact]:
            (path, _day(row["created_at"]), f"event.cat:{top}")]  # fmt: skip
     # The console's analytics: hot spots per building and category, repeat places, hour of day and weekday.
     day, local = _day(row["created_at"]), timezone.localtime(row["created_at"])
-    out += [(path, day, f"event.hour:{local.hour:02d}"), (path, day, f"event.wd:{local.isoweekday()}")]
+    # Hour and weekday per top category, so the patterns follow the analytics' category filter.
+    out += [(path, day, f"event.hour:{local.hour:02d}:{top}"), (path, day, f"event.wd:{local.isoweekday()}:{top}")]
     if row["building_id"]:
         out.append((path, day, f"event.bldg:{row['building_id']}:{top}"))
     if row["house_id"] or row["building_id"]:
@@ -112,9 +115,19 @@ def message(event: Event) -> dict:
     place = event.region.name if event.region_id else ""
     if event.building_id:
         place = f"{place} · {event.building}"
+    # The dot on the screen's map: the building's point, else the event's own point to about 100 m (a place, not a
+    # doorstep); none without either.
+    lat = lng = None
+    if event.building_id and event.building.lat is not None:
+        lat, lng = float(event.building.lat), float(event.building.lng)
+    elif event.lat is not None and event.lng is not None:
+        lat, lng = round(float(event.lat), 3), round(float(event.lng), 3)
     return {
         "number": event.number,
         "category": category.name if category else "未分类",
+        "alarm": event.channel == "device",  # 设备告警: a red dot
+        "lat": lat,
+        "lng": lng,
         "category_code": (category.parent.code if category and category.parent_id else getattr(category, "code", "")),
         "place": place,
         "status": event.get_status_display(),
@@ -128,3 +141,59 @@ def announce(event: Event) -> None:
     """After a new event commits: one live message for the screens of its region, built from the instance the
     create already holds (its counters were queued with it, see ``linli.core.tallies``)."""
     live.publish("events.new", message(event))
+
+
+def flagged_items(user, paths: list[str], limit: int = 8) -> list[dict]:
+    """The big screen's 挂牌督办 panel (``ask("events.flagged_items", user, paths)``): the open flagged events under
+    ``paths`` (the regions the screen shows; the dashboard checked the viewer may open them), most overdue first.
+
+    Place, category, deadline and the handling organisation — never the reporter, never a house number, never a
+    person's name (a handler who is a person shows as their kind, e.g. 网格员). ``url`` is the event's page only
+    for a viewer whose ``event.view`` covers that event; the kiosk gets none."""
+    from django.db.models import Q
+
+    from linli.core.scoping import restrict
+
+    if not paths:
+        return []
+    where = Q()
+    for path in paths:
+        where |= Q(region_path__startswith=path)
+    qs = (
+        Event.objects.filter(where, flagged=True)
+        .exclude(status__in=FINAL_STATUSES)
+        .select_related("category__parent", "region", "building__compound", "handler_org")
+        .order_by(models.F("due_at").asc(nulls_last=True), "pk")
+    )
+    rows = list(qs[:limit])
+    openable = set(
+        restrict(user, "event.view", Event.objects.filter(pk__in=[e.pk for e in rows])).values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    out = []
+    for event in rows:
+        place = event.region.name if event.region_id else ""
+        if event.building_id:
+            place = f"{place} · {event.building}"
+        overdue = 0
+        if event.due_at and now > event.due_at:
+            overdue = max(1, (now - event.due_at).days + (1 if (now - event.due_at).seconds else 0))
+        if event.handler_org_id:
+            handler = event.handler_org.name
+        elif event.handler_kind:
+            handler = event.get_handler_kind_display()
+        else:
+            handler = "待派遣"
+        out.append(
+            {
+                "number": event.number,
+                "category": event.category.name if event.category_id else "未分类",
+                "place": place,
+                "status": event.get_status_display(),
+                "due": timezone.localtime(event.due_at).strftime("%m-%d %H:%M") if event.due_at else "",
+                "overdue_days": overdue,
+                "handler": handler,
+                "url": event.get_absolute_url() if event.pk in openable else "",
+            }
+        )
+    return out

@@ -48,5 +48,37 @@ def test_a_new_event_reaches_the_screen_within_two_seconds(browser_world, live_s
         assert time.monotonic() - started < 2.0 + 0.5  # the API call itself included
         item = page.locator(f'#feed li[data-number="{number}"]').inner_text()
         assert "第二网格" in item and "staff" not in item
+        page.wait_for_selector('#stage[data-dots="1"]', timeout=2_000)  # and a live dot on the map, at its building
         shot(page, "screen-live-event")
         context.close()
+
+
+def test_the_screen_on_a_phone_is_stacked_and_readable(browser_world, live_server, browser, shot):
+    from playwright.sync_api import expect
+
+    from linli.core.roles import Role
+    from linli.events.models import Event
+
+    world = browser_world
+    from linli.core import services as core_services
+
+    kiosk = core_services.user_create(
+        actor=None, username="kiosk", password=PASSWORD, full_name="大屏", otp_exempt=True
+    )
+    core_services.grant_add(actor=None, user=kiosk, role=Role.SCREEN_KIOSK, region=world.district)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "kiosk")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/screen/**")
+    expect(page.locator("#flagged-items")).not_to_contain_text("加载中")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing runs off the side
+    today = page.locator("#kpi-today").bounding_box()
+    assert today["width"] > 100 and today["y"] < 300  # the key figures first, at a readable size
+    assert page.locator("#flagged-items").is_visible() and Event.objects.count() == 0
+    assert "当前没有挂牌督办事件" in page.locator("#flagged-items").inner_text()
+    shot(page, "screen-390x844")
+    context.close()

@@ -125,6 +125,36 @@ def test_rates_and_categories(day, api):
 
 
 @pytest.mark.django_db
+def test_flagged_panel_lists_the_items_in_the_viewers_regions_without_the_reporter(day, api):
+    world = day
+    flagged = Event.objects.get(flagged=True)
+    Event.objects.filter(pk=flagged.pk).update(due_at=timezone.now() - dt.timedelta(days=2, hours=3))
+    panels = api(world.users["leader"]).get("/api/v1/screen/panels", {"region": world.district.pk}).json()
+    (item,) = panels["flagged_items"]
+    assert item["number"] == flagged.number and item["category"] == flagged.category.name
+    assert item["overdue_days"] == 3 and item["due"]  # 2 days 3 hours past the deadline: the 3rd day overdue
+    assert world.grid_b.name in item["place"] and item["handler"]
+    assert item["url"] == f"/console/events/{flagged.pk}/"  # the leader may open it: drill-down
+    text = json.dumps(panels, ensure_ascii=False)
+    reporter = flagged.reporter_user
+    for secret in filter(None, [flagged.reporter_name, flagged.contact_phone_masked, reporter and reporter.full_name]):
+        assert secret not in text
+    assert str(world.house_b) not in item["place"]  # the building at most, never the house
+    # the kiosk sees the item but may not open it
+    kiosk = _grant(world, "kiosk", Role.SCREEN_KIOSK, world.district)
+    (seen,) = api(kiosk).get("/api/v1/screen/panels").json()["flagged_items"]
+    assert seen["number"] == flagged.number and seen["url"] == ""
+    # a leader of another grid sees neither the count nor the item
+    other = _grant(world, "leader_c", Role.LEADER, world.grid_c)
+    assert not flagged.region_path.startswith(world.grid_c.path)
+    body = api(other).get("/api/v1/screen/panels").json()
+    assert body["flagged"] == 0 and body["flagged_items"] == []
+    # and once it is closed it leaves the panel
+    Event.objects.filter(pk=flagged.pk).update(status="closed")
+    assert api(world.users["leader"]).get("/api/v1/screen/panels").json()["flagged_items"] == []
+
+
+@pytest.mark.django_db
 def test_summary_names_nobody(day, api):
     world = day
     text = json.dumps(api(world.users["leader"]).get(SUMMARY).json(), ensure_ascii=False)
@@ -289,7 +319,7 @@ def test_hot_spots_find_the_building_reported_again_and_again(world, login, djan
     assert buildings[0]["n"] == 3 and "彩虹花园" in buildings[0]["name"]
     assert all("5" not in b["name"] or b["n"] == 0 for b in buildings)  # 0101 is not in 02
     assert page.context["repeat"][0]["n"] == 3  # the same house, three times
-    assert sum(page.context["chart"]["hours"]) == 4 and sum(page.context["chart"]["weekdays"]) == 4  # all categories
+    assert sum(page.context["chart"]["hours"]) == 3 and sum(page.context["chart"]["weekdays"]) == 3  # 02 only
     assert page.context["hot"]["grids"][0]["url"].startswith("/console/events/")
     export = c.get("/console/screen/analytics/?export=xlsx")
     assert export.status_code == 200 and export["Content-Disposition"].endswith(".xlsx")
@@ -298,6 +328,26 @@ def test_hot_spots_find_the_building_reported_again_and_again(world, login, djan
     grid1 = login(world.users["grid1"])
     assert grid1.get(f"/console/screen/analytics/?region={world.grid_c.pk}").status_code == 404
     assert login(world.users["resident"]).get("/console/screen/analytics/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_time_patterns_follow_the_category_filter(world, login, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            _open(world, world.house_a, text="楼道有电动车入户充电")  # 02
+        _open(world, world.house_b, category="0101", text="5栋门口路灯坏了好几天")
+    now = timezone.localtime()
+    c = login(world.users["leader"])
+
+    def chart(query):
+        return c.get(f"/console/screen/analytics/{query}").context["chart"]
+
+    for query, n in (("", 3), ("?category=02", 2), ("?category=01", 1), ("?category=03", 0)):
+        got = chart(query)
+        assert got["hours"][now.hour] == n and sum(got["hours"]) == n, query
+        assert got["weekdays"][now.isoweekday() - 1] == n and sum(got["weekdays"]) == n, query
+    export = c.get("/console/screen/analytics/?category=01&export=xlsx")
+    assert export.status_code == 200
 
 
 @pytest.mark.django_db
@@ -333,3 +383,70 @@ def test_a_message_published_on_redis_by_another_machine_reaches_the_screen(sett
         client.publish(live.channel(), live.encode("events.new", {"number": "REDIS0001", "category": "测试",
                                                                   "place": "测试网格", "region_path": "00010002"}))  # fmt: skip
         assert "REDIS0001" in read.result(timeout=5)
+
+
+@pytest.mark.django_db
+def test_a_region_move_repaths_the_copies_and_recounts_the_screens_figures(
+    day, api, django_capture_on_commit_callbacks
+):
+    from linli.core import services as core_services
+    from linli.core.errors import DomainError
+    from linli.core.models import Region
+
+    world = day
+    leader = world.users["leader"]
+
+    def figures(region):
+        body = api(leader).get(SUMMARY, {"region": region.pk}).json()
+        return body["events"]["month"], {s: n for s, n in body["events"]["by_status"].items() if n}
+
+    moved = Event.objects.filter(region_path__startswith=world.grid_b.path).count()
+    assert moved and figures(world.other_community)[0] == 2  # c1, c2
+    old_path = world.grid_b.path
+    with django_capture_on_commit_callbacks(execute=True):
+        grid_b = core_services.region_move(actor=None, region=world.grid_b, parent=world.other_community)
+    assert grid_b.path.startswith(world.other_community.path) and grid_b.path != old_path
+    assert Event.objects.filter(region_path__startswith=grid_b.path).count() == moved  # the copies followed
+    assert not Event.objects.filter(region_path__startswith=old_path).exists()
+    for region in (world.community, world.other_community, grid_b, world.district):
+        region.refresh_from_db()
+        events = Event.objects.filter(region_path__startswith=region.path)
+        assert figures(region) == (events.count(), _db_by_status(region.path)), region.name
+    assert figures(world.other_community)[0] == 2 + moved
+    known = set(Region.objects.values_list("path", flat=True))
+    assert {p for p, *_ in _tally_rows()} <= known  # nothing left counted on a path that no longer exists
+    # a move that would break the tree is refused in Chinese, and nothing changes
+    with pytest.raises(DomainError, match="上级区域"):
+        core_services.region_move(actor=None, region=world.community, parent=world.grid_a)
+    with pytest.raises(DomainError, match="上级区域"):
+        core_services.region_move(actor=None, region=world.street, parent=world.community)
+    world.community.refresh_from_db()
+    assert world.community.path.startswith(world.street.path)
+
+
+@pytest.mark.django_db
+def test_the_live_message_places_a_dot_at_the_building_never_at_a_doorstep(world):
+    from linli.events.screen import message
+
+    event = _open(world, world.house_b)
+    msg = message(event)
+    b = world.house_b.building
+    assert (msg["lat"], msg["lng"]) == (float(b.lat), float(b.lng)) and msg["alarm"] is False
+    assert str(world.house_b.number) not in msg["place"].replace(str(b), "")
+    # a point without a building is given to about 100 m; a device's alarm is marked for a red dot
+    Event.objects.filter(pk=event.pk).update(building=None, house=None, lat="26.245678", lng="105.935432",
+                                             channel="device")  # fmt: skip
+    event.refresh_from_db()
+    msg = message(event)
+    assert (msg["lat"], msg["lng"]) == (26.246, 105.935) and msg["alarm"] is True
+    assert "reporter" not in json.dumps(msg) and "staff" not in json.dumps(msg, ensure_ascii=False)
+
+
+@pytest.mark.django_db
+def test_the_screen_takes_the_platforms_tile_layer_when_one_is_configured(day, login, settings):
+    c = login(day.users["leader"])
+    page = c.get("/screen/").content.decode()
+    assert '"kind": "none"' in page and "linli/map.js" in page  # the default: own geometry only (ECharts)
+    settings.MAP_TILES, settings.MAP_TILE_URL = "custom", "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+    page = c.get("/screen/").content.decode()
+    assert "https://tiles.example.gov.cn/{z}/{x}/{y}.png" in page and '"kind": "custom"' in page

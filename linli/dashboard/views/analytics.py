@@ -41,7 +41,7 @@ def analytics_page(request):
     region, paths = analytics.regions_for(request.user, request.GET.get("region"))
     hot = analytics.hot_spots(paths, since, until, category)
     repeat = analytics.repeat_places(paths, since, until)
-    times = analytics.patterns(paths, since, until)
+    times = analytics.patterns(paths, since, until, category)
     if request.GET.get("export") == "xlsx":
         return _export(request, hot, repeat, times, since, until)
     query = {"since": since.isoformat(), "until": until.isoformat(), "category": category}

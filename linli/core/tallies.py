@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 STATE_DAY = dt.date(2000, 1, 1)  # the "day" of counts of a current state (not of something that happened on a day)
 
-Fact = tuple  # (region path, ISO day or None, key) or, for a sum, (region path, ISO day or None, key, weight)
+Fact = tuple[str, str | None, str]  # (region path, ISO day or None, key)
 
 # kind → facts(ids or None) yielding (pk, [facts]) for those records (None: every record of the kind)
 _sources: dict[str, Callable[[list[int] | None], Iterable[tuple[int, list[Fact]]]]] = {}
@@ -71,17 +71,14 @@ def _steplen() -> int:
 
 
 def _expand(facts: Iterable[Fact]) -> Counter:
-    """Each fact counted at its region and at every region above it: once, or ``weight`` times for a weighted
-    fact ``(path, day, key, weight)`` (a sum, such as the milliseconds an event took to handle)."""
+    """Each fact counted once at its region and once at every region above it."""
     step = _steplen()
     out: Counter = Counter()
-    for fact in facts:
-        path, day, key = fact[0], fact[1], fact[2]
+    for path, day, key in facts:
         if not path:
             continue
-        weight = fact[3] if len(fact) > 3 else 1
         for end in range(step, len(path) + 1, step):
-            out[(path[:end], day or STATE_DAY.isoformat(), key)] += weight
+            out[(path[:end], day or STATE_DAY.isoformat(), key)] += 1
     return out
 
 

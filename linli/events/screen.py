@@ -17,13 +17,7 @@ from linli.events.models import FINAL_STATUSES, Category, Event, EventStatus, Ra
 KIND = "event"
 SATISFIED = (Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT)
 _FIELDS = ("pk", "region_path", "status", "created_at", "closed_at", "resolved_at", "due_at", "rating", "rated_at",
-           "flagged", "category__code", "category__parent__code", "building_id", "house_id", "channel",
-           "accepted_at")  # fmt: skip
-# The console's 统计分析 and start page, by the day an event was reported (a cohort: what became of the events of
-# those days), per dimension value: "event.s:<dimension>:<value>:<measure>". Dimensions: all, cat (大类), sub (小类),
-# chan (渠道). ``hms`` holds milliseconds (the sum of handling times), every other measure a count of events.
-STAT_DIMENSIONS = ("all", "cat", "sub", "chan")
-STAT_MEASURES = ("total", "resolved", "on_time", "closed", "rejected", "rated", "satisfied", "handled", "hms")
+           "flagged", "category__code", "category__parent__code", "building_id", "house_id")  # fmt: skip
 
 
 def _day(value) -> str | None:
@@ -55,40 +49,6 @@ def _facts(row: dict) -> list[tallies.Fact]:
             out.append((path, _day(row["rated_at"] or row["closed_at"] or row["created_at"]), "event.satisfied"))
     if row["flagged"] and row["status"] not in FINAL_STATUSES:
         out.append((path, None, "event.flagged"))
-    return out + _stat_facts(row)
-
-
-def _stat_facts(row: dict) -> list[tallies.Fact]:
-    """What ``selectors.statistics`` counts of this event, under each dimension value (merged reports: nothing)."""
-    if row["status"] == EventStatus.MERGED:
-        return []
-    measures = ["total"]
-    resolved, due = row["resolved_at"], row["due_at"]
-    if resolved:
-        measures.append("resolved")
-        if due and resolved <= due:
-            measures.append("on_time")
-    if row["status"] == EventStatus.CLOSED:
-        measures.append("closed")
-    elif row["status"] == EventStatus.REJECTED:
-        measures.append("rejected")
-    if row["rating"]:
-        measures.append("rated")
-        if row["rating"] in SATISFIED:
-            measures.append("satisfied")
-    ms = 0
-    if resolved and row["accepted_at"]:
-        measures.append("handled")
-        ms = int((resolved - row["accepted_at"]).total_seconds() * 1000)
-    values = {"all": "-", "cat": row["category__parent__code"] or "none", "sub": row["category__code"] or "none",
-              "chan": row["channel"] or "none"}  # fmt: skip
-    path, day = row["region_path"], _day(row["created_at"])
-    out = []
-    for dimension in STAT_DIMENSIONS:
-        prefix = f"event.s:{dimension}:{values[dimension]}:"
-        out += [(path, day, prefix + m) for m in measures]
-        if ms:
-            out.append((path, day, f"{prefix}hms", ms))  # a weighted fact: adds ``ms``, not 1
     return out
 
 

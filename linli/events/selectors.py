@@ -347,10 +347,6 @@ STAT_DIMENSIONS = {
 }
 
 
-# The dimensions the counters (core.tallies, events/screen.py) keep per day: read from them, never a scan.
-TALLIED_DIMENSIONS = {"category": "cat", "subcategory": "sub", "channel": "chan"}
-
-
 def tally_paths(user, action: str = "event.stats") -> list[str] | None:
     """The region subtrees that are exactly what ``user`` may ``action`` on events, or None when their reach is
     not only regions (a department or property company sees what was sent to it; a resident their own): those
@@ -387,19 +383,8 @@ def counted_by_status(
 
 
 def statistics(*, user, dimension: str = "category", since: dt.date | None = None, until: dt.date | None = None):
-    """Per group: counts, on-time rate, closure rate, satisfaction rate, average handling hours.
-
-    By the day events were reported, in [since, until]. For the dimensions the counters keep (大类, 小类, 渠道) and
-    a viewer whose reach is regions, read from the counters: a district's 2,000,000 events are a few thousand
-    counter rows, not a scan (docs/performance.md). Otherwise counted from the events of the period."""
-    paths = tally_paths(user) if dimension in TALLIED_DIMENSIONS and since else None
-    if paths is not None:
-        return _statistics_from_tallies(user, TALLIED_DIMENSIONS[dimension], paths, since, until)
-    return statistics_counted(user=user, dimension=dimension, since=since, until=until)
-
-
-def statistics_counted(*, user, dimension: str = "category", since=None, until=None):
-    """``statistics`` counted from the events themselves (any dimension, any viewer)."""
+    """Per group: counts, on-time rate, closure rate, satisfaction rate, average handling hours, of the events
+    reported in [since, until] (counted from the events: see docs/decisions/0003-statistics-from-counters.md)."""
     field, _ = STAT_DIMENSIONS.get(dimension, STAT_DIMENSIONS["category"])
     qs = restrict(user, "event.stats", Event.objects.exclude(status__in=[S.MERGED]))
     if since:  # from the start of the local day: an index range on created_at, not a cast of every row
@@ -452,53 +437,6 @@ def statistics_counted(*, user, dimension: str = "category", since=None, until=N
 
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-def _statistics_from_tallies(user, dimension: str, paths: list[str], since: dt.date, until: dt.date | None):
-    from linli.core import tallies
-    from linli.events.models import Channel
-
-    until = until or timezone.localdate()
-    prefix = f"event.s:{dimension}:"
-    groups: dict[str, dict[str, int]] = {}
-    for key, n in tallies.totals_over(paths, prefix, since=since, until=until).items():
-        value, _, measure = key[len(prefix) :].rpartition(":")
-        groups.setdefault(value, {})[measure] = n
-    # Overdue is a state of now, not of the day reported: counted from the open events (an index on status and
-    # deadline), grouped the same way.
-    column = {"cat": "category__parent__code", "sub": "category__code", "chan": "channel"}[dimension]
-    late = restrict(user, "event.stats", Event.objects.filter(status__in=TIMED_STATUSES, due_at__lt=timezone.now()))
-    late = late.filter(created_at__gte=_day_start(since), created_at__lt=_day_start(until + dt.timedelta(days=1)))
-    overdue = {v or "none": n for v, n in late.order_by().values_list(column).annotate(n=Count("pk"))}
-    names = {}
-    if dimension in ("cat", "sub"):
-        names = dict(Category.objects.filter(code__in=list(groups)).values_list("code", "name"))
-    out = []
-    for value, m in groups.items():
-        total = m.get("total", 0)
-        if not total:
-            continue
-        if dimension == "chan":
-            label = Channel(value).label if value in Channel.values else (None if value == "none" else value)
-        else:
-            label = names.get(value) if value != "none" else None
-        handled = m.get("handled", 0)
-        avg_hours = round(m["hms"] / handled / 3_600_000, 1) if handled and m.get("hms") else None
-        out.append(
-            {
-                "label": label or "（未定）",
-                "total": total,
-                "resolved": m.get("resolved", 0),
-                "closed": m.get("closed", 0),
-                "overdue": overdue.get(value, 0),
-                "on_time_rate": _rate(m.get("on_time", 0), m.get("resolved", 0)),
-                "closure_rate": _rate(m.get("closed", 0), total - m.get("rejected", 0)),
-                "satisfaction_rate": _rate(m.get("satisfied", 0), m.get("rated", 0)),
-                "avg_hours": avg_hours,
-            }
-        )
-    out.sort(key=lambda r: (-r["total"], r["label"]))
-    return out[:100]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -589,26 +527,17 @@ def home_cards(user) -> list:
 
 def recent_figures(user, action: str, now: dt.datetime) -> dict[str, int]:
     """The area's events reported in the last 30 days (today and the 29 days before): how many, closed, rejected,
-    rated, satisfied and overdue now. From the counters when the viewer's reach is regions (a district's month is
-    a few hundred counter rows); counted from the events otherwise (a department: what was sent to it)."""
-    from linli.core import tallies
-
+    rated, satisfied and overdue now (from the local day's start: an index range on ``created_at``)."""
     first = timezone.localdate(now) - dt.timedelta(days=AREA_DAYS - 1)
     recent = restrict(user, action, Event.objects.exclude(status=S.MERGED)).filter(created_at__gte=_day_start(first))
-    paths = tally_paths(user, action)
-    if paths is None:
-        return recent.aggregate(
-            total=Count("pk"),
-            closed=Count("pk", filter=Q(status=S.CLOSED)),
-            rejected=Count("pk", filter=Q(status=S.REJECTED)),
-            overdue=Count("pk", filter=Q(status__in=TIMED_STATUSES, due_at__lt=now)),
-            rated=Count("pk", filter=~Q(rating="")),
-            satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT])),
-        )
-    kept = tallies.totals_over(paths, "event.s:all:-:", since=first, until=timezone.localdate(now))
-    figures = {m: kept.get(f"event.s:all:-:{m}", 0) for m in ("total", "closed", "rejected", "rated", "satisfied")}
-    figures["overdue"] = recent.filter(status__in=TIMED_STATUSES, due_at__lt=now).count()
-    return figures
+    return recent.aggregate(
+        total=Count("pk"),
+        closed=Count("pk", filter=Q(status=S.CLOSED)),
+        rejected=Count("pk", filter=Q(status=S.REJECTED)),
+        overdue=Count("pk", filter=Q(status__in=TIMED_STATUSES, due_at__lt=now)),
+        rated=Count("pk", filter=~Q(rating="")),
+        satisfied=Count("pk", filter=Q(rating__in=[Rating.SATISFIED, Rating.BASIC, Rating.DEFAULT])),
+    )
 
 
 # --- statistics for the big screen (registered in apps.py, each restricted to the viewer) --------------------------
@@ -636,15 +565,10 @@ def overdue_stat(user, region=None, *, cap: int | None = None) -> int:
 
 def recent_count(user, region=None, *, cap: int | None = None) -> int:
     """Events reported in the last 30 days (today and the 29 days before; merged duplicates left out), in the
-    user's area: from the counters when the user's reach is regions, else counted."""
-    from linli.core import tallies
+    user's area."""
     from linli.core.statistics import scoped_count
 
     first = timezone.localdate() - dt.timedelta(days=AREA_DAYS - 1)
-    paths = _paths_within(tally_paths(user), region)
-    if paths is not None:
-        kept = tallies.totals_over(paths, "event.s:all:-:total", since=first, until=timezone.localdate())
-        return kept.get("event.s:all:-:total", 0)
     recent = Event.objects.exclude(status=S.MERGED).filter(created_at__gte=_day_start(first))
     return scoped_count(user, "event.stats", recent, region=region, cap=cap)
 

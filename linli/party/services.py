@@ -658,7 +658,8 @@ def service_update(
         raise DomainError("更正原因：请写明（至少 2 个字）。", field="reason")
     _require_service(actor, record, "更正服务记录")
     before = audit.snapshot(record)
-    record.on, record.activity, record.hours, record.wishes = on, activity.strip(), Decimal(hours), wishes
+    record.on, record.activity, record.wishes = on, activity.strip(), wishes
+    record.hours = Decimal(hours).quantize(Decimal("0.1"))
     record.save(update_fields=["on", "activity", "hours", "wishes"])
     audit.log_change(actor=actor, obj=record, action="update", before=before)
     audit.record(actor=actor, action="other", target=record, field="双报到·更正服务记录", reason=reason[:200])

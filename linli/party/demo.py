@@ -312,6 +312,8 @@ def _holders(ctx, main, first_branch, member_user) -> None:
     today = timezone.localdate()
     me = PartyMember.objects.filter(person__user=member_user, is_active=True).first() if member_user else None
     if me is not None and "便民服务员" in positions:
+        if me.work_status != "employed":  # 双报到 is for in-service members: the demo ``member`` works at a unit
+            PartyMember.objects.filter(pk=me.pk).update(work_status="employed", flowing_to="")
         unit = ReportingUnit.objects.filter(community=main).order_by("pk").first()
         try:
             services.position_claim(actor=None, position=positions["便民服务员"], member=me, unit=unit)

@@ -454,6 +454,12 @@ def services_for(*, user) -> QuerySet[ServiceRecord]:
     return service_rows().filter(Q(unit__in=units) | Q(member__in=members)).order_by("-on", "-pk")
 
 
+def project_for_change(*, user, pk) -> Project | None:
+    """A 共建项目 of a unit ``user`` may change."""
+    units = restrict(user, "partyunit.change", unit_rows()).values("pk")
+    return Project.objects.select_related("unit").filter(unit__in=units, pk=pk).first()
+
+
 def service_for_change(*, user, pk) -> ServiceRecord | None:
     """The service record ``user`` may correct or delete: a member's under ``partymember.change``, a unit's under
     ``partyunit.change`` (the secretary's, the 组织部's)."""

@@ -830,10 +830,9 @@ def project_add(request, pk):
 @login_required
 @requires("partyunit.change")
 def project_edit(request, pk):
-    from linli.party.models import Project
-
-    units = restrict(request.user, "partyunit.change", selectors.unit_rows()).values("pk")
-    project = get_object_or_404(Project.objects.select_related("unit").filter(unit__in=units), pk=pk)
+    project = selectors.project_for_change(user=request.user, pk=pk)
+    if project is None:
+        raise Http404("没有找到该共建项目。")
     initial = {f: getattr(project, f) for f in ("progress", "funds", "materials", "evidence")}
     form = ProjectProgressForm(request.POST or None, initial=initial)
     upload = request.FILES.get("file")

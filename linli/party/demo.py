@@ -297,3 +297,62 @@ def _accounts(ctx, main, district, first_branch) -> None:
                                 vanguard_post="环境整治先锋岗")  # fmt: skip
         elif existing.organization_id != first_branch.pk:
             services.member_transfer(actor=None, member=existing, to_org=first_branch, reason="演示：转入第一党支部")
+    if first_branch is not None:
+        _holders(ctx, main, first_branch, member_user)
+
+
+def _holders(ctx, main, first_branch, member_user) -> None:
+    """Position holders with accounts, so volunteering's 派单 form lists a “双报到岗位” group and the holders can
+    claim wishes: ``member`` holds 便民服务员 of the main community; ``holder`` (a resident account of an in-service
+    member of the first branch, without the party-member role) holds 党建指导员; one claim was withdrawn."""
+    from linli.core.errors import DomainError
+    from linli.party.models import Position, ReportingUnit
+
+    positions = {p.name: p for p in Position.objects.filter(community=main)}
+    today = timezone.localdate()
+    me = PartyMember.objects.filter(person__user=member_user, is_active=True).first() if member_user else None
+    if me is not None and "便民服务员" in positions:
+        if me.work_status != "employed":  # 双报到 is for in-service members: the demo ``member`` works at a unit
+            PartyMember.objects.filter(pk=me.pk).update(work_status="employed", flowing_to="")
+        unit = ReportingUnit.objects.filter(community=main).order_by("pk").first()
+        try:
+            services.position_claim(actor=None, position=positions["便民服务员"], member=me, unit=unit)
+        except DomainError:  # already holds it, or the places are taken: free one (a withdrawn claim, as history)
+            taken = PositionClaim.objects.filter(position=positions["便民服务员"], withdrawn_on__isnull=True)
+            other = taken.exclude(member=me).order_by("-pk").first()
+            if other is not None and not taken.filter(member=me).exists():
+                services.position_withdraw(actor=None, claim=other, reason="工作调动到外区，演示：撤销认岗")
+                services.position_claim(actor=None, position=positions["便民服务员"], member=me, unit=unit)
+    # a claim withdrawn months ago (the member moved away): the position page keeps it as history
+    civility = positions.get("文明劝导员")
+    gone = (
+        civility and PositionClaim.objects.filter(position=civility, withdrawn_on__isnull=True).order_by("-pk").first()
+    )
+    if gone:
+        gone.claimed_on = today - dt.timedelta(days=120)
+        PositionClaim.objects.filter(pk=gone.pk).update(claimed_on=gone.claimed_on)
+        services.position_withdraw(
+            actor=None, claim=gone, reason="搬离本社区，组织关系转往外区", on=today - dt.timedelta(days=45)
+        )
+    # ``holder``: an in-service member of the first branch who has no account yet
+    candidate = (
+        PartyMember.objects.filter(organization=first_branch, is_active=True, work_status="employed",
+                                   person__user__isnull=True)
+        .exclude(pk=me.pk if me else None).select_related("person").order_by("pk").first()
+    )  # fmt: skip
+    if candidate is None or "党建指导员" not in positions:
+        return
+    user = core_services.user_create(
+        actor=None, username="holder", password=ctx.password, full_name=candidate.person.name, otp_exempt=True
+    )
+    core_services.grant_add(actor=None, user=user, role=Role.RESIDENT)
+    Person.objects.filter(pk=candidate.person_id).update(user=user)
+    ctx.users["holder"] = user
+    ctx.login("holder", Role.RESIDENT, f"本人：{candidate.person.name}（双报到岗位：党建指导员）")
+    guide = positions["党建指导员"]
+    if not PositionClaim.objects.filter(position=guide, member=candidate, withdrawn_on__isnull=True).exists():
+        taken = PositionClaim.objects.filter(position=guide, withdrawn_on__isnull=True).order_by("pk")
+        if taken.count() >= guide.quota:
+            services.position_withdraw(actor=None, claim=taken.first(), reason="搬离本社区")
+        services.position_claim(actor=None, position=guide, member=candidate)
+    PositionClaim.objects.filter(member=candidate, position=guide).update(claimed_on=today - dt.timedelta(days=40))

@@ -248,3 +248,20 @@ class PairingEndForm(forms.Form):
 class VisitForm(forms.Form):
     on = _date(label="走访日期")
     help_given = forms.CharField(max_length=200, label="帮扶内容")
+
+
+class WithdrawForm(forms.Form):
+    on = _date(label="撤销日期", required=False, help_text="不填为今天")
+    reason = forms.CharField(max_length=200, label="撤销原因", help_text="例如：工作调动、搬离本社区、身体原因")
+
+
+class ServiceEditForm(forms.Form):
+    on = _date(label="日期")
+    activity = forms.CharField(max_length=200, label="活动内容")
+    hours = forms.DecimalField(min_value=0, max_value=24, decimal_places=1, label="服务时长（小时）")
+    wishes = forms.IntegerField(min_value=0, max_value=999, label="认领微心愿（个）")
+    reason = forms.CharField(max_length=200, label="更正原因", help_text="记入操作记录")
+
+
+class ServiceDeleteForm(forms.Form):
+    delete_reason = forms.CharField(max_length=200, label="删除原因", help_text="例如：重复登记、登记错了党员")

@@ -385,11 +385,25 @@ class PositionClaim(models.Model):
         ReportingUnit, null=True, blank=True, on_delete=models.SET_NULL, related_name="claims", verbose_name="工作单位"
     )
     claimed_on = models.DateField("认领日期")
+    # A withdrawn claim (撤销认岗) stays as history; it no longer holds the position nor counts against the quota.
+    withdrawn_on = models.DateField("撤销日期", null=True, blank=True)
+    withdraw_reason = models.CharField("撤销原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "认岗"
         verbose_name_plural = "认岗"
-        constraints = [models.UniqueConstraint(fields=["position", "member"], name="party_claim_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["position", "member"], condition=models.Q(withdrawn_on__isnull=True), name="party_claim_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.position}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
 
 
 class Project(models.Model):
@@ -448,6 +462,13 @@ class ServiceRecord(models.Model):
         ordering = ["-on", "-pk"]
         verbose_name = "服务记录"
         verbose_name_plural = "服务记录"
+
+    def __str__(self) -> str:
+        who = self.unit.name if self.unit_id else (self.member.person.name if self.member_id else "")
+        return f"{self.on} · {who} · {self.activity}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:partyservice_edit", args=[self.pk])
 
 
 class Cadre(models.Model):

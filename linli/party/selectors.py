@@ -23,6 +23,7 @@ from linli.party.models import (
     MeetingFile,
     MeetingKind,
     Pairing,
+    PairingVisit,
     PartyMember,
     PartyOrganization,
     Position,
@@ -44,7 +45,7 @@ def my_org_ids_q(user) -> QuerySet:
 
 
 def my_position_ids_q(user) -> QuerySet:
-    return PositionClaim.objects.filter(member__person__user=user).values("position_id")
+    return PositionClaim.objects.filter(member__person__user=user, withdrawn_on__isnull=True).values("position_id")
 
 
 def my_member(*, user) -> PartyMember | None:
@@ -98,7 +99,9 @@ def unit_rows() -> QuerySet[ReportingUnit]:
 
 def position_rows() -> QuerySet[Position]:
     return (
-        Position.objects.select_related("community").annotate(claimed=Count("claims")).order_by("region_path", "name")
+        Position.objects.select_related("community")
+        .annotate(claimed=Count("claims", filter=Q(claims__withdrawn_on__isnull=True)))
+        .order_by("region_path", "name")
     )
 
 
@@ -451,6 +454,31 @@ def services_for(*, user) -> QuerySet[ServiceRecord]:
     return service_rows().filter(Q(unit__in=units) | Q(member__in=members)).order_by("-on", "-pk")
 
 
+def project_for_change(*, user, pk) -> Project | None:
+    """A 共建项目 of a unit ``user`` may change."""
+    units = restrict(user, "partyunit.change", unit_rows()).values("pk")
+    return Project.objects.select_related("unit").filter(unit__in=units, pk=pk).first()
+
+
+def service_for_change(*, user, pk) -> ServiceRecord | None:
+    """The service record ``user`` may correct or delete: a member's under ``partymember.change``, a unit's under
+    ``partyunit.change`` (the secretary's, the 组织部's)."""
+    units = restrict(user, "partyunit.change").values("pk")
+    members = restrict(user, "partymember.change").values("pk")
+    return service_rows().filter(Q(unit__in=units) | Q(member__in=members), pk=pk).first()
+
+
+def claim_for_withdraw(*, user, pk) -> PositionClaim | None:
+    """A current claim ``user`` may withdraw: on a position they may change (the secretary), or their own."""
+    positions = restrict(user, "partyposition.change").values("pk")
+    return (
+        PositionClaim.objects.filter(Q(position__in=positions) | Q(member__person__user=user), pk=pk)
+        .filter(withdrawn_on__isnull=True)
+        .select_related("position__community", "member__person", "unit")
+        .first()
+    )
+
+
 # --- 双报到 report -------------------------------------------------------------------------------------------------
 
 
@@ -459,12 +487,16 @@ def half_year_bounds(year: int, half: int) -> tuple[dt.date, dt.date]:
 
 
 def half_year_report(*, user, year: int, half: int) -> dict:
-    """What each reported member and each unit did in the half year: hours, wishes, activities, projects."""
+    """What each reported member and each unit did in the half year: hours, wishes, activities, projects, and the
+    members' 结对帮扶 visits and the help given (for party roles only)."""
     start, end = half_year_bounds(year, half)
     units = restrict(user, "partyunit.view", ReportingUnit.objects.all())
-    claims = PositionClaim.objects.filter(
-        position__in=restrict(user, "partyposition.view", Position.objects.all())
-    ).select_related("member__person", "position", "unit")
+    # Who held a position at any time in the half year (withdrawn during it still report what they did).
+    claims = (
+        PositionClaim.objects.filter(position__in=restrict(user, "partyposition.view", Position.objects.all()))
+        .exclude(withdrawn_on__lt=start)
+        .select_related("member__person", "position", "unit")
+    )
     records = ServiceRecord.objects.filter(on__gte=start, on__lte=end)
     by_member = {
         r["member_id"]: r
@@ -481,17 +513,41 @@ def half_year_report(*, user, year: int, half: int) -> dict:
     projects = defaultdict(list)
     for p in Project.objects.filter(unit__in=units, year=year):
         projects[p.unit_id].append(p)
+    # 结对帮扶: visits in the half year and the help given, only for those who may see the members (party roles):
+    # the help given says what the household lacks.
+    visits = defaultdict(list)
+    for v in (
+        PairingVisit.objects.filter(
+            on__gte=start, on__lte=end, pairing__member__in=restrict(user, "partymember.view").values("pk")
+        )
+        .select_related("pairing__member__person")
+        .order_by("on", "pk")
+    ):
+        visits[v.pairing.member_id].append(v)
+    members: dict[int, dict] = {}
+    for c in claims.order_by("member__person__name", "claimed_on", "pk"):
+        row = members.setdefault(c.member_id, {"name": c.member.person.name, "units": [], "positions": []})
+        if c.unit and c.unit.name not in row["units"]:
+            row["units"].append(c.unit.name)
+        label = c.position.name + ("（已撤销）" if c.withdrawn_on and c.withdrawn_on <= end else "")
+        if label not in row["positions"]:
+            row["positions"].append(label)
+    for member_id, vs in visits.items():
+        members.setdefault(member_id, {"name": vs[0].pairing.member.person.name, "units": [], "positions": []})
     member_rows = []
-    for c in claims.order_by("member__person__name"):
-        r = by_member.get(c.member_id, {})
+    for member_id, row in sorted(members.items(), key=lambda kv: (kv[1]["name"], kv[0])):
+        r = by_member.get(member_id, {})
+        vs = visits.get(member_id, [])
         member_rows.append(
             {
-                "name": c.member.person.name,
-                "unit": c.unit.name if c.unit else "",
-                "position": c.position.name,
+                "name": row["name"],
+                "unit": "、".join(row["units"]),
+                "position": "、".join(row["positions"]) or "—",
                 "hours": r.get("hours") or Decimal("0"),
                 "wishes": r.get("wishes") or 0,
                 "activities": r.get("activities") or 0,
+                "visits": len(vs),
+                "help": "；".join(f"{v.on:%m-%d} {v.help_given}" for v in vs),
             }
         )
     unit_rows_ = []
@@ -515,8 +571,13 @@ def unit_projects(*, unit):
     return unit.projects.prefetch_related("files")
 
 
-def position_claims(*, position):
-    return position.claims.select_related("member__person", "unit")
+def position_claims(*, position, withdrawn: bool = False):
+    """The position's current claims, or (``withdrawn=True``) the withdrawn ones, newest first."""
+    return (
+        position.claims.filter(withdrawn_on__isnull=not withdrawn)
+        .select_related("member__person", "member__organization", "unit")
+        .order_by("-withdrawn_on", "-claimed_on", "-pk")
+    )
 
 
 def member_pairings(*, member):
@@ -531,7 +592,7 @@ def open_positions(*, member) -> list[Position]:
 
 
 def my_claims(*, member):
-    return member.claims.select_related("position", "unit")
+    return member.claims.filter(withdrawn_on__isnull=True).select_related("position", "unit")
 
 
 def person_by_id_number(number: str):
@@ -658,6 +719,7 @@ def position_holders(*, region_path: str, position: str | None = None) -> list[d
     claims = PositionClaim.objects.filter(
         Q(position__region_path__in=covering) | Q(position__region_path__startswith=region_path),
         member__is_active=True,
+        withdrawn_on__isnull=True,
     ).select_related("position__community", "member__person")
     if position:
         claims = claims.filter(position__name=position)

@@ -500,9 +500,10 @@ def position_claim(
 ) -> PositionClaim:
     """An in-service member takes a position, within its quota (the row lock keeps two claims from both winning)."""
     position = Position.objects.select_for_update().get(pk=position.pk)
-    if position.claims.filter(member=member).exists():
+    current = position.claims.filter(withdrawn_on__isnull=True)
+    if current.filter(member=member).exists():
         raise DomainError(f"认岗：{member.person.name} 已认领“{position.name}”。", field="member")
-    if position.claims.count() >= position.quota:
+    if current.count() >= position.quota:
         raise DomainError(f"认岗：“{position.name}”名额（{position.quota}）已满。", field="position")
     if actor is not None and not (can(actor, "partyposition.change", position) or member.person.user_id == actor.pk):
         raise DomainError("认岗：您没有此操作的权限。", code="forbidden")
@@ -511,6 +512,39 @@ def position_claim(
     if unit is not None and unit.community_id != position.community_id:
         raise DomainError(f"工作单位：“{unit.name}”不是向该社区报到的单位。", field="unit")
     return PositionClaim.objects.create(position=position, member=member, unit=unit, claimed_on=timezone.localdate())
+
+
+@transaction.atomic
+def position_withdraw(*, actor, claim: PositionClaim, reason: str, on: dt.date | None = None) -> PositionClaim:
+    """Withdraw a claim (撤销认岗: the member changed jobs, moved, can no longer serve): the place frees up for
+    someone else, the claim stays as history with its date and reason, and the move is audited."""
+    reason = (reason or "").strip()
+    on = on or timezone.localdate()
+    errors = []
+    if len(reason) < 2:
+        errors.append(("reason", "撤销原因：请写明（至少 2 个字）。"))
+    if on < claim.claimed_on:
+        errors.append(("on", f"撤销日期：不能早于认领日期（{claim.claimed_on}）。"))
+    elif on > timezone.localdate():
+        errors.append(("on", "撤销日期：不能晚于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    if actor is not None and not (
+        can(actor, "partyposition.change", claim.position) or claim.member.person.user_id == actor.pk
+    ):
+        raise DomainError("撤销认岗：您没有此操作的权限。", code="forbidden")
+    before = audit.snapshot(claim)
+    if not PositionClaim.objects.filter(pk=claim.pk, withdrawn_on__isnull=True).update(
+        withdrawn_on=on, withdraw_reason=reason[:200]
+    ):
+        raise DomainError("该认岗已经撤销，请刷新后查看。", field="reason")
+    claim.refresh_from_db()
+    audit.log_change(actor=actor, obj=claim, action="update", before=before)
+    audit.record(
+        actor=actor, action="other", target=claim, field="双报到·撤销认岗", reason=reason[:200],
+        extra={"position": claim.position_id, "member": claim.member_id, "on": on.isoformat()},
+    )  # fmt: skip
+    return claim
 
 
 @transaction.atomic
@@ -582,9 +616,71 @@ def service_add(*, actor, on: dt.date, activity: str, hours=0, wishes: int = 0, 
         _require(actor, "partymember.change", member, "服务记录")
     else:
         _require(actor, "partyunit.change", unit, "服务记录")
-    return ServiceRecord.objects.create(
+    record = ServiceRecord.objects.create(
         member=member, unit=unit, on=on, activity=activity.strip(), hours=hours, wishes=wishes
     )
+    audit.log_change(actor=actor, obj=record, action="create", before=None)
+    return record
+
+
+def _service_checks(*, on, activity: str, hours, wishes) -> None:
+    errors = []
+    if not (activity or "").strip():
+        errors.append(("activity", "活动内容：请填写。"))
+    if hours is None or Decimal(hours) < 0 or Decimal(hours) > 24:
+        errors.append(("hours", "服务时长：须在 0 到 24 小时之间。"))
+    if wishes is None or wishes < 0:
+        errors.append(("wishes", "认领微心愿：不能为负数。"))
+    if on is None:
+        errors.append(("on", "日期：请填写。"))
+    elif on > timezone.localdate():
+        errors.append(("on", "日期：不能晚于今天。"))
+    if errors:
+        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+
+
+def _require_service(actor, record: ServiceRecord, what: str) -> None:
+    if record.member_id:
+        _require(actor, "partymember.change", record.member, what)
+    else:
+        _require(actor, "partyunit.change", record.unit, what)
+
+
+@transaction.atomic
+def service_update(
+    *, actor, record: ServiceRecord, on: dt.date, activity: str, hours, wishes: int, reason: str
+) -> ServiceRecord:
+    """Correct a service record (wrong date, hours, count of wishes); the reason and the before/after are audited,
+    and the half-year report counts the corrected figures."""
+    _service_checks(on=on, activity=activity, hours=hours, wishes=wishes)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("更正原因：请写明（至少 2 个字）。", field="reason")
+    _require_service(actor, record, "更正服务记录")
+    before = audit.snapshot(record)
+    record.on, record.activity, record.wishes = on, activity.strip(), wishes
+    record.hours = Decimal(hours).quantize(Decimal("0.1"))
+    record.save(update_fields=["on", "activity", "hours", "wishes"])
+    audit.log_change(actor=actor, obj=record, action="update", before=before)
+    audit.record(actor=actor, action="other", target=record, field="双报到·更正服务记录", reason=reason[:200])
+    return record
+
+
+@transaction.atomic
+def service_delete(*, actor, record: ServiceRecord, reason: str) -> None:
+    """Delete a service record entered by mistake (a duplicate, the wrong member); the row is kept in the audit
+    trail (before, who, when, why)."""
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("删除原因：请写明（至少 2 个字）。", field="reason")
+    _require_service(actor, record, "删除服务记录")
+    before = audit.snapshot(record)
+    audit.log_change(actor=actor, obj=record, action="delete", before=before)
+    audit.record(
+        actor=actor, action="other", target=record, field="双报到·删除服务记录", reason=reason[:200],
+        extra={"record": before},
+    )  # fmt: skip
+    record.delete()
 
 
 @transaction.atomic

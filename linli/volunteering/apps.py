@@ -66,6 +66,7 @@ class VolunteeringConfig(ModuleConfig):
 
         m.personal_data(PersonalDataSection("volunteer", "志愿服务", selectors.personal_data_volunteer, order=80))
         m.personal_data(PersonalDataSection("wishes", "微心愿", selectors.personal_data_wishes, order=81))
+        m.personal_data(PersonalDataSection("wish_claims", "我认领的微心愿", selectors.personal_data_claims, order=82))
         m.retention(RetentionKind("closed_wish", "已办结的微心愿（心愿人信息）", 365 * 3, services.purge_closed_wishes,
                                   note="办结满 3 年后匿名化心愿人姓名、地址和照片；服务时长记录保留"))  # fmt: skip
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from linli.core.masking import mask_name
-from linli.core.scoping import restrict
+from linli.core.scoping import has_action, restrict
 from linli.volunteering.models import (
     Activity,
     Certificate,
@@ -22,6 +22,7 @@ from linli.volunteering.models import (
     Team,
     Volunteer,
     Wish,
+    WishClaim,
     star_for,
 )
 
@@ -355,15 +356,59 @@ def personal_data_volunteer(person) -> dict | None:
     }
 
 
+def _steps(wish: Wish) -> str:
+    """The wish's 办理进度 as its resident sees it: dates and steps, no names, no notes."""
+    return "；".join(f"{timezone.localtime(step['at']):%Y-%m-%d %H:%M} {step['op']}" for step in wish_audit(wish=wish))
+
+
+def _photo(wish: Wish) -> str:
+    from django.urls import reverse
+
+    if not wish.fulfil_photo:
+        return "无"
+    return f"有，登录后查看：{reverse('volunteering:resident_wish_photo', args=[wish.pk])}"
+
+
 def personal_data_wishes(person) -> list[dict]:
+    """The wishes posted by or for ``person``: what they asked, where, how it went (the 办理进度), what the claimer
+    reported and the fulfilment photo (a link: the picture is kept sealed and shown to them after login)."""
     rows = Wish.objects.filter(Q(beneficiary=person) | Q(owner__person=person)).order_by("-created_at")
     return [
         {
             "心愿": w.title,
+            "类别": w.get_category_display(),
+            "具体需求": w.content,
+            "联系地址": w.address,
+            "登记方式": "社区工作人员代登记" if w.on_behalf else "本人登记",
             "状态": w.get_status_display(),
             "登记时间": timezone.localtime(w.created_at).strftime("%Y-%m-%d"),
+            "实现情况": w.fulfil_note,
+            "实现照片": _photo(w),
+            "办理进度": _steps(w),
         }
         for w in rows
+    ]
+
+
+def personal_data_claims(person) -> list[dict]:
+    """The wishes ``person`` claimed (as a party member, volunteer or position holder): when, how it ended, what
+    they reported and whether they attached a photo."""
+    if not person.user_id:
+        return []
+    rows = WishClaim.objects.filter(claimer_id=person.user_id).select_related("wish").order_by("-claimed_at", "-pk")
+    return [
+        {
+            "心愿": c.wish.title,
+            "认领方式": "社区派单" if c.dispatched else "自己认领",
+            "认领时间": timezone.localtime(c.claimed_at).strftime("%Y-%m-%d %H:%M"),
+            "完成期限": timezone.localtime(c.deadline).strftime("%Y-%m-%d"),
+            "结果": c.get_end_display() if c.end else "进行中",
+            "放弃原因": c.reason,
+            "我提交的实现情况": c.wish.fulfil_note if c.wish.claimer_id == person.user_id else "",
+            "服务时长（小时）": str(c.wish.service_hours) if c.end == WishClaim.End.FULFILLED else "",
+            "实现照片": _photo(c.wish) if c.wish.claimer_id == person.user_id else "",
+        }
+        for c in rows
     ]
 
 
@@ -389,6 +434,25 @@ def holder_choices(*, region_path: str, position: str = "") -> list[dict]:
 
     holders = ask("party.position_holders", region_path=region_path, position=position or None, default=None) or []
     return [h for h in holders if h.get("user_id")]
+
+
+def claimable(*, user, wishes) -> set[int]:
+    """Ids of the open ``wishes`` that ``user`` may claim: all of them for a party member or volunteer; for anyone
+    else those in a community where they hold a 双报到 position (asked once per region, not per wish)."""
+    from linli.core.modules import ask
+
+    wishes = [w for w in wishes if w.status == Wish.Status.OPEN and w.owner_id != user.pk]
+    if has_action(user, "wish.claim"):
+        return {w.pk for w in wishes}
+    holds: dict[str, bool] = {}
+    out = set()
+    for w in wishes:
+        if w.region_path not in holds:
+            holders = ask("party.position_holders", region_path=w.region_path, default=None) or []
+            holds[w.region_path] = any(h.get("user_id") == user.pk for h in holders)
+        if holds[w.region_path]:
+            out.add(w.pk)
+    return out
 
 
 def holder_groups(*, region_path: str) -> list[tuple[str, list[tuple[int, str]]]]:

@@ -235,7 +235,12 @@ def wish_claim(
     """One claimer wins: the status moves open → claimed by compare-and-set, and the database allows one active
     claim per wish; everybody else is told it was taken. ``via`` (dispatch only) says why the community chose this
     person (a 双报到 position they hold), which also stands in for the claimer role."""
-    if not (via and dispatched) and not _can_claim(actor):
+    if not dispatched and not _can_claim(actor):
+        # The holder of a 双报到 position in the wish's community (党建指导员, 便民服务员…) claims like a member.
+        via = _holder_label(position_holders(region_path=wish.region_path), actor)
+        if not via:
+            raise DomainError("只有党员、志愿者或本社区双报到岗位上的党员可以认领微心愿。", code="forbidden")
+    elif not (via and dispatched) and not _can_claim(actor):
         raise DomainError("只有党员或志愿者可以认领微心愿。", code="forbidden")
     if wish.owner_id and wish.owner_id == actor.pk:
         raise DomainError("不能认领自己的心愿。")
@@ -243,7 +248,7 @@ def wish_claim(
     conflict = "该心愿刚刚已被他人认领，请看看其他心愿。"
     transition(
         wish, to=Wish.Status.CLAIMED, allowed_from=(Wish.Status.OPEN,),
-        record=_record(wish, by or actor, f"派单给 {actor.display_name}{via}" if dispatched else "认领",
+        record=_record(wish, by or actor, f"派单给 {actor.display_name}{via}" if dispatched else f"认领{via}",
                        "dispatch" if dispatched else "claim"),
         conflict=conflict, version_field="version", claimer=actor, claim_deadline=deadline,
         assigned_to=actor if dispatched else None,

@@ -175,6 +175,8 @@ def test_half_year_report_counts_what_members_and_units_did(world, branch, login
             "hours": Decimal("3"),
             "wishes": 1,
             "activities": 1,
+            "visits": 0,
+            "help": "",
         }
     ]
     assert data["units"][0]["projects"] == "健康义诊进社区（60%）"

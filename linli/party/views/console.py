@@ -45,11 +45,14 @@ from linli.party.forms import (
     ProjectProgressForm,
     ResubmitForm,
     ReviewForm,
+    ServiceDeleteForm,
+    ServiceEditForm,
     ServiceForm,
     TransferForm,
     UnitForm,
     UnmaskForm,
     VisitForm,
+    WithdrawForm,
 )
 from linli.party.models import Attendance, MeetingKind
 
@@ -562,8 +565,9 @@ def report(request):
 
 def _report_xlsx(data) -> HttpResponse:
     sheets = [
-        ("在职党员", ["姓名", "工作单位", "岗位", "服务时长（小时）", "认领微心愿", "参加活动"],
-         [[r["name"], r["unit"], r["position"], r["hours"], r["wishes"], r["activities"]] for r in data["members"]]),
+        ("在职党员", ["姓名", "工作单位", "岗位", "服务时长（小时）", "认领微心愿", "参加活动", "结对走访（次）", "帮扶内容"],
+         [[r["name"], r["unit"], r["position"], r["hours"], r["wishes"], r["activities"], r["visits"], r["help"]]
+          for r in data["members"]]),
         ("报到单位", ["单位", "单位党组织", "服务时长（小时）", "认领微心愿", "参加活动", "共建项目", "投入资金（元）"],
          [[r["name"], r["party_org"], r["hours"], r["wishes"], r["activities"], r["projects"], r["funds"]] for r in data["units"]]),
     ]  # fmt: skip
@@ -757,6 +761,10 @@ class PositionDetailView(ObjectDetailView):
             claims=selectors.position_claims(position=position).filter(
                 member__in=restrict(user, "partymember.view").values("pk")
             ),
+            withdrawn=selectors.position_claims(position=position, withdrawn=True).filter(
+                member__in=restrict(user, "partymember.view").values("pk")
+            ),
+            can_withdraw=can(user, "partyposition.change", position),
             can_claim=can_claim and position.claimed < position.quota,
             full=position.claimed >= position.quota,
         )
@@ -777,6 +785,22 @@ def position_claim(request, pk):
         lambda d: services.position_claim(actor=request.user, position=position, **d).position,
         title=f"登记认岗：{position.name}（{position.community.name}，名额 {position.quota}）",
         back_url=position.get_absolute_url(), success="已登记认岗。",
+    )  # fmt: skip
+
+
+@login_required
+@requires("partyposition.change")
+def claim_withdraw(request, pk):
+    """撤销认岗 by the secretary: a date and a reason; the place frees up and the claim stays as history."""
+    claim = selectors.claim_for_withdraw(user=request.user, pk=pk)
+    if claim is None or not can(request.user, "partyposition.change", claim.position):
+        raise Http404("没有找到该认岗。")
+    form = WithdrawForm(request.POST or None)
+    return _form_page(
+        request, form,
+        lambda d: services.position_withdraw(actor=request.user, claim=claim, on=d["on"], reason=d["reason"]).position,
+        title=f"撤销认岗：{claim.member.person.name} · {claim.position.name}（{claim.position.community.name}）",
+        back_url=claim.position.get_absolute_url(), success="已撤销认岗，名额已空出，撤销记录保留在岗位页。",
     )  # fmt: skip
 
 
@@ -806,10 +830,9 @@ def project_add(request, pk):
 @login_required
 @requires("partyunit.change")
 def project_edit(request, pk):
-    from linli.party.models import Project
-
-    units = restrict(request.user, "partyunit.change", selectors.unit_rows()).values("pk")
-    project = get_object_or_404(Project.objects.select_related("unit").filter(unit__in=units), pk=pk)
+    project = selectors.project_for_change(user=request.user, pk=pk)
+    if project is None:
+        raise Http404("没有找到该共建项目。")
     initial = {f: getattr(project, f) for f in ("progress", "funds", "materials", "evidence")}
     form = ProjectProgressForm(request.POST or None, initial=initial)
     upload = request.FILES.get("file")
@@ -835,7 +858,7 @@ class ServiceListView(ObjectListView):
     filterset_class = ServiceFilterSet
     add_url_name = "party:partyservice_add"
     columns = [
-        Column("日期", "on"),
+        Column("日期", "on", link=True),
         Column("报到单位", "unit.name"),
         Column("在职党员", "member.person.name"),
         Column("活动内容", "activity"),
@@ -878,6 +901,43 @@ def service_add(request):
 
     return _form_page(request, form, save, title="登记服务记录", back_url=reverse("party:partyservice_list"),
                       success="服务记录已保存，计入半年报告。")  # fmt: skip
+
+
+@login_required
+@requires("partyunit.view")
+def service_edit(request, pk):
+    """Correct or delete a service record (the secretary): each with a reason, both audited."""
+    record = selectors.service_for_change(user=request.user, pk=pk)
+    if record is None:
+        raise Http404("没有找到该服务记录，或您无权修改。")
+    deleting = request.method == "POST" and "delete_reason" in request.POST
+    initial = {"on": record.on, "activity": record.activity, "hours": record.hours, "wishes": record.wishes}
+    form = ServiceEditForm(None if deleting else (request.POST or None), initial=initial)
+    delete_form = ServiceDeleteForm(request.POST if deleting else None)
+    target = form if not deleting else delete_form
+    if request.method == "POST" and target.is_valid():
+        d = target.cleaned_data
+        try:
+            if deleting:
+                services.service_delete(actor=request.user, record=record, reason=d["delete_reason"])
+            else:
+                services.service_update(actor=request.user, record=record, **d)
+        except DomainError as exc:
+            if deleting and exc.field == "reason":
+                delete_form.add_error("delete_reason", exc.message)
+            else:
+                _form_errors(target, exc)
+        else:
+            messages.success(
+                request, "服务记录已删除。" if deleting else "服务记录已更正，半年报告按更正后的数字统计。"
+            )
+            return redirect("party:partyservice_list")
+    who = record.unit.name if record.unit_id else record.member.person.name
+    return render(
+        request,
+        "party/console/service_edit.html",
+        {"object": record, "who": who, "form": form, "delete_form": delete_form},
+    )
 
 
 @login_required

@@ -2,8 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from linli.core.errors import DomainError
 from linli.party import selectors, services
@@ -100,7 +102,9 @@ def my_positions(request):
             except DomainError as exc:
                 messages.error(request, exc.message)
         return redirect("party:my_positions")
-    mine = {c.position_id for c in selectors.my_claims(member=member)} if member else set()
+    mine = {c.position_id: c for c in selectors.my_claims(member=member)} if member else {}
+    for p in positions:
+        p.my_claim = mine.get(p.pk)
     return render(request, "party/resident/my_positions.html", {"member": member, "positions": positions, "mine": mine})
 
 
@@ -108,3 +112,19 @@ def my_positions(request):
 def disclosure(request, pk):
     item = get_object_or_404(selectors.published_disclosures(user=request.user), pk=pk)
     return render(request, "party/resident/disclosure.html", {"item": item})
+
+
+@login_required(login_url=LOGIN)
+@require_POST
+def claim_withdraw(request, pk):
+    """The member withdraws their own claim (撤销认岗) with a reason; the place frees up for someone else."""
+    claim = selectors.claim_for_withdraw(user=request.user, pk=pk)
+    if claim is None or claim.member.person.user_id != request.user.pk:
+        raise Http404("没有找到该认岗。")
+    try:
+        services.position_withdraw(actor=request.user, claim=claim, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已撤销认岗：{claim.position.name}")
+    return redirect("party:my_positions")

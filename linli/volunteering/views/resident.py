@@ -27,9 +27,10 @@ def _fail(request, exc: DomainError) -> None:
 @login_required(login_url=LOGIN)
 def wall(request):
     user = request.user
+    wishes = list(selectors.wall(user=user)[:100])
     return render(request, "volunteering/resident/wall.html", {
-        "wishes": selectors.wall(user=user)[:100],
-        "can_claim": has_action(user, "wish.claim"),
+        "wishes": wishes,
+        "claimable": selectors.claimable(user=user, wishes=wishes),
         "can_post": has_action(user, "wish.add"),
     })  # fmt: skip
 
@@ -71,7 +72,7 @@ def wish_detail(request, pk):
     user = request.user
     return render(request, "volunteering/resident/wish_detail.html", {
         "wish": wish, "is_claimer": wish.claimer_id == user.pk, "is_owner": wish.owner_id == user.pk,
-        "can_claim": has_action(user, "wish.claim") and wish.status == "open" and wish.owner_id != user.pk,
+        "can_claim": wish.pk in selectors.claimable(user=user, wishes=[wish]),
         "fulfil_form": FulfilForm(), "reason_form": ReasonForm(),
         "claimer_name": mask_name(wish.claimer.display_name) if wish.claimer_id else "",
         "show_photo": bool(wish.fulfil_photo) and user.pk in (wish.owner_id, wish.claimer_id),

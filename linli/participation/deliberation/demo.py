@@ -8,6 +8,7 @@ from linli.core.models import Grant, User
 from linli.core.roles import Role
 from linli.participation.deliberation import services
 from linli.participation.deliberation.models import Matter, MatterComment, MatterTransition, Poll
+from linli.participation.votes.models import OwnerVote
 from linli.people.models import Person
 
 
@@ -75,7 +76,14 @@ def run(ctx) -> None:
     lift = matter("老旧楼栋加装电梯", "5 栋、6 栋为 7 层无电梯住宅，业主委员会提议加装电梯，费用按楼层分摊。",
                   kind=Matter.ProposerKind.COMMITTEE, name="彩虹花园业主委员会")  # fmt: skip
     open_discussion(lift, days=5)
-    services.matter_start_owner_vote(matter=lift, actor=staff)
+    vote = (
+        OwnerVote.objects.filter(region_path__startswith=community.path, status=OwnerVote.Status.OPEN)
+        .filter(matter__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )  # the open vote of the votes demo (加装电梯及楼道改造), if the community has owners registered
+    if vote is not None:
+        services.matter_start_owner_vote(matter=lift, actor=staff, owner_vote=vote)
 
     # 4. 健身器材: waiting for review; 5. 广场舞时间: a closed one.
     matter("更新小广场健身器材", "小广场健身器材老化，建议更换并增加适合老人的器材。", kind=Matter.ProposerKind.RESIDENT,

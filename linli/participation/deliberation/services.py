@@ -355,7 +355,9 @@ def eligibility(*, poll: Poll, user) -> tuple[object, str]:
 @transaction.atomic
 def ballot_cast(*, poll: Poll, actor, option_ids: list[int]) -> PollVoter:
     """One ballot per person (or household): the database refuses a second one, even from two clicks at once."""
-    if poll.status != Poll.Status.OPEN or poll.closes_at <= timezone.now():
+    # Read the poll again under a row lock: a ballot never slips in after the close has counted (poll_close).
+    current = Poll.objects.select_for_update().filter(pk=poll.pk).values("status", "closes_at").first()
+    if current is None or current["status"] != Poll.Status.OPEN or current["closes_at"] <= timezone.now():
         raise DomainError("投票：本次投票已经结束", field="options")
     person, key = eligibility(poll=poll, user=actor)
     chosen = sorted(set(int(i) for i in option_ids))
@@ -386,6 +388,7 @@ def ballot_cast(*, poll: Poll, actor, option_ids: list[int]) -> PollVoter:
 @transaction.atomic
 def poll_close(*, poll: Poll, actor, automatic: bool = False) -> Poll:
     """End a poll and keep its tally (recounted from the ballot tables); voters are told the result is out."""
+    Poll.objects.select_for_update().filter(pk=poll.pk).first()  # ballots wait for the count (ballot_cast)
     tally = selectors.poll_result(poll)
     if not Poll.objects.filter(pk=poll.pk, status=Poll.Status.OPEN).update(
         status=Poll.Status.CLOSED, closed_at=timezone.now(), tally=tally

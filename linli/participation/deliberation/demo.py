@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from linli.core.models import Grant, User
@@ -49,6 +50,9 @@ def run(ctx) -> None:
         minutes="与会居民一致同意改造；建议分两段施工，每段不超过 15 天；施工期间临时停车点设在小区东门。",
         attendee_ids=[p.pk for p in neighbours[:8]],
     )  # fmt: skip
+    plan = "彩虹花园主干道路面改造方案（征求意见稿）\n一、分两段施工，每段不超过 15 天。\n二、预算约 38 万元。\n"
+    services.document_add(matter=road, actor=staff, upload=SimpleUploadedFile("路面改造方案.txt", plan.encode(),
+                                                                              content_type="text/plain"))  # fmt: skip
     poll = services.matter_start_poll(
         matter=road, actor=staff, options=["同意分段施工方案", "同意改造，但希望一次性施工", "暂不改造"],
         closes_at=now + dt.timedelta(days=3), per=Poll.Per.HOUSEHOLD,

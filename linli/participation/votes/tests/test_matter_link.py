@@ -49,6 +49,9 @@ def test_starting_an_owner_vote_from_the_matter_page_opens_it_in_the_compound_an
     assert "业主表决：1号楼加装电梯" in page and "投票中" in page and "投票期间不公布票数" in page
     assert vote.get_absolute_url() in page
     assert "业主表决进行中" in page and 'data-testid="results-form"' not in page  # no results report before the count
+    # and the vote's page leads back to the matter
+    back = client.get(vote.get_absolute_url()).content.decode()
+    assert f'href="/console/participation/matters/{matter.pk}/" data-testid="linked-matter">1号楼加装电梯' in back
 
 
 def test_starting_without_a_vote_or_compound_says_why_and_changes_nothing(world, estate, login):

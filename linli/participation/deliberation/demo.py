@@ -2,12 +2,14 @@
 
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from linli.core.models import Grant, User
 from linli.core.roles import Role
 from linli.participation.deliberation import services
 from linli.participation.deliberation.models import Matter, MatterComment, MatterTransition, Poll
+from linli.participation.votes.models import OwnerVote
 from linli.people.models import Person
 
 
@@ -48,6 +50,9 @@ def run(ctx) -> None:
         minutes="与会居民一致同意改造；建议分两段施工，每段不超过 15 天；施工期间临时停车点设在小区东门。",
         attendee_ids=[p.pk for p in neighbours[:8]],
     )  # fmt: skip
+    plan = "彩虹花园主干道路面改造方案（征求意见稿）\n一、分两段施工，每段不超过 15 天。\n二、预算约 38 万元。\n"
+    services.document_add(matter=road, actor=staff, upload=SimpleUploadedFile("路面改造方案.txt", plan.encode(),
+                                                                              content_type="text/plain"))  # fmt: skip
     poll = services.matter_start_poll(
         matter=road, actor=staff, options=["同意分段施工方案", "同意改造，但希望一次性施工", "暂不改造"],
         closes_at=now + dt.timedelta(days=3), per=Poll.Per.HOUSEHOLD,
@@ -75,7 +80,14 @@ def run(ctx) -> None:
     lift = matter("老旧楼栋加装电梯", "5 栋、6 栋为 7 层无电梯住宅，业主委员会提议加装电梯，费用按楼层分摊。",
                   kind=Matter.ProposerKind.COMMITTEE, name="彩虹花园业主委员会")  # fmt: skip
     open_discussion(lift, days=5)
-    services.matter_start_owner_vote(matter=lift, actor=staff)
+    vote = (
+        OwnerVote.objects.filter(region_path__startswith=community.path, status=OwnerVote.Status.OPEN)
+        .filter(matter__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )  # the open vote of the votes demo (加装电梯及楼道改造), if the community has owners registered
+    if vote is not None:
+        services.matter_start_owner_vote(matter=lift, actor=staff, owner_vote=vote)
 
     # 4. 健身器材: waiting for review; 5. 广场舞时间: a closed one.
     matter("更新小广场健身器材", "小广场健身器材老化，建议更换并增加适合老人的器材。", kind=Matter.ProposerKind.RESIDENT,

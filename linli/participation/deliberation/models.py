@@ -67,7 +67,10 @@ class Matter(models.Model):
     version = models.PositiveIntegerField(default=0, editable=False)
     discussion_ends = models.DateField("讨论截止日期", null=True, blank=True)
     method = models.CharField("表决方式", max_length=12, choices=Method.choices, blank=True)
-    owner_vote_id = models.IntegerField("业主表决编号", null=True, blank=True)  # linked to the votes part later
+    owner_vote = models.OneToOneField(
+        "participation.OwnerVote", null=True, blank=True, on_delete=models.SET_NULL, related_name="matter",
+        verbose_name="业主表决",
+    )  # fmt: skip
     review_note = models.CharField("审核意见", max_length=200, blank=True)
     results_title = models.CharField("结果公告标题", max_length=150, blank=True)
     results_body = models.TextField("结果公告内容", blank=True)
@@ -114,7 +117,11 @@ class MatterTransition(models.Model):
 
 
 class MatterDocument(models.Model):
-    """A document of a matter (方案、图纸、预算), kept through ``core.attachments``."""
+    """A document of a matter (方案、图纸、预算、纪要), kept sealed (encrypted) through ``core.attachments``.
+
+    Minutes and plans may name residents or show their homes, so the file never rests in clear; it is served only
+    to users who may see the matter (``views.matter_document``).
+    """
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents", verbose_name="议题")
     name = models.CharField("文件名", max_length=150)

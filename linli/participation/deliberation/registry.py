@@ -6,7 +6,7 @@ def register(m) -> None:
     from linli.core.modules import DemoStep, PersonalDataSection, ResidentLink, RetentionKind, SearchProvider, Statistic
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
-    from linli.participation.deliberation import demo, personal_data, selectors, services
+    from linli.participation.deliberation import demo, personal_data, selectors, services, tasks  # noqa: F401
 
     # A resident sees the public matters and the polls of the places they live in (and what they proposed).
     m.scope("matter", "participation.Matter", own=selectors.own_matters)
@@ -36,4 +36,4 @@ def register(m) -> None:
     m.retention(RetentionKind("matter_report", "议事评论的举报记录", 365, personal_data.purge_reports,
                               note="举报满 1 年删除举报记录，评论本身随议题保留"))  # fmt: skip
     m.resident_link(ResidentLink("matters", "议事协商 · 投票", "participation:my_matters", order=30))
-    m.demo(DemoStep("deliberation", demo.run, after=("people",)))
+    m.demo(DemoStep("deliberation", demo.run, after=("people", "owner_votes")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.masking import mask_name
@@ -302,3 +303,87 @@ def search_matters(user, q: str, limit: int) -> list[dict]:
         return []
     rows = matter_list(user=user).filter(title__contains=q).order_by("-created_at")[:limit]
     return [{"text": f"{m.title}（{m.get_status_display()}）", "url": m.get_absolute_url()} for m in rows]
+
+
+# -- the owners' vote (业主表决) of a matter -------------------------------------------------------------------------
+
+
+def _community_path(matter: Matter) -> str:
+    from linli.participation.deliberation.services import community_of
+
+    return community_of(matter.region).path
+
+
+def linkable_owner_votes(*, user, matter: Matter) -> list:
+    """Open owners' votes of the matter's community that ``user`` may see and no matter is linked to yet."""
+    from linli.participation.votes.models import OwnerVote
+
+    rows = restrict(user, "ownervote.view", OwnerVote.objects.select_related("compound"))
+    rows = rows.filter(region_path__startswith=_community_path(matter), status=OwnerVote.Status.OPEN)
+    return list(rows.filter(matter__isnull=True).order_by("-created_at"))
+
+
+def owner_vote_for(*, user, matter: Matter, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return next((v for v in linkable_owner_votes(user=user, matter=matter) if v.pk == pk), None)
+
+
+def vote_compounds(*, user, matter: Matter) -> list:
+    """The compounds of the matter's community in which ``user`` may open an owners' vote."""
+    from linli.housing.models import Compound
+
+    rows = restrict(user, "compound.view", Compound.objects.select_related("community"))
+    return list(rows.filter(region_path__startswith=_community_path(matter)).order_by("name"))
+
+
+def vote_compound_for(*, user, matter: Matter, pk):
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return next((c for c in vote_compounds(user=user, matter=matter) if c.pk == pk), None)
+
+
+def owner_vote_summary(*, user, matter: Matter) -> dict | None:
+    """The linked owners' vote as the matter page shows it: state, live turnout or the result, a link if allowed."""
+    from linli.participation.votes import selectors as votes
+    from linli.participation.votes import tally
+
+    vote = matter.owner_vote
+    if vote is None:
+        return None
+    out = {"vote": vote, "closed": vote.status == vote.Status.CLOSED, "items": [], "url": ""}
+    if votes.vote_for(user, vote.pk) is not None:
+        out["url"] = vote.get_absolute_url() if has_action(user, "ownervote.add") else ""
+        out["resident_url"] = reverse("participation:ownervote_resident", args=[vote.pk])
+    titles = dict(vote.items.values_list("index", "title"))
+    if out["closed"] and vote.result:
+        r = vote.result
+        out["quorum_met"] = r["quorum_met"]
+        out["turnout_area"] = tally.percent(_frac(r["turnout"]["area"]))
+        out["turnout_owners"] = tally.percent(_frac(r["turnout"]["owners"]))
+        out["items"] = [
+            {
+                "title": titles.get(i["item"], ""),
+                "passed": i["passed"],
+                "yes_area": tally.percent(_frac(i["yes_area"])),
+                "yes_owners": tally.percent(_frac(i["yes_owners"])),
+            }
+            for i in r["items"]
+        ]
+    else:
+        live = votes.turnout_live(vote)
+        out["turnout_area"] = tally.percent(live["area_share"])
+        out["turnout_owners"] = tally.percent(live["owner_share"])
+        out["voted_units"] = live["units"]
+        out["items"] = [{"title": t} for _, t in sorted(titles.items())]
+    return out
+
+
+def _frac(text: str):
+    from fractions import Fraction
+
+    return Fraction(text)

@@ -177,7 +177,8 @@ def _upload(prefix: str, upload, *, photos_only: bool = False) -> tuple[str, str
     if photos_only and content_type not in PHOTO_TYPES:
         raise DomainError(f"照片：{name} 不是 JPG、PNG 或 WebP 图片", field="photos")
     ext = name.rsplit(".", 1)[-1].lower()[:8] if "." in name else "bin"
-    key = attachments.save(f"participation/{prefix}/{uuid.uuid4().hex}.{ext}", upload.read())
+    # Sealed (AES-GCM with the field key): documents, minutes and meeting photos may show residents or their homes.
+    key = attachments.save(f"participation/{prefix}/{uuid.uuid4().hex}.{ext}.sealed", upload.read(), sealed=True)
     return key, content_type, size
 
 
@@ -354,7 +355,9 @@ def eligibility(*, poll: Poll, user) -> tuple[object, str]:
 @transaction.atomic
 def ballot_cast(*, poll: Poll, actor, option_ids: list[int]) -> PollVoter:
     """One ballot per person (or household): the database refuses a second one, even from two clicks at once."""
-    if poll.status != Poll.Status.OPEN or poll.closes_at <= timezone.now():
+    # Read the poll again under a row lock: a ballot never slips in after the close has counted (poll_close).
+    current = Poll.objects.select_for_update().filter(pk=poll.pk).values("status", "closes_at").first()
+    if current is None or current["status"] != Poll.Status.OPEN or current["closes_at"] <= timezone.now():
         raise DomainError("投票：本次投票已经结束", field="options")
     person, key = eligibility(poll=poll, user=actor)
     chosen = sorted(set(int(i) for i in option_ids))
@@ -383,15 +386,54 @@ def ballot_cast(*, poll: Poll, actor, option_ids: list[int]) -> PollVoter:
 
 
 @transaction.atomic
-def poll_close(*, poll: Poll, actor) -> Poll:
+def poll_close(*, poll: Poll, actor, automatic: bool = False) -> Poll:
+    """End a poll and keep its tally (recounted from the ballot tables); voters are told the result is out."""
+    Poll.objects.select_for_update().filter(pk=poll.pk).first()  # ballots wait for the count (ballot_cast)
     tally = selectors.poll_result(poll)
     if not Poll.objects.filter(pk=poll.pk, status=Poll.Status.OPEN).update(
         status=Poll.Status.CLOSED, closed_at=timezone.now(), tally=tally
     ):
         raise ConflictError("该投票已经结束，请刷新页面。")
     poll.refresh_from_db()
-    audit.record(actor=actor, action=OTHER, field="结束投票", target=poll, extra={"ballots": tally["ballots"]})
+    audit.record(actor=actor, action=OTHER, field="结束投票", target=poll, extra={"ballots": tally["ballots"]},
+                 reason="截止时间已到，自动结束" if automatic else "")  # fmt: skip
+    transaction.on_commit(lambda: _tell_poll_closed(poll.pk, automatic=automatic))
     return poll
+
+
+def _tell_poll_closed(poll_id: int, *, automatic: bool) -> None:
+    poll = Poll.objects.select_related("matter", "created_by").get(pk=poll_id)
+    voters = [v.user for v in PollVoter.objects.filter(poll=poll).exclude(user=None).select_related("user")]
+    notifications.inbox(
+        voters, target=poll, kind="poll_result", title=f"投票结果已公布：{poll.title}",
+        body=f"您参加的投票已结束，共 {poll.tally.get('ballots', 0)} 票，请查看结果。",
+        url=reverse("participation:my_poll_detail", args=[poll.pk]),
+    )  # fmt: skip
+    if not automatic or poll.created_by is None:
+        return
+    body = f"截止时间已到，系统已结束投票并统计结果（共 {poll.tally.get('ballots', 0)} 票）。"
+    url = reverse("participation:poll_detail", args=[poll.pk])
+    if poll.matter is not None and poll.matter.status == S.VOTING:
+        body += f"请到议题“{poll.matter.title}”发布结果公告。"
+        url = reverse("participation:matter_detail", args=[poll.matter_id])
+    notifications.inbox([poll.created_by], target=poll, kind="poll_closed", title=f"投票已自动结束：{poll.title}",
+                        body=body, url=url)  # fmt: skip
+
+
+def close_due_polls(*, now: dt.datetime | None = None) -> int:
+    """The periodic job: close every open poll whose 截止时间 has passed; returns how many it closed.
+
+    Idempotent: a poll closed already (by staff, or by a run on another machine) is skipped.
+    """
+    now = now or timezone.now()
+    closed = 0
+    for poll in Poll.objects.filter(status=Poll.Status.OPEN, closes_at__lte=now).order_by("pk"):
+        try:
+            poll_close(poll=poll, actor=None, automatic=True)
+        except ConflictError:
+            continue
+        closed += 1
+    return closed
 
 
 @transaction.atomic
@@ -404,12 +446,62 @@ def matter_start_poll(*, matter: Matter, actor, **poll_fields) -> Poll:
 
 
 @transaction.atomic
-def matter_start_owner_vote(*, matter: Matter, actor, owner_vote_id: int | None = None) -> Matter:
-    """Close the discussion and put the matter to the owners' vote (业主表决, the votes part)."""
+def matter_start_owner_vote(
+    *,
+    matter: Matter,
+    actor,
+    owner_vote=None,
+    compound=None,
+    category: int | None = None,
+    deadline: dt.datetime | None = None,
+) -> Matter:
+    """Close the discussion and put the matter to the owners' vote (业主表决, the votes part), linking the two.
+
+    Either link an ``owner_vote`` already opened in the matter's community (not yet linked to another matter), or
+    open a new one in ``compound`` with the matter as its one item of Art. 278 ``category`` (1–9).
+    """
+    from linli.participation.votes import services as votes
+
+    community = community_of(matter.region)
+    if owner_vote is None and compound is None:
+        raise DomainError("业主表决：请选择一项已发起的业主表决，或选择小区发起新的表决", field="owner_vote")
+    if matter.status != S.DISCUSSION:
+        raise ConflictError(_conflict(matter))
+    if owner_vote is not None:
+        if not owner_vote.region_path.startswith(community.path):
+            raise DomainError(f"业主表决：“{owner_vote.title}”不是{community.name}的小区的表决", field="owner_vote")
+        if Matter.objects.filter(owner_vote=owner_vote).exclude(pk=matter.pk).exists():
+            raise DomainError(f"业主表决：“{owner_vote.title}”已关联其他议题", field="owner_vote")
+    else:
+        if not compound.region_path.startswith(community.path):
+            raise DomainError(f"小区：“{compound.name}”不在{community.name}", field="compound")
+        if category is None:
+            raise DomainError("事项类别：请选择第二百七十八条的事项类别（1–9）", field="category")
+        owner_vote = votes.vote_create(
+            actor=actor, compound=compound, title=matter.title[:200], deadline=deadline,
+            items=[{"title": matter.title[:200], "matter": category}],
+        )  # fmt: skip
     return _move(
-        matter, to=S.VOTING, allowed=(S.DISCUSSION,), actor=actor, note="提交业主表决",
-        method=Matter.Method.OWNER_VOTE, owner_vote_id=owner_vote_id,
+        matter, to=S.VOTING, allowed=(S.DISCUSSION,), actor=actor, note=f"提交业主表决：{owner_vote.title}"[:200],
+        method=Matter.Method.OWNER_VOTE, owner_vote=owner_vote,
     )  # fmt: skip
+
+
+def owner_vote_lines(vote) -> list[str]:
+    """The owners' vote of a matter in the results report: turnout and each item's outcome."""
+    if vote.status != vote.Status.CLOSED or not vote.result:
+        return [f"业主表决“{vote.title}”尚未结束。"]
+    r = vote.result
+    lines = [
+        f"业主表决“{vote.title}”（{vote.compound.name}）："
+        + ("参与表决达到" if r["quorum_met"] else "参与表决未达到")
+        + f"“双三分之二”（面积 {r['turnout']['area']}，人数 {r['turnout']['owners']}）。"
+    ]
+    titles = dict(vote.items.values_list("index", "title"))
+    for item in r["items"]:
+        outcome = "通过" if item["passed"] else "未通过"
+        lines.append(f"  事项{item['item'] + 1}“{titles.get(item['item'], '')}”：{outcome}")
+    return lines
 
 
 # -- results and follow-up (汇报—评价—督促—反馈) ---------------------------------------------------------------------
@@ -429,7 +521,9 @@ def results_notice_text(matter: Matter) -> tuple[str, str]:
         lines.append(f"投票（{poll.get_per_display()}）共 {poll.tally.get('ballots', 0)} 票：")
         lines += [f"  {r['option'].label}：{r['count']} 票（{r['percent']}%）" for r in rows]
     if matter.method == Matter.Method.OWNER_VOTE:
-        lines.append("表决方式：业主表决，结果以业主表决公告为准。")
+        if matter.owner_vote_id:
+            lines += owner_vote_lines(matter.owner_vote)
+        lines.append("表决方式：业主表决，详细结果以业主表决结果公告为准。")
     return f"议事结果公告：{matter.title}", "\n".join(lines)
 
 
@@ -442,6 +536,8 @@ def publish_results_notice(matter: Matter, *, actor=None, summary: str = "") -> 
     """
     if matter.polls.filter(status=Poll.Status.OPEN).exists():
         raise DomainError("结果公告：还有投票没有结束，请先结束投票", field="summary")
+    if matter.owner_vote_id and matter.owner_vote.status != matter.owner_vote.Status.CLOSED:
+        raise DomainError("结果公告：业主表决还没有结束，请先结束表决并计票", field="summary")
     title, body = results_notice_text(matter)
     if summary.strip():
         body = f"{body}\n\n{summary.strip()}"

@@ -21,6 +21,9 @@ urlpatterns = [
     path("m/matters/new/", views.my_matter_new, name="my_matter_new"),
     path("m/matters/<int:pk>/", views.my_matter_detail, name="my_matter_detail"),
     path("m/matters/<int:pk>/do/<slug:op>/", views.my_matter_action, name="my_matter_action"),
+    # The same files for the resident app: residents are kept out of /console/ (they see public matters' files).
+    path("m/matters/<int:pk>/documents/<int:doc>/", views.matter_document, name="my_matter_document"),
+    path("m/matters/<int:pk>/photos/<int:photo>/", views.meeting_photo, name="my_meeting_photo"),
     path("m/polls/", views.my_polls, name="my_polls"),
     path("m/polls/<int:pk>/", views.my_poll_detail, name="my_poll_detail"),
 ]

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,8 +20,10 @@ from linli.core.views.generic import Column, ObjectDetailView, ObjectListView
 from linli.participation.deliberation import selectors, services
 from linli.participation.deliberation.filtersets import MatterFilterSet, PollFilterSet
 from linli.participation.deliberation.models import Matter, MatterMeeting, Poll
+from linli.participation.votes.models import MATTERS
 
 T = "participation/deliberation/"
+VOTE_CATEGORIES = [(n, f"{n}. {label}") for n, label in sorted(MATTERS.items())]
 LOGIN = "/accounts/login/?next=/m/matters/"
 
 
@@ -95,6 +97,7 @@ class MatterDetail(ObjectDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, matter = self.request.user, self.object
+        can_vote_link = matter.status == Matter.Status.DISCUSSION and has_action(user, "matter.change")
         context.update(
             matter=matter,
             S=Matter.Status,
@@ -104,6 +107,10 @@ class MatterDetail(ObjectDetailView):
             meetings=selectors.meetings_for(matter),
             follow_ups=selectors.follow_ups_for(matter),
             polls=list(matter.polls.all()),
+            owner_vote=selectors.owner_vote_summary(user=user, matter=matter),
+            linkable_votes=selectors.linkable_owner_votes(user=user, matter=matter) if can_vote_link else [],
+            vote_compounds=selectors.vote_compounds(user=user, matter=matter) if can_vote_link else [],
+            vote_categories=VOTE_CATEGORIES,
             documents=list(matter.documents.all()),
             transitions=list(matter.transitions.select_related("actor")),
             rating=selectors.rating_summary(matter),
@@ -195,8 +202,7 @@ def _console_op(request, matter: Matter, op: str, p) -> str:
         )  # fmt: skip
         return f"已发起投票（截止 {timezone.localtime(poll.closes_at):%Y-%m-%d %H:%M}）。"
     if op == "start_owner_vote":
-        services.matter_start_owner_vote(matter=matter, actor=user)
-        return "已转入业主表决。"
+        return _start_owner_vote(user, matter, p)
     if op == "publish_results":
         services.publish_results_notice(matter, actor=user, summary=p.get("summary", ""))
         return "结果公告已发布，并已通知参与的居民。"
@@ -239,13 +245,48 @@ def _console_op(request, matter: Matter, op: str, p) -> str:
     return "材料已上传。"
 
 
-def _file(matter: Matter | None, row) -> FileResponse:
-    if matter is None or row is None:
+def _start_owner_vote(user, matter: Matter, p) -> str:
+    """Link an open owners' vote of the matter's community, or open a new one in a chosen compound."""
+    if p.get("owner_vote"):
+        vote = selectors.owner_vote_for(user=user, matter=matter, pk=p.get("owner_vote"))
+        if vote is None:
+            raise DomainError("业主表决：没有找到该表决，或它已关联其他议题，请刷新页面", field="owner_vote")
+        services.matter_start_owner_vote(matter=matter, actor=user, owner_vote=vote)
+        return f"已关联业主表决“{vote.title}”。"
+    compound = None
+    if p.get("compound"):
+        compound = selectors.vote_compound_for(user=user, matter=matter, pk=p.get("compound"))
+        if compound is None:
+            raise DomainError("小区：请选择本社区的小区", field="compound")
+    try:
+        category = int(p.get("category") or 0) or None
+    except ValueError:
+        category = None
+    matter = services.matter_start_owner_vote(
+        matter=matter, actor=user, compound=compound, category=category,
+        deadline=_datetime(p.get("deadline"), "截止时间", "deadline"),
+    )  # fmt: skip
+    return f"已在{compound.name}发起业主表决，议题进入表决。"
+
+
+def _file(matter: Matter | None, row) -> StreamingHttpResponse:
+    """A document or photo of a matter the user may see, unsealed on the way out (files kept before sealing are
+    served as they are); never cached by a shared proxy."""
+    if matter is None or row is None or not attachments.exists(row.key):
         raise Http404("没有找到该文件。")
-    response = FileResponse(attachments.open(row.key), content_type=row.content_type or "application/octet-stream")
+    response = StreamingHttpResponse(attachments.chunks(row.key), content_type=_shown_type(row))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     if hasattr(row, "name"):
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(row.name)}"
     return response
+
+
+def _shown_type(row) -> str:
+    # A document is always a download; only a photo's own image type is shown inline (never HTML or SVG).
+    if hasattr(row, "name"):
+        return "application/octet-stream"
+    return row.content_type if row.content_type in services.PHOTO_TYPES else "application/octet-stream"
 
 
 def _quote(name: str) -> str:
@@ -433,6 +474,7 @@ def my_matter_detail(request, pk):
     return render(request, T + "resident/my_matter_detail.html", {
         "matter": matter, "S": Matter.Status, "comments": selectors.comments_for(user=user, matter=matter),
         "meetings": selectors.meetings_for(matter), "follow_ups": selectors.follow_ups_for(matter), "polls": polls,
+        "owner_vote": selectors.owner_vote_summary(user=user, matter=matter),
         "documents": list(matter.documents.all()), "rating": selectors.rating_summary(matter),
         "my_rating": selectors.my_rating(user=user, matter=matter),
         "can_comment": has_action(user, "matter.comment") and matter.status == Matter.Status.DISCUSSION,

@@ -5,7 +5,7 @@ def register(m) -> None:
     from linli.core.modules import ResidentLink
     from linli.core.navigation import MenuItem
     from linli.core.roles import GRID_ROLES, OFFICE_ROLES, SELF_ROLES, Role
-    from linli.participation.votes import selectors
+    from linli.participation.votes import selectors, tasks  # noqa: F401  (tasks: huey finds them)
 
     m.scope("ownervote", "participation.OwnerVote", own=selectors.own_votes_q)
     # Staff of the compound's community open, count paper ballots, extend, remind and close; grid workers read

@@ -124,3 +124,10 @@ def staff_user(user, pk, vote: OwnerVote | None = None):
     except (TypeError, ValueError):
         return None
     return grid_workers(vote).filter(pk=pk).first() if vote is not None else None
+
+
+def linked_matter(user, vote: OwnerVote):
+    """The deliberation matter (议题) put to this vote, if ``user`` may see it."""
+    from linli.participation.deliberation.models import Matter
+
+    return restrict(user, "matter.view", Matter.objects.filter(owner_vote=vote)).first()

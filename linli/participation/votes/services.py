@@ -299,7 +299,7 @@ def _owner_users(vote: OwnerVote, *, not_voted: bool = False) -> list[User]:
 
 
 @transaction.atomic
-def vote_close(*, actor: User | None, vote: OwnerVote) -> OwnerVote:
+def vote_close(*, actor: User | None, vote: OwnerVote, automatic: bool = False) -> OwnerVote:
     """End the vote and count it; the results notice goes to the owners and the staff who opened it."""
     if actor is not None and not allows_in_region(actor, "ownervote.change", vote.compound.community):
         raise DomainError("表决：您没有结束该表决的权限", field="vote", code="forbidden")
@@ -315,8 +315,27 @@ def vote_close(*, actor: User | None, vote: OwnerVote) -> OwnerVote:
         result=result,
         closed_at=timezone.now(),
     )
-    audit.record(actor=actor, action="other", target=vote, reason="结束业主表决并计票")
+    reason = "截止时间已到，自动结束业主表决并计票" if automatic else "结束业主表决并计票"
+    audit.record(actor=actor, action="other", target=vote, reason=reason)
     return vote
+
+
+def close_due(*, now: dt.datetime | None = None) -> int:
+    """The periodic job: close and count every open vote whose 截止时间 has passed; returns how many it closed.
+
+    The results go out as when staff close a vote (inbox messages and the public notice). Idempotent: a vote
+    closed already is skipped. A vote without a deadline is closed by staff only.
+    """
+    now = now or timezone.now()
+    closed = 0
+    due = OwnerVote.objects.filter(status=OwnerVote.Status.OPEN, deadline__isnull=False, deadline__lte=now)
+    for vote in due.order_by("pk"):
+        try:
+            vote_close(actor=None, vote=vote, automatic=True)
+        except ConflictError:
+            continue
+        closed += 1
+    return closed
 
 
 def _send_results(vote_id: int) -> None:

@@ -239,13 +239,6 @@ def test_results_notice_follow_up_chase_and_rating(world, login):
     assert Matter.objects.get(pk=matter.pk).status == S.CLOSED
 
 
-def test_owner_vote_links_the_votes_part_later(world):
-    matter = _matter_in_discussion(world)
-    services.matter_start_owner_vote(matter=matter, actor=world.users["staff"], owner_vote_id=None)
-    matter.refresh_from_db()
-    assert matter.status == S.VOTING and matter.method == "owner_vote" and matter.owner_vote_id is None
-
-
 def test_meeting_records_attendance_of_residents_of_the_region_only(world):
     matter = _matter_in_discussion(world)
     held = timezone.now() - dt.timedelta(hours=2)

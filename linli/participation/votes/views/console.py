@@ -127,6 +127,7 @@ def vote_detail(request, pk):
         "can_change": can_change and vote.status == OwnerVote.Status.OPEN,
         "can_ballot": has_action(request.user, "ownervote.ballot") and vote.status == OwnerVote.Status.OPEN,
         "tab": request.GET.get("tab", "turnout"),
+        "matter": selectors.linked_matter(request.user, vote),
     }
     if context["tab"] == "electorate":
         context["electorate"] = selectors.electorate(vote)

@@ -31,6 +31,13 @@ class KnownCountPaginator(Paginator):
         super().__init__(*args, **kwargs)
         self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
 
+    def page(self, number):
+        # A page is always a full slice of the rows, never cut at the count: rows written past the services (a bulk
+        # load before its recount) are still listed, only the total is behind until the counters are recounted.
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
 
 class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """事件. Residents see and create their own; staff see their area; departments what was sent to them."""

@@ -213,8 +213,9 @@ def test_small_demo_scales_down_and_the_same_seed_makes_the_same_platform():
     community = Region.objects.get(name="彩虹社区")
     assert Person.objects.filter(region_path__startswith=community.path).count() == 300
     assert Region.objects.filter(path__startswith=community.path, level__code="grid").count() == 1
-    assert User.objects.filter(username__in=["member", "volunteer", "resident"]).count() == 3
-    assert Person.objects.filter(user__isnull=False).count() == 3
+    residents = ["member", "volunteer", "resident", "holder"]  # holder: a 双报到 position holder (party demo)
+    assert User.objects.filter(username__in=residents).count() == 4
+    assert set(Person.objects.filter(user__isnull=False).values_list("user__username", flat=True)) == set(residents)
 
     second = _platform()
     assert len(first["persons"]) > 300 and len(first["events"]) > 200 and first["visits"] and first["tags"]

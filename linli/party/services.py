@@ -233,17 +233,18 @@ def meeting_plan(
     return meeting
 
 
-def _announce(meeting_pk: int) -> None:
+def _announce(meeting_pk: int, cancelled: bool = False) -> None:
+    """Tell the organisation's members of a planned meeting, or that it was cancelled (with the reason)."""
     meeting = Meeting.objects.select_related("organization").get(pk=meeting_pk)
     when = timezone.localtime(meeting.starts_at).strftime("%m月%d日 %H:%M")
-    notifications.inbox(
-        _member_users(meeting.organization),
-        target=meeting,
-        kind="party_meeting",
-        title=f"{meeting.get_kind_display()}通知：{meeting.title}",
-        body=f"{meeting.organization.name}将于{when}在{meeting.place or '待定地点'}召开{meeting.get_kind_display()}。",
-        url=reverse("party:my_meeting", args=[meeting.pk]),
-    )
+    kind = meeting.get_kind_display()
+    if cancelled:
+        title, body = f"会议取消：{meeting.title}", f"原定{when}召开的{kind}已取消。原因：{meeting.cancel_reason}"
+    else:
+        title = f"{kind}通知：{meeting.title}"
+        body = f"{meeting.organization.name}将于{when}在{meeting.place or '待定地点'}召开{kind}。"
+    notifications.inbox(_member_users(meeting.organization), target=meeting, kind="party_meeting", title=title,
+                        body=body, url=reverse("party:my_meeting", args=[meeting.pk]))  # fmt: skip
 
 
 def _member_of(user, meeting: Meeting) -> PartyMember:
@@ -355,21 +356,8 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
         cancel_reason=reason[:200],
     )
     audit.log_change(actor=actor, obj=meeting, action="update", before=before)
-    transaction.on_commit(lambda: _announce_cancel(meeting.pk))
+    transaction.on_commit(lambda: _announce(meeting.pk, cancelled=True))
     return meeting
-
-
-def _announce_cancel(meeting_pk: int) -> None:
-    meeting = Meeting.objects.select_related("organization").get(pk=meeting_pk)
-    when = timezone.localtime(meeting.starts_at).strftime("%m月%d日 %H:%M")
-    notifications.inbox(
-        _member_users(meeting.organization),
-        target=meeting,
-        kind="party_meeting",
-        title=f"会议取消：{meeting.title}",
-        body=f"原定{when}召开的{meeting.get_kind_display()}已取消。原因：{meeting.cancel_reason}",
-        url=reverse("party:my_meeting", args=[meeting.pk]),
-    )
 
 
 PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")

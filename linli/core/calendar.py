@@ -16,6 +16,7 @@ results crossing them are marked estimated. Any module counts working time with 
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -85,20 +86,21 @@ class WorkCalendar:
         raise ValueError("working-time addition did not converge")
 
     def between(self, start: dt.datetime, end: dt.datetime) -> int:
-        """Working seconds from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+        """Working seconds from ``start`` to ``end`` (negative when ``end`` is earlier), rounded up: a deadline
+        moved by ``add(now, between(paused, due))`` never lands before the time that was left."""
         if end < start:
             return -self.between(end, start)
         a_local, b_local = start.astimezone(TZ), end.astimezone(TZ)
-        total = 0
+        total = dt.timedelta()
         day = a_local.date()
         while day <= b_local.date():
             if self.is_working_day(day):
                 for a, b in self._intervals(day):
                     lo, hi = max(a, a_local), min(b, b_local)
                     if hi > lo:
-                        total += int((hi - lo).total_seconds())
+                        total += hi - lo
             day += dt.timedelta(days=1)
-        return total
+        return math.ceil(total.total_seconds())
 
 
 def _seconds(a: dt.time, b: dt.time) -> int:

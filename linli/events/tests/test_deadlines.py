@@ -106,6 +106,17 @@ def test_working_time_between_start_and_due_is_exactly_the_duration(start, secon
     assert CAL.between(start, due) == pytest.approx(seconds, abs=1)
 
 
+@settings(max_examples=300, deadline=None)
+@given(paused=instants, seconds=durations, fraction=st.integers(min_value=1, max_value=999_999))
+def test_a_deadline_moved_after_a_pause_never_lands_before_the_time_that_was_left(paused, seconds, fraction):
+    # Suspend at ``paused`` (with a fraction of a second, as timezone.now() has), resume at once: the remaining
+    # working time, added back, must not lose the fraction (it did: a resumed event's deadline came a second early).
+    paused = paused.replace(microsecond=fraction)
+    due, _ = CAL.add(paused, seconds)
+    moved, _ = CAL.add(paused, CAL.between(paused, due))
+    assert moved >= due
+
+
 @settings(max_examples=200, deadline=None)
 @given(start=instants, a=durations, b=durations)
 def test_adding_in_two_steps_equals_adding_once(start, a, b):

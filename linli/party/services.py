@@ -502,21 +502,28 @@ def position_claim(
     return PositionClaim.objects.create(position=position, member=member, unit=unit, claimed_on=timezone.localdate())
 
 
-@transaction.atomic
-def position_withdraw(*, actor, claim: PositionClaim, reason: str, on: dt.date | None = None) -> PositionClaim:
-    """Withdraw a claim (撤销认岗: the member changed jobs, moved, can no longer serve): the place frees up for
-    someone else, the claim stays as history with its date and reason, and the move is audited."""
+def _ending(reason: str, on: dt.date | None, *, since: dt.date, verb: str, started: str, field: str):
+    """Check the reason and date of ending something that began on ``since`` (a claim withdrawn, a pairing
+    ended): a reason of two characters at least, a date between ``since`` and today. Every error at once."""
     reason = (reason or "").strip()
     on = on or timezone.localdate()
     errors = []
     if len(reason) < 2:
-        errors.append(("reason", "撤销原因：请写明（至少 2 个字）。"))
-    if on < claim.claimed_on:
-        errors.append(("on", f"撤销日期：不能早于认领日期（{claim.claimed_on}）。"))
+        errors.append(("reason", f"{verb}原因：请写明（至少 2 个字）。"))
+    if on < since:
+        errors.append((field, f"{verb}日期：不能早于{started}（{since}）。"))
     elif on > timezone.localdate():
-        errors.append(("on", "撤销日期：不能晚于今天。"))
+        errors.append((field, f"{verb}日期：不能晚于今天。"))
     if errors:
         raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    return reason, on
+
+
+@transaction.atomic
+def position_withdraw(*, actor, claim: PositionClaim, reason: str, on: dt.date | None = None) -> PositionClaim:
+    """Withdraw a claim (撤销认岗: the member changed jobs, moved, can no longer serve): the place frees up for
+    someone else, the claim stays as history with its date and reason, and the move is audited."""
+    reason, on = _ending(reason, on, since=claim.claimed_on, verb="撤销", started="认领日期", field="on")
     if actor is not None and not (
         can(actor, "partyposition.change", claim.position) or claim.member.person.user_id == actor.pk
     ):
@@ -782,17 +789,7 @@ def pairing_create(*, actor, member: PartyMember, household, need: str, start=No
 @transaction.atomic
 def pairing_end(*, actor, pairing: Pairing, on: dt.date | None = None, reason: str) -> Pairing:
     """End a pairing (the household is out of difficulty, moved away, the member transferred); its visits stay."""
-    reason = (reason or "").strip()
-    on = on or timezone.localdate()
-    errors = []
-    if len(reason) < 2:
-        errors.append(("reason", "结束原因：请写明（至少 2 个字）。"))
-    if on < pairing.start:
-        errors.append(("end", f"结束日期：不能早于结对日期（{pairing.start}）。"))
-    elif on > timezone.localdate():
-        errors.append(("end", "结束日期：不能晚于今天。"))
-    if errors:
-        raise DomainError(errors[0][1], field=errors[0][0], errors=errors)
+    reason, on = _ending(reason, on, since=pairing.start, verb="结束", started="结对日期", field="end")
     _require(actor, "partymember.change", pairing.member, "结束结对")
     before = audit.snapshot(pairing)
     if not Pairing.objects.filter(pk=pairing.pk, end__isnull=True).update(end=on, end_reason=reason[:200]):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -134,9 +134,33 @@ def publish_notice(
 
 
 def _deliver(notice: Notice) -> Notice:
-    """Publish ``notice`` now: write one delivery row per recipient (the receipts), then tell them after commit."""
-    recipients = aud.resolve(notice.region, notice.audience)
+    """Publish ``notice`` now: write one delivery row per recipient (the receipts), then tell them after commit.
+
+    The persons' receipts are one ``INSERT … SELECT`` (a notice to a community of a million people is one
+    statement, not a million objects); staff reached by role are added after them."""
     now = timezone.now()
+    people_sql, params = aud.persons_select(notice.region, notice.audience)
+    table = connection.ops.quote_name(NoticeDelivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (notice_id, person_id, user_id, grid_id, region_path, delivered_at) "
+            f"SELECT %s, r.*, %s FROM ({people_sql}) r",
+            [notice.pk, now, *params],
+        )
+        reached = cursor.rowcount
+    taken = set(
+        NoticeDelivery.objects.filter(notice=notice, user__isnull=False).values_list("user_id", flat=True)
+    ) if notice.audience.get("roles") else set()  # fmt: skip
+    staff = aud.staff_recipients(notice.region, notice.audience, taken)
+    NoticeDelivery.objects.bulk_create(
+        [
+            NoticeDelivery(
+                notice=notice, user_id=r.user_id, grid_id=r.grid_id, region_path=r.region_path, delivered_at=now
+            )  # fmt: skip
+            for r in staff
+        ],
+        batch_size=1000,
+    )
     transition(
         notice,
         to=Notice.Status.PUBLISHED,
@@ -144,21 +168,7 @@ def _deliver(notice: Notice) -> Notice:
         conflict="该通知刚刚已发布或已撤回，请刷新后查看。",
         after_commit=[lambda: _announce(notice.pk)],
         published_at=now,
-        recipients=len(recipients),
-    )
-    NoticeDelivery.objects.bulk_create(
-        [
-            NoticeDelivery(
-                notice=notice,
-                person_id=r.person_id,
-                user_id=r.user_id,
-                grid_id=r.grid_id,
-                region_path=r.region_path,
-                delivered_at=now,
-            )
-            for r in recipients
-        ],
-        batch_size=1000,
+        recipients=reached + len(staff),
     )
     return notice
 
@@ -168,7 +178,8 @@ def _announce(notice_pk: int) -> None:
     from django.urls import reverse
 
     notice = Notice.objects.get(pk=notice_pk)
-    rows = list(NoticeDelivery.objects.filter(notice=notice).values_list("user_id", "person_id"))
+    deliveries = NoticeDelivery.objects.filter(notice=notice)
+    rows = list(deliveries.filter(user__isnull=False).values_list("user_id", "person_id"))  # accounts only
     residents = {u for u, p in rows if u and p}  # open it in the resident app
     staff = {u for u, p in rows if u and not p} - residents  # reached by role: open it in the console
     users = {u.pk: u for u in User.objects.filter(pk__in=residents | staff, is_active=True)}
@@ -185,8 +196,8 @@ def _announce(notice_pk: int) -> None:
     params = {"title": notice.title[:40]}
     for user in users.values():
         notifications.wechat(user=user, template="notice_emergency", params=params, target=notice)
-    person_ids = [p for _, p in rows if p]
-    for person in Person.objects.filter(pk__in=person_ids).exclude(phone_enc="").select_related("user"):
+    people = Person.objects.filter(pk__in=deliveries.filter(person__isnull=False).values("person_id"))
+    for person in people.exclude(phone_enc="").select_related("user").iterator(chunk_size=2000):
         notifications.sms(
             phone_enc=person.phone_enc, template="notice_emergency", params=params, recipient=person.user, target=notice
         )
@@ -325,14 +336,21 @@ def material_create(
         key = attachments.save(f"learning/{material.pk}/{secrets.token_hex(4)}-{name}", data)
         LearningMaterial.objects.filter(pk=material.pk).update(file_name=name, file_key=key)
         material.file_name, material.file_key = name, key
-    recipients = [r for r in aud.resolve(region, audience) if r.person_id]
-    StudyProgress.objects.bulk_create(
-        [StudyProgress(material=material, person_id=r.person_id, region_path=r.region_path) for r in recipients],
-        batch_size=1000,
-    )
-    LearningMaterial.objects.filter(pk=material.pk).update(assigned=len(recipients))
-    material.assigned = len(recipients)
-    users = [r.user_id for r in recipients if r.user_id]
+    people_sql, params = aud.persons_select(region, audience)  # one INSERT … SELECT, as a notice's receipts
+    table = connection.ops.quote_name(StudyProgress._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (material_id, person_id, region_path, seconds) "
+            f"SELECT %s, r.person_id, r.region_path, 0 FROM ({people_sql}) r",
+            [material.pk, *params],
+        )
+        assigned = cursor.rowcount
+    LearningMaterial.objects.filter(pk=material.pk).update(assigned=assigned)
+    material.assigned = assigned
+    users = list(
+        Person.objects.filter(pk__in=StudyProgress.objects.filter(material=material).values("person_id"),
+                              user__isnull=False).values_list("user_id", flat=True)
+    )  # fmt: skip
     transaction.on_commit(lambda: _announce_material(material.pk, users))
     audit.log_change(actor=author, obj=material, action="create", before=None)
     return material

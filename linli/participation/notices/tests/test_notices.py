@@ -286,3 +286,68 @@ def test_the_resident_home_leads_to_notices_learning_matters_and_votes(world, lo
     for name, label in (("my_notices", "通知公告"), ("my_learning", "学习园地"), ("my_matters", "议事协商"),
                         ("ownervote_mine", "业主表决")):  # fmt: skip
         assert f'href="{reverse(f"participation:{name}")}"' in page and label in page
+
+
+AUDIENCES = [
+    {},
+    {"party_members": True},
+    {"volunteers": True},
+    {"roles": ["grid_worker"]},
+    {"roles": ["grid_worker", "resident"]},
+    {"buildings": "house_a"},
+    {"regions": "grid_b"},
+    {"regions": "grid_a", "party_members": True},
+    {"tags": ["elderly"]},
+]
+
+
+@pytest.mark.parametrize("audience", AUDIENCES, ids=lambda a: "+".join(a) or "everyone")
+def test_receipts_written_in_one_statement_are_exactly_the_resolved_recipients(world, audience):
+    """The receipts are one INSERT … SELECT; they reach the same persons, accounts and grids as ``resolve``."""
+    from linli.housing.factories import HouseFactory
+    from linli.participation.notices import audience as aud
+    from linli.people.factories import PersonFactory, TagAssignmentFactory, TagFactory
+    from linli.people.models import Tag
+
+    for building in (world.house_a.building, world.house_b.building):
+        for _ in range(3):
+            PersonFactory(house=HouseFactory(building=building))
+    Person.objects.filter(pk=world.person_b.pk).update(political_status=Person.Political.CPC)
+    tag = Tag.objects.filter(code="elderly").first() or TagFactory(code="elderly", name="老年人")
+    TagAssignmentFactory(tag=tag, person=world.person_a)
+    audience = dict(audience)
+    if audience.get("buildings") == "house_a":
+        audience["buildings"] = [world.house_a.building_id]
+    if audience.get("regions") in ("grid_a", "grid_b"):
+        audience["regions"] = [getattr(world, audience["regions"]).pk]
+    notice = _publish(world, audience=audience)
+    written = set(NoticeDelivery.objects.filter(notice=notice).values_list("person_id", "user_id", "grid_id",
+                                                                         "region_path"))  # fmt: skip
+    expected = {(r.person_id, r.user_id, r.grid_id, r.region_path) for r in aud.resolve(world.community, audience)}
+    assert written == expected
+    assert notice.recipients == len(expected)
+    assert all(grid is not None for _, _, grid, _ in written)  # everyone in the test world lives in a grid
+
+
+def test_publishing_to_more_people_takes_no_more_statements(world):
+    """A notice to a million people must not be a million objects: the statements do not grow with them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.housing.factories import HouseFactory
+    from linli.people.factories import PersonFactory
+
+    def statements():
+        with CaptureQueriesContext(connection) as ctx:
+            _publish(world)
+        # how many statements, and roughly how much SQL: a VALUES row per person would grow the text
+        return len(ctx.captured_queries), sum(len(q["sql"]) for q in ctx.captured_queries) // 500
+
+    statements()  # the first one fills per-process caches (content types)
+    before = statements()
+    for _ in range(30):
+        PersonFactory(house=HouseFactory(building=world.house_a.building))
+    assert statements() == before
+    assert (
+        NoticeDelivery.objects.filter(notice=Notice.objects.latest("pk")).count() == 2 + 30
+    )  # 张三, 李四 and the new neighbours

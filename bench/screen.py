@@ -71,6 +71,8 @@ def main() -> None:
     parser.add_argument("--publisher", nargs=3, metavar=("INDEX", "OF", "MESSAGES"), help=argparse.SUPPRESS)
     parser.add_argument("--city", action="store_true", help="use (build or resume) bench/city.py's database")
     parser.add_argument("--var-dir", default="", help="with --city: the city's keys (bench/city.py --var-dir)")
+    parser.add_argument("--no-recount", action="store_true",
+                        help="with --city: keep the counters of an earlier run when there are any")  # fmt: skip
     args = parser.parse_args()
     if args.city:
         city_bench(args)
@@ -186,12 +188,20 @@ def city_bench(args) -> None:
     from django.core.cache import cache
 
     from linli.core import tallies
-    from linli.core.models import Region, User
+    from linli.core.models import Region, Tally, User
     from linli.dashboard import selectors
 
-    started = time.perf_counter()
-    counted = {kind: tallies.recount(kind) for kind in tallies.kinds()}
-    print(f"recount {counted} in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.no_recount and Tally.objects.exists():
+        print("counters kept from an earlier run (--no-recount)", flush=True)
+    else:
+        import resource
+
+        started = time.perf_counter()
+        counted = {kind: tallies.recount(kind) for kind in tallies.kinds()}
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"recount {counted} in {time.perf_counter() - started:.0f} s, peak resident memory {rss:,.0f} MB",
+              flush=True)  # fmt: skip
+    tallies.analyse()
     leader = User.objects.get(username="leader")
     district = Region.objects.filter(depth=1).order_by("pk").first()
     community = city.main_community()

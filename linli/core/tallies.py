@@ -231,9 +231,13 @@ def _apply(kind: str, ids: list[int]) -> None:
 
 
 @transaction.atomic
-def recount(kind: str, batch: int = 5000) -> int:
+def recount(kind: str, batch: int = 5000, flush: int = 200_000) -> int:
     """Throw away the counters of ``kind`` and count every record again; returns how many records were counted.
-    What is queued for the kind is dropped first: the recount reads every record as it is now."""
+    What is queued for the kind is dropped first: the recount reads every record as it is now.
+
+    Memory stays bounded whatever the number of records: the marks are written every ``batch`` records and the
+    counters are added to the table (``_add``: an upsert) whenever ``flush`` distinct counters are held — a city's
+    2,000,000 events never sit in one dictionary."""
     from django.db import connection
 
     from linli.core.models import Tally, TallyMark, TallyPending
@@ -254,10 +258,24 @@ def recount(kind: str, batch: int = 5000) -> int:
         if len(marks) >= batch:
             TallyMark.objects.bulk_create(marks)
             marks = []
-    TallyMark.objects.bulk_create(marks)
-    rows = [Tally(region_path=p, day=d, key=k, n=n) for (p, d, k), n in totals.items() if n]
-    Tally.objects.bulk_create(rows, batch_size=batch)
+            if len(totals) >= flush:
+                _add(totals)
+                totals = Counter()
+    TallyMark.objects.bulk_create(marks, batch_size=batch)
+    _add(totals)
     return seen
+
+
+def analyse() -> None:
+    """After a recount on PostgreSQL: refresh the planner's statistics of the counters (a table rewritten at once
+    would otherwise be read with the plan of an empty one until autovacuum comes by)."""
+    from django.db import connection
+
+    from linli.core.models import Tally, TallyMark
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Tally._meta.db_table}, {TallyMark._meta.db_table}")
 
 
 def sums(path: str, keys: list[str], *, since: dt.date, until: dt.date) -> Counter:
@@ -267,6 +285,35 @@ def sums(path: str, keys: list[str], *, since: dt.date, until: dt.date) -> Count
     fold()
     rows = Tally.objects.filter(region_path=path, key__in=keys, day__gte=since, day__lte=until)
     return Counter(dict(rows.values("key").annotate(n=Sum("n")).values_list("key", "n")))
+
+
+def windows(paths: list[str], wanted: dict[str, tuple[list[str], dt.date, dt.date]]) -> dict[str, Counter]:
+    """Several sums in one statement: ``wanted`` is {name: (keys, since, until)}; returns {name: {key: n}} summed
+    over the regions ``paths`` (disjoint subtrees) and each window's days. A screen's whole summary — this month's
+    keys, today's, the current states — is one index range read, not a query per figure."""
+    from django.db.models import Q
+
+    from linli.core.models import Tally
+
+    fold()
+    out: dict[str, Counter] = {name: Counter() for name in wanted}
+    if not paths or not wanted:
+        return out
+    windows = {name: Q(key__in=keys, day__gte=since, day__lte=until) for name, (keys, since, until) in wanted.items()}
+    either = Q()
+    for q in windows.values():
+        either |= q
+    rows = (
+        Tally.objects.filter(either, region_path__in=paths)
+        .values("key")
+        .annotate(**{f"w_{i}": Sum("n", filter=q) for i, q in enumerate(windows.values())})
+    )
+    names = list(windows)
+    for row in rows:
+        for i, name in enumerate(names):
+            if row[f"w_{i}"]:
+                out[name][row["key"]] += row[f"w_{i}"]
+    return out
 
 
 def totals(path: str, key_prefix: str, *, since: dt.date | None = None, until: dt.date | None = None) -> Counter:

@@ -60,4 +60,5 @@ def recount_tallies(kinds: list[str] | None = None) -> dict[str, int]:
     for kind in kinds or tallies.kinds():
         with transaction.atomic():  # readers see the old figures or the new ones, never an empty table
             counted[kind] = tallies.recount(kind)
+    tallies.analyse()
     return counted

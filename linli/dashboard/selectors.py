@@ -82,37 +82,42 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def _stat(key: str, paths: list[str]) -> int | float:
-    stat = next((s for s in statistics() if s.key == key), None)
-    if stat is None:
-        return 0
-    total = 0
-    for path in paths:
-        cache_key = f"screen:stat:{key}:{path}"
-        value = cache.get(cache_key)
-        if value is None:
+def _stats(keys: list[str], paths: list[str]) -> dict[str, int | float]:
+    """{key: value} of registered statistics summed over ``paths``, cached a minute per region (one cache read for
+    all of them; a statistic not installed counts 0)."""
+    registered = {s.key: s for s in statistics() if s.key in keys}
+    wanted = {f"screen:stat:{key}:{path}": (key, path) for key in registered for path in paths}
+    found = cache.get_many(list(wanted))
+    missing = {}
+    for cache_key, (key, path) in wanted.items():
+        if cache_key not in found:
             region = Region.objects.filter(path=path).first()
-            value = stat.compute(AGGREGATES, region) if region else 0
-            cache.set(cache_key, value, STAT_TTL)
-        total += value
-    return total
+            missing[cache_key] = found[cache_key] = registered[key].compute(AGGREGATES, region) if region else 0
+    if missing:
+        cache.set_many(missing, STAT_TTL)
+    out = dict.fromkeys(keys, 0)
+    for cache_key, (key, _path) in wanted.items():
+        out[key] += found[cache_key]
+    return out
 
 
 def event_figures(paths: list[str], today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     first = today.replace(day=1)
-    month = Counter()
-    for path in paths:  # the keys the summary needs, never a prefix that would take in the analytics' keys
-        month.update(tallies.sums(path, [f"{KIND}.{k}" for k in MONTH_KEYS], since=first, until=today))
     labels = tallies.labels(KIND)
     cat_keys = [k for k in labels if k.startswith(f"{KIND}.cat:")]
     status_keys = [k for k in labels if k.startswith(f"{KIND}.status:")]
-    day, state = Counter(), Counter()
-    for path in paths:  # exact keys (index range scans), never a LIKE over the region's rows
-        month.update(tallies.sums(path, cat_keys, since=first, until=today))
-        day.update(tallies.sums(path, [f"{KIND}.new"], since=today, until=today))
-        state.update(tallies.sums(path, status_keys, since=tallies.STATE_DAY, until=tallies.STATE_DAY))
-    statuses = [k.split(":", 1)[1] for k in labels if k.startswith(f"{KIND}.status:")]
+    # exact keys in one statement (index range reads), never a LIKE that would take in the analytics' keys
+    sums = tallies.windows(
+        paths,
+        {
+            "month": ([f"{KIND}.{k}" for k in MONTH_KEYS] + cat_keys, first, today),
+            "day": ([f"{KIND}.new"], today, today),
+            "state": (status_keys, tallies.STATE_DAY, tallies.STATE_DAY),
+        },
+    )
+    month, day, state = sums["month"], sums["day"], sums["state"]
+    statuses = [k.split(":", 1)[1] for k in status_keys]
     by_status = {s: state.get(f"{KIND}.status:{s}", 0) for s in statuses}
     by_status.update({k.split(":", 1)[1]: n for k, n in state.items() if n})
     by_category = {k.split(":", 1)[1]: n for k, n in sorted(month.items()) if k.startswith(f"{KIND}.cat:") and n}
@@ -129,9 +134,10 @@ def event_figures(paths: list[str], today: dt.date | None = None) -> dict:
 def summary(user, region: Region | None) -> dict:
     """``GET /api/v1/screen/summary``: the contract of issue 14, numbers only."""
     paths = _paths(user, region)
+    stats = _stats(list(HEADLINE.values()), paths)
     return {
         "region": region.pk if region is not None else None,
-        **{name: _stat(key, paths) for name, key in HEADLINE.items()},
+        **{name: stats[key] for name, key in HEADLINE.items()},
         "events": event_figures(paths),
     }
 
@@ -155,11 +161,9 @@ def panels(user, region: Region | None) -> dict:
         still_open = sum(n for k, n in open_now.items() if k.split(":", 1)[1] not in ("closed", "rejected", "merged"))
         children.append({"id": child.pk, "name": child.name, "month": month.get(f"{KIND}.new", 0), "open": still_open})
     shown = {*HEADLINE.values(), "events.open", "events.overdue", "events.recent"}
-    others = [
-        {"key": s.key, "label": s.label, "unit": s.unit, "value": _stat(s.key, paths)}
-        for s in statistics()
-        if s.key not in shown
-    ]
+    rest = [s for s in statistics() if s.key not in shown]
+    values = _stats([s.key for s in rest], paths)
+    others = [{"key": s.key, "label": s.label, "unit": s.unit, "value": values[s.key]} for s in rest]
     labels = tallies.labels(KIND)
     return {
         "labels": {

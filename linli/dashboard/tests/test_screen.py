@@ -113,6 +113,26 @@ def test_summary_equals_the_database_for_several_regions_and_roles(day, api, use
 
 
 @pytest.mark.django_db
+def test_a_summary_reads_its_counters_in_one_statement(day):
+    """A community's summary must cost as little as a grid's: every counter it shows is one read of core_tally, and
+    the people and house figures one cache read (warm)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.dashboard import selectors
+
+    world = day
+    for region in (world.district, world.community, world.grid_a):
+        selectors.summary(world.users["leader"], region)  # fills the minute-long cache of the people figures
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.summary(world.users["leader"], region)
+        tally_reads = [q["sql"] for q in ctx.captured_queries if '"core_tally"' in q["sql"]]
+        assert len(tally_reads) == 1, tally_reads
+        # the top categories (labels), the queue probe of a fold, the counters
+        assert len(ctx.captured_queries) <= 3, [q["sql"][:150] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db
 def test_rates_and_categories(day, api):
     world = day
     body = api(world.users["leader"]).get(SUMMARY, {"region": world.district.pk}).json()["events"]

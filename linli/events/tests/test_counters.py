@@ -77,6 +77,17 @@ def test_a_fold_larger_than_one_batch_equals_a_recount(world):
 
 
 @pytest.mark.django_db
+def test_a_recount_in_small_flushes_equals_one_in_a_single_pass(world):
+    """A city's recount adds its counters to the table every so often (bounded memory): the sums must not change."""
+    for i, house in enumerate([world.house_a, world.house_b, world.house_c] * 3):
+        _open(world, house, text=f"第{i}次反映楼道堆物")
+    whole = _recounted()
+    assert tallies.recount("event", batch=1, flush=1) == 9  # a flush after every record: upserts onto its rows
+    assert _kept() == whole
+    assert TallyMark.objects.filter(kind="event").count() == 9
+
+
+@pytest.mark.django_db
 def test_the_minute_job_folds_the_queue(world):
     _open(world)
     assert fold_tallies.call_local() == 1

@@ -19,3 +19,4 @@ class Command(BaseCommand):
         for kind in kinds:
             n = tallies.recount(kind)
             self.stdout.write(f"{kind}：已重算 {n} 条记录")
+        tallies.analyse()

@@ -8,6 +8,7 @@ modules registered (``m.stat``), counted for the region and cached for a minute.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 
 from django.core.cache import cache
@@ -22,7 +23,8 @@ from linli.core.scoping import grant_reach
 ACTION = "screen.view"
 KIND = "event"
 HEADLINE = {"persons": "people.population", "households": "people.households", "houses": "housing.houses"}
-STAT_TTL = 60
+STAT_TTL = 60  # seconds a people/house figure is fresh; older, it is shown while it is counted again
+STAT_KEEP = 24 * 3600  # how long a figure may be shown at all
 MONTH_KEYS = ("new", "closed", "closed_on_time", "rated", "satisfied")
 
 
@@ -82,22 +84,37 @@ def _rate(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def _count(key: str, path: str) -> int | float:
+    """Count registered statistic ``key`` for the region at ``path`` now, and keep it (value, when) for the screen."""
+    stat = next((s for s in statistics() if s.key == key), None)
+    region = Region.objects.filter(path=path).first()
+    value = stat.compute(AGGREGATES, region) if stat is not None and region is not None else 0
+    cache.set(f"screen:figure:{key}:{path}", (value, time.time()), STAT_KEEP)
+    return value
+
+
 def _stats(keys: list[str], paths: list[str]) -> dict[str, int | float]:
-    """{key: value} of registered statistics summed over ``paths``, cached a minute per region (one cache read for
-    all of them; a statistic not installed counts 0)."""
-    registered = {s.key: s for s in statistics() if s.key in keys}
-    wanted = {f"screen:stat:{key}:{path}": (key, path) for key in registered for path in paths}
+    """{key: value} of registered statistics summed over ``paths`` (a statistic not installed counts 0).
+
+    One cache read for all of them. A figure older than ``STAT_TTL`` is still shown while the job queue counts it
+    again (``dashboard.tasks.count_stat``, asked once per region and minute): a screen never waits for a count of a
+    million persons except the very first time a region is opened."""
+    registered = {s.key for s in statistics() if s.key in keys}
+    wanted = {f"screen:figure:{key}:{path}": (key, path) for key in registered for path in paths}
     found = cache.get_many(list(wanted))
-    missing = {}
-    for cache_key, (key, path) in wanted.items():
-        if cache_key not in found:
-            region = Region.objects.filter(path=path).first()
-            missing[cache_key] = found[cache_key] = registered[key].compute(AGGREGATES, region) if region else 0
-    if missing:
-        cache.set_many(missing, STAT_TTL)
+    now = time.time()
     out = dict.fromkeys(keys, 0)
-    for cache_key, (key, _path) in wanted.items():
-        out[key] += found[cache_key]
+    for cache_key, (key, path) in wanted.items():
+        kept = found.get(cache_key)
+        if kept is None:
+            out[key] += _count(key, path)
+            continue
+        value, when = kept
+        if now - when > STAT_TTL and cache.add(f"{cache_key}:counting", 1, STAT_TTL):
+            from linli.dashboard.tasks import count_stat
+
+            count_stat(key, path)
+        out[key] += value
     return out
 
 

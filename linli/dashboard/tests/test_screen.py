@@ -5,6 +5,7 @@ import asyncio
 import datetime as dt
 import json
 import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -130,6 +131,30 @@ def test_a_summary_reads_its_counters_in_one_statement(day):
         assert len(tally_reads) == 1, tally_reads
         # the top categories (labels), the queue probe of a fold, the counters
         assert len(ctx.captured_queries) <= 3, [q["sql"][:150] for q in ctx.captured_queries]
+
+
+@pytest.mark.django_db
+def test_a_minute_old_people_figure_is_shown_while_the_job_counts_it_again(day, monkeypatch):
+    """Nobody waits for a count of a million persons: an old figure is served and counted again in the background."""
+    from linli.dashboard import selectors, tasks
+    from linli.people.factories import PersonFactory
+
+    world, leader = day, day.users["leader"]
+    first = selectors.summary(leader, world.community)["persons"]
+    assert first == Person.objects.filter(region_path__startswith=world.community.path).count()
+    PersonFactory(house=world.house_a)
+    assert selectors.summary(leader, world.community)["persons"] == first  # fresh for a minute: from the cache
+    asked = []
+    monkeypatch.setattr(tasks, "count_stat", lambda key, path: asked.append((key, path)))
+    later = time.time() + selectors.STAT_TTL + 1
+    monkeypatch.setattr(selectors.time, "time", lambda: later)
+    assert selectors.summary(leader, world.community)["persons"] == first  # old, shown at once …
+    assert ("people.population", world.community.path) in asked  # … while the job is asked to count it again
+    asked.clear()
+    selectors.summary(leader, world.community)
+    assert asked == []  # asked once a minute, not by every screen
+    selectors._count("people.population", world.community.path)  # what the job does
+    assert selectors.summary(leader, world.community)["persons"] == first + 1
 
 
 @pytest.mark.django_db

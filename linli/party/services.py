@@ -539,7 +539,28 @@ def position_withdraw(*, actor, claim: PositionClaim, reason: str, on: dt.date |
         actor=actor, action="other", target=claim, field="双报到·撤销认岗", reason=reason[:200],
         extra={"position": claim.position_id, "member": claim.member_id, "on": on.isoformat()},
     )  # fmt: skip
+    if actor is not None and claim.member.person.user_id == actor.pk:
+        _tell_secretaries_of_withdrawal(claim, reason)
     return claim
+
+
+def _tell_secretaries_of_withdrawal(claim: PositionClaim, reason: str) -> None:
+    """A member withdrew their own claim: the community's party secretaries learn that a place is free again."""
+    from django.db.models import Q
+
+    from linli.core.models import Grant
+    from linli.core.roles import Role
+
+    path = claim.position.region_path
+    grants = Grant.objects.filter(role=Role.PARTY_SECRETARY, user__is_active=True, region__isnull=False).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now())
+    )
+    users = {g.user_id: g.user for g in grants.select_related("user", "region") if path.startswith(g.region.path)}
+    notifications.inbox(
+        list(users.values()), target=claim.position, kind="party_position",
+        title=f"{claim.member.person.name}撤销了认岗：{claim.position.name}",
+        body=f"原因：{reason[:100]}。该岗位空出一个名额。", url=claim.position.get_absolute_url(),
+    )  # fmt: skip
 
 
 @transaction.atomic

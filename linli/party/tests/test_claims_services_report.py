@@ -84,6 +84,28 @@ def test_the_member_withdraws_their_own_claim_in_the_resident_app_and_may_claim_
     assert PositionClaim.objects.filter(position=position, member=member, withdrawn_on__isnull=True).count() == 1
 
 
+def test_the_secretary_is_told_when_a_member_withdraws_their_own_claim(world, login, setup):
+    from linli.core.models import Notification
+
+    _, _, member_user, secretary, position, claim = setup
+    far = UserFactory(username="far_secretary", grants=[(Role.PARTY_SECRETARY, world.other_community)])
+    login(member_user).post(f"/m/party/claims/{claim.pk}/withdraw/", {"reason": "身体原因"})
+    told = Notification.objects.get(recipient=secretary, kind="party_position")
+    assert (
+        "撤销了认岗：便民服务员" in told.title and "身体原因" in told.body and told.url == position.get_absolute_url()
+    )
+    assert not Notification.objects.filter(recipient=far).exists()  # another community's secretary is not told
+    assert not Notification.objects.filter(recipient=member_user, kind="party_position").exists()
+
+
+def test_the_secretary_withdrawing_a_claim_is_not_told_of_it(world, setup):
+    from linli.core.models import Notification
+
+    *_, secretary, position, claim = setup
+    services.position_withdraw(actor=secretary, claim=claim, reason="工作调动到外区")
+    assert not Notification.objects.filter(kind="party_position").exists()
+
+
 def test_others_cannot_withdraw_a_claim(world, login, setup):
     *_, position, claim = setup
     stranger = UserFactory(grants=[(Role.PARTY_MEMBER, None)])

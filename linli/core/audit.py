@@ -10,6 +10,7 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 
 from linli.core import context
+from linli.core.compiled import insert_one
 from linli.core.models import AuditLog, ObjectChange, User
 
 # Never copied into the change log: ciphertexts and keyed hashes are not for human eyes.
@@ -70,17 +71,20 @@ def snapshot(obj: models.Model) -> dict:
 
 def log_change(*, actor: User | None, obj: models.Model, action: str, before: dict | None) -> ObjectChange:
     info = context.current()
-    return ObjectChange.objects.create(
-        actor=actor if actor and actor.pk else None,
-        actor_name=str(actor) if actor else "系统",
-        action=action,
-        target_type=ContentType.objects.get_for_model(obj.__class__),
-        target_id=str(obj.pk),
-        target_repr=str(obj)[:200],
-        before=before,
-        after=None if action == ObjectChange.Action.DELETE else snapshot(obj),
-        request_id=info.get("request_id", ""),
-        ip=info.get("ip"),
+    # Append-only rows (ObjectChange.save only refuses an update): inserted with the SQL compiled once.
+    return insert_one(
+        ObjectChange(
+            actor=actor if actor and actor.pk else None,
+            actor_name=str(actor) if actor else "系统",
+            action=action,
+            target_type=ContentType.objects.get_for_model(obj.__class__),
+            target_id=str(obj.pk),
+            target_repr=str(obj)[:200],
+            before=before,
+            after=None if action == ObjectChange.Action.DELETE else snapshot(obj),
+            request_id=info.get("request_id", ""),
+            ip=info.get("ip"),
+        )
     )
 
 

@@ -92,3 +92,70 @@ def test_buildings_near_a_point_and_a_residents_places_are_the_orms(world):
         pk=world.house_a.building_id
     )
     assert place_for_report(user=grid1, building_id=world.house_c.building_id) is None  # staff: own grid only
+
+
+def _columns(obj):
+    row = type(obj).objects.get(pk=obj.pk)
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields if f.attname not in ("id",)}
+
+
+def test_an_insert_compiled_once_writes_the_row_save_writes(world):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Value
+    from django.db.models.signals import post_save, pre_save
+
+    from linli.core.compiled import insert_one
+    from linli.core.models import ObjectChange
+
+    actor = world.users["staff"]
+    seen = []
+
+    def _heard(signal):
+        return lambda sender, instance, **kw: seen.append((signal, instance.pk, kw.get("created")))
+
+    on_pre, on_post = _heard("pre"), _heard("post")
+    pre_save.connect(on_pre, sender=ObjectChange)
+    post_save.connect(on_post, sender=ObjectChange)
+    try:
+
+        def change(target_repr="区域"):
+            return ObjectChange(actor=actor, actor_name=str(actor), action=ObjectChange.Action.UPDATE,
+                                target_type=ContentType.objects.get_for_model(Region), target_id="7",
+                                target_repr=target_repr, before={"名称": "旧", "n": 1.5, "列表": [1, None]},
+                                after={"名称": "新"}, request_id="req-1", ip="10.0.0.1")  # fmt: skip
+
+        saved = change()
+        saved.save(force_insert=True)
+        inserted = [insert_one(change()) for _ in range(3)]  # the compiled statement, then reused
+        with_expression = insert_one(change(target_repr=Value("由表达式写入")))
+    finally:
+        pre_save.disconnect(on_pre, sender=ObjectChange)
+        post_save.disconnect(on_post, sender=ObjectChange)
+
+    expected = _columns(saved)
+    expected.pop("created_at")
+    assert len({saved.pk, *(obj.pk for obj in inserted), with_expression.pk}) == 5
+    for obj in inserted:
+        assert obj.pk is not None and not obj._state.adding and obj._state.db == "default"
+        got = _columns(obj)
+        assert got.pop("created_at") == obj.created_at
+        assert got == expected
+    assert ObjectChange.objects.get(pk=with_expression.pk).target_repr == "由表达式写入"
+    assert [(s, c) for s, _, c in seen] == [("pre", None), ("post", True)] * 5
+    assert [pk for s, pk, _ in seen if s == "post"] == [saved.pk, *(obj.pk for obj in inserted), with_expression.pk]
+
+
+def test_a_compiled_insert_rolls_back_with_its_transaction(world):
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+
+    from linli.core.compiled import insert_one
+    from linli.core.models import ObjectChange
+
+    before = ObjectChange.objects.count()
+    region_type = ContentType.objects.get_for_model(Region)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        insert_one(ObjectChange(actor_name="系统", action=ObjectChange.Action.CREATE, target_type=region_type,
+                                target_id="1", target_repr="x"))  # fmt: skip
+        raise RuntimeError
+    assert ObjectChange.objects.count() == before

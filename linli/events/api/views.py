@@ -120,10 +120,7 @@ class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             photos=request.FILES.getlist("photos"), **where,
         )  # fmt: skip
         # The event as created carries its relations, first timeline step and photos: no reading back.
-        return Response(
-            s.EventDetailSerializer(selectors.as_created(event), context={"request": request}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(s.created_event_data(selectors.as_created(event), request), status=status.HTTP_201_CREATED)
 
     def _act(self, request, name):
         event = self.get_object()

@@ -10,7 +10,7 @@ from django.db import IntegrityError, router, transaction
 from django.utils import timezone
 
 from linli.core import audit, crypto, masking, tallies
-from linli.core.compiled import CompiledQuery
+from linli.core.compiled import CompiledQuery, insert_one
 from linli.core.errors import DomainError
 from linli.core.identity import parse_phone
 from linli.core.models import ObjectChange, Region, User
@@ -158,11 +158,11 @@ def event_open(
             if external_id:
                 try:
                     with transaction.atomic():
-                        event.save(force_insert=True)
+                        insert_one(event)
                 except IntegrityError:
                     raise DomainError(f"外部编号：“{external_id}”已登记", field="external_id", code="duplicate")
             else:
-                event.save(force_insert=True)
+                insert_one(event)
             saved = _insert_photos(event, stored)
             report = _record(event, actor=actor or reporter, action="report", from_status="",
                              note=_channel_note(event))  # fmt: skip

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.core import tallies, workflow
+from linli.core.compiled import insert_one
 from linli.core.errors import DomainError
 from linli.core.models import User
 from linli.core.roles import Role
@@ -176,16 +177,18 @@ def _conflict(event: Event) -> str:
 def _record(event, *, actor, action, from_status, note="", public=True, label=None) -> EventTransition:
     if label is None:
         label = ACTIONS[action][0] if action in ACTIONS else "上报"
-    return EventTransition.objects.create(
-        event=event,
-        action=action,
-        action_label=label,
-        from_status=from_status,
-        to_status=event.status,
-        actor=_user(actor),
-        actor_name=str(actor) if actor else "系统",
-        note=note[:2000],
-        public=public,
+    return insert_one(
+        EventTransition(
+            event=event,
+            action=action,
+            action_label=label,
+            from_status=from_status,
+            to_status=event.status,
+            actor=_user(actor),
+            actor_name=str(actor) if actor else "系统",
+            note=note[:2000],
+            public=public,
+        )
     )
 
 

@@ -31,6 +31,52 @@ def test_staff_registers_a_call_with_a_masked_phone(world, api):
     assert body["contact_phone"] == "138****5678" and body["external_id"] == "GZ-001" and body["channel"] == "12345"
 
 
+CREATES = {
+    "resident, house, photo": ("resident", lambda w: {"text": "楼道灯坏了一周", "house": w.house_a.pk, "photos": [png()]}),
+    "resident, point, anonymous, phone": ("resident", lambda w: {
+        "text": "路灯不亮", "lat": "23.123456", "lng": "113.2", "anonymous": True, "contact_phone": "13812345678"}),
+    "staff, call with category": ("staff", lambda w: {
+        "text": "5栋门口井盖松动", "category": "0302", "building": w.house_b.building_id, "channel": "12345",
+        "contact_phone": "13812345678", "reporter_name": "李女士", "external_id": "GZ-002", "title": "井盖"}),
+    "staff, no place": ("staff", lambda w: {"text": "有人反映噪音扰民", "address": "某路 1 号", "channel": "walk_in"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CREATES)
+def test_a_created_events_response_is_what_reading_it_answers(world, api, case):
+    persona, payload = CREATES[case]
+    client = api(world.users[persona])
+    response = client.post("/api/v1/events/", payload(world), format="multipart")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    read = client.get(f"/api/v1/events/{body['id']}/")
+    assert read.status_code == 200
+    assert list(body) == list(read.json()) and body == read.json()
+
+
+@pytest.mark.parametrize("viewer", ["resident", "staff", "grid1"])
+def test_a_created_events_response_is_the_detail_serializers(world, open_event, viewer):
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.test import APIRequestFactory
+
+    from linli.events import selectors
+    from linli.events.api import serializers as s
+
+    request = APIRequestFactory().post("/api/v1/events/")
+    request.user = world.users[viewer]
+    events = [
+        open_event(photos=[png(), png("b.png")]),
+        open_event(category_code=None, house=None, lat="23.1", lng="113.25", anonymous=True, contact_phone="13812345678"),
+        open_event(channel="12345", reporter=None, actor=world.users["staff"], reporter_name="王先生", title="井盖",
+                   external_source="12345", external_id="X-1"),
+    ]  # fmt: skip
+    for event in events:
+        event = selectors.as_created(event)
+        fast = JSONRenderer().render(s.created_event_data(event, request))
+        full = JSONRenderer().render(s.EventDetailSerializer(event, context={"request": request}).data)
+        assert fast == full
+
+
 def test_invalid_create_answers_400_in_chinese(world, api):
     response = api(world.users["resident"]).post(
         "/api/v1/events/", {"text": "", "house": world.house_a.pk}, format="json"

@@ -28,3 +28,28 @@ def test_the_menu_is_built_once_per_request_and_shows_what_the_role_allows(world
     assert page.status_code == 200 and len(calls) == 1
     labels = [i["label"] for g in page.context["nav_menu"] for i in g["items"]]
     assert "变更记录" not in labels and labels  # the community staff have no audit pages
+
+
+def test_the_kept_menu_pages_show_each_user_only_what_their_roles_allow(world, login):
+    """Where each menu page is and what it requires is kept per process; who may open it is asked per request."""
+    from linli.core import navigation
+
+    def labels(username):
+        page = login(world.users[username]).get(reverse("core:console_home"))
+        return {i["label"] for g in page.context["nav_menu"] for i in g["items"]}
+
+    navigation._pages.clear()
+    auditor, staff, auditor_again = labels("auditor"), labels("staff"), labels("auditor")
+    assert navigation._pages  # the second and third pages were built from what the first kept
+    assert {"访问记录", "变更记录"} <= auditor and auditor == auditor_again
+    assert not {"访问记录", "变更记录"} & staff and "受理派遣" in staff
+    assert "受理派遣" not in auditor
+
+
+def test_a_changed_urlconf_is_not_answered_from_the_kept_menu_pages(world, settings):
+    from linli.core import navigation
+
+    navigation._page("core:console_home")
+    assert navigation._pages
+    settings.ROOT_URLCONF = settings.ROOT_URLCONF  # any change of the setting forgets what was kept
+    assert not navigation._pages

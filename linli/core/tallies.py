@@ -248,7 +248,7 @@ def _apply(kind: str, ids: list[int]) -> None:
 
 
 @transaction.atomic
-def recount(kind: str, batch: int = 5000, flush: int = 200_000) -> int:
+def recount(kind: str, batch: int = 5000, flush: int = 1_000_000) -> int:
     """Throw away the counters of ``kind`` and count every record again; returns how many records were counted.
     What is queued for the kind is dropped first: the recount reads every record as it is now.
 

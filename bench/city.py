@@ -18,7 +18,9 @@ The city is the two existing benchmarks' worlds in one database, built with the 
 3. ``--events`` events loaded by ``INSERT … SELECT generate_series`` in batches (the loader of ``bench/events.py``,
    secondary indexes dropped and rebuilt once, then ``VACUUM ANALYZE``): 彩虹社区 gets ``events / (communities + 1)``
    of them over its own grids and buildings, the other communities the rest; the last 60 days hold every workflow
-   state, older events are almost all final.
+   state, older events are almost all final;
+4. the counters (``core.Tally``) of every kind recounted from the records, as ``manage.py recount_tallies`` does
+   after a bulk load (the queue's state counts, the API list's count and the big screen read them).
 
 The database's encryption and signing keys live in ``--var-dir`` (``LINLI_VAR_DIR``) — keep it with the database:
 the ID numbers cannot be read (nor searched) with other keys. ``city.json`` there holds the state of the build
@@ -49,7 +51,7 @@ OPEN311_KEY = events_bench.OPEN311_KEY
 GRIDS_PER_COMMUNITY = 2
 BUILDINGS_PER_GRID = 10
 BATCH = 250_000
-STEPS = ("database", "people", "communities", "events", "indexes", "analyze")
+STEPS = ("database", "people", "communities", "events", "indexes", "analyze", "counters")
 
 
 def log(msg: str) -> None:
@@ -253,6 +255,18 @@ def step_analyze() -> None:
     log(f"analyze: VACUUM ANALYZE ({time.perf_counter() - t:.0f}s)")
 
 
+def step_counters() -> dict[str, int]:
+    """The counters of every kind recounted from the records (``manage.py recount_tallies``), as after a bulk load:
+    the queue's state counts, the API list's count and the big screen read them."""
+    from linli.core import tallies
+
+    t = time.perf_counter()
+    counted = {kind: tallies.recount(kind) for kind in tallies.kinds()}
+    tallies.analyse()
+    log(f"counters: {', '.join(f'{k} {n:,}' for k, n in counted.items())} recounted ({time.perf_counter() - t:.0f}s)")
+    return counted
+
+
 def setup_django(db_url: str, var_dir: Path) -> None:
     os.environ.update(django_env(db_url, var_dir))
     os.environ.pop("LINLI_TESTING", None)
@@ -359,6 +373,10 @@ def build(args) -> None:
         t = time.perf_counter()
         step_analyze()
         state.finish("analyze", time.perf_counter() - t)
+    if not state.done("counters"):
+        t = time.perf_counter()
+        step_counters()
+        state.finish("counters", time.perf_counter() - t)
     state.data["build_seconds"] = round(time.perf_counter() - started, 1)
     state.save()
     log(f"build: {time.perf_counter() - started:.0f}s")

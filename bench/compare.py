@@ -12,6 +12,7 @@ is what is imported (the editable install of the main checkout only answers when
 The ref's ``requirements.lock`` is compared with what the interpreter has installed; ``--python`` names another one.
 
 The data are made once, not timed, by the before ref: the floor table, an events database (``bench/events.py``),
+its event counters recounted (``manage.py recount_tallies event``, as after any bulk load),
 a persons database (``bench/search.py`` loads the scaled demo) and an import database with its ledger
 (``bench/import.py --phase prepare``). The after ref gets a copy of each, migrated by its own ``manage.py migrate``
 as an installation would be (built again by the after ref if that fails), so both read the same rows. Then ``--runs``
@@ -369,6 +370,10 @@ def main() -> int:
                                                    str(s["communities"]), "--db", f"{PG}/{names['events_tpl']}",
                                                    "--port", str(args.port + 1), "--skip-creates", "--pages", "1",
                                                    "--keep-db"], tree, env_for(side))  # fmt: skip
+            # The counters of the loaded events, as after any bulk load (a ref whose builder did it does it again:
+            # a recount rebuilds them): the dispatcher's state counts and the API list's count read them.
+            runner.run(f"{side} events database: counters", [py, "manage.py", "recount_tallies", "event"], tree,
+                       env_for(side, names["events_tpl"], LINLI_VAR_DIR="/tmp/linli-bench-events-var"))  # fmt: skip
         elif what == "search":
             drop_db(names["search"])
             psql(f'CREATE DATABASE "{names["search"]}"')

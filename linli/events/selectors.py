@@ -88,18 +88,27 @@ def event_list(*, user, action: str = "event.view", queryset: QuerySet | None = 
 
 
 def queue_counts(*, user) -> dict[str, int | str]:
-    """Events per state in the dispatcher's area, and the overdue ones (key ``"overdue"``): one statement.
+    """Events per state in the dispatcher's area, and the overdue ones (key ``"overdue"``).
 
-    Each count stops at COUNT_CAP ("10000+"), so the cost is bounded whatever the area: for a community every
-    count is one short range of the (status, region_path) index; for a whole street or district at most
-    COUNT_CAP + 1 index entries per state.
+    When the dispatcher's reach is regions (community, street, district staff) the states come exact from the
+    counters of current states (``core.tallies``: a handful of rows whatever the area, what was just written
+    included) and only the overdue ones, which depend on the clock, are counted from the events. Otherwise (a
+    department, a property company) every figure is counted from the events in one statement. A count from the
+    events stops at COUNT_CAP ("10000+"), so its cost is bounded whatever the area.
     """
+    from linli.core import tallies
     from linli.core.views.generic import COUNT_CAP
 
     scoped = restrict(user, "event.dispatch", Event.objects.all())
-    parts = {status: scoped.filter(status=status) for status in S.values}
-    parts["overdue"] = scoped.filter(status__in=TIMED_STATUSES, due_at__lt=timezone.now())
-    return {key: (f"{COUNT_CAP}+" if n > COUNT_CAP else n) for key, n in capped_counts(parts, COUNT_CAP).items()}
+    parts = {"overdue": scoped.filter(status__in=TIMED_STATUSES, due_at__lt=timezone.now())}
+    paths = tally_paths(user, "event.dispatch")
+    if paths is None:
+        parts.update({status: scoped.filter(status=status) for status in S.values})
+    counts = {key: (f"{COUNT_CAP}+" if n > COUNT_CAP else n) for key, n in capped_counts(parts, COUNT_CAP).items()}
+    if paths is not None:
+        states = tallies.totals_over(paths, "event.status:", since=tallies.STATE_DAY, until=tallies.STATE_DAY)
+        counts.update({status: states.get(f"event.status:{status}", 0) for status in S.values})
+    return counts
 
 
 def capped_counts(parts: dict[str, QuerySet], cap: int) -> dict[str, int]:

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from linli.core import cache as core_cache
+from linli.core import tallies
 from linli.events import caches, selectors, services
 from linli.events.demo import DEMO_OPEN311_KEY, ensure_demo_key
 from linli.events.models import Category, DispatchRule, Event, EventStatus, Notification
@@ -131,15 +132,48 @@ def test_duplicate_search_is_one_query_however_many_neighbours(world, open_event
     assert found is not None and found.number.startswith("SJ")
 
 
-def test_queue_counts_every_state_and_the_overdue_in_one_statement(world, open_event):
+def test_queue_counts_every_state_from_the_counters_and_the_overdue_from_the_events(world, open_event):
     for i in range(3):
         open_event(text=f"第{i}件")
     services.event_accept(event=open_event(text="已受理的"), actor=world.users["staff"])
+    tallies.fold()  # what the writes queued (the job folds every minute; a read folds what is left first)
     with CaptureQueriesContext(connection) as ctx:
         counts = selectors.queue_counts(user=world.users["staff"])
-    assert len(ctx.captured_queries) == 1
+    # the overdue count (capped, from the events), the fold's probe, one read of the state counters
+    assert len(ctx.captured_queries) == 3
+    assert sum('"core_tally"' in q["sql"] for q in ctx.captured_queries) == 1
     assert counts[EventStatus.PENDING] == 3 and counts[EventStatus.ACCEPTED] == 1 and counts["overdue"] == 0
     assert counts[EventStatus.CLOSED] == 0
+
+
+def test_a_dispatchers_state_counts_are_exact_past_the_cap(world, open_event, monkeypatch):
+    """Counted from the events each state stopped at the cap ("10000+" on a street); the counters are exact."""
+    from linli.core.views import generic
+
+    for i in range(4):
+        open_event(text=f"第{i}件")
+    monkeypatch.setattr(generic, "COUNT_CAP", 2)
+    counts = selectors.queue_counts(user=world.users["staff"])
+    assert counts[EventStatus.PENDING] == 4
+    assert counts["overdue"] == 0
+
+
+def test_the_counters_and_the_events_give_a_dispatcher_the_same_counts(world, open_event, monkeypatch):
+    """A reach that is not regions (what was sent to an organisation) is counted from the events: both ways agree."""
+    for i in range(3):
+        open_event(text=f"第{i}件")
+    event = open_event(text="要受理再派遣的")
+    services.event_accept(event=event, actor=world.users["staff"])
+    from_counters = selectors.queue_counts(user=world.users["street"])
+    monkeypatch.setattr(selectors, "tally_paths", lambda user, action: None)
+    assert selectors.queue_counts(user=world.users["street"]) == from_counters
+    assert from_counters[EventStatus.PENDING] == 3 and from_counters[EventStatus.ACCEPTED] == 1
+
+
+def test_someone_who_may_not_dispatch_counts_nothing(world, open_event):
+    open_event(text="社区里的事件")
+    counts = selectors.queue_counts(user=world.users["dept"])
+    assert set(counts.values()) == {0}
 
 
 def test_counts_stop_at_the_cap(world, open_event):
@@ -155,13 +189,14 @@ def test_queue_page_queries_are_few_and_do_not_grow(world, open_event, login, dj
     for i in range(3):
         open_event(text=f"第{i}件")
     c.get(reverse("events:event_queue"))
-    # session, user, OTP device, grants; paginator count, page ids, page rows; counts; bulk-dispatch choices
-    # (grid workers, organisations); regions of the filter form.
-    with django_assert_max_num_queries(11):
+    # session, user, OTP device, grants; paginator count, page ids, page rows; the overdue count, the counters'
+    # fold probe and their read; bulk-dispatch choices (grid workers, organisations); regions of the filter form.
+    with django_assert_max_num_queries(13):
         assert c.get(reverse("events:event_queue")).status_code == 200
     for i in range(30):
         open_event(text=f"第{i}件：路灯不亮")
-    with django_assert_max_num_queries(11):
+    tallies.fold()  # the creates' counters, folded by the job (a page folds what is left first: test_counters.py)
+    with django_assert_max_num_queries(13):
         page = c.get(reverse("events:event_queue")).content.decode()
     assert page.count('data-testid="event-row"') == 33
 

@@ -12,7 +12,7 @@ has its per-process caches filled), then ``--creates`` API creates (a resident's
 same again under cProfile for the breakdown. ``--runs`` repeats the measurement and reports the median.
 
 Printed per channel: CPU ms per create (``time.process_time``, this process only: PostgreSQL's own CPU is not
-in it), SQL statements per create (an execute wrapper: BEGIN/COMMIT are not statements of a cursor, savepoints
+in it; the CPU of its PostgreSQL backend is read from /proc beside it), SQL statements per create (an execute wrapper: BEGIN/COMMIT are not statements of a cursor, savepoints
 are), the phases (cumulative time of the functions that do them, as a share of the profiled request and scaled
 to the unprofiled CPU ms) and the top functions by own time. Only 127.0.0.1 is contacted.
 """
@@ -126,12 +126,25 @@ def wsgi_call(app, method: str, path: str, body: bytes, headers: dict) -> int:
     return int(status[0].split()[0])
 
 
+def backend_cpu() -> tuple[int, float]:
+    """(pid, CPU seconds so far) of this process's PostgreSQL backend (Linux /proc; the server is on this machine)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_batch(app, make, start: int, n: int, ok: int, profiler=None):
-    """``n`` requests; (CPU seconds, statements)."""
+    """``n`` requests; (CPU seconds, statements, CPU seconds of the PostgreSQL backend or None when the connection
+    was not the same one throughout)."""
     from django.db import connection
 
     counter = Statements()
     with connection.execute_wrapper(counter):
+        pid0, db0 = backend_cpu()
         t = time.process_time()
         if profiler:
             profiler.enable()
@@ -142,7 +155,8 @@ def run_batch(app, make, start: int, n: int, ok: int, profiler=None):
         if profiler:
             profiler.disable()
         cpu = time.process_time() - t
-    return cpu, counter.n
+        pid1, db1 = backend_cpu()
+    return cpu, counter.n, (db1 - db0 if pid0 == pid1 else None)
 
 
 def _match(stats, suffix: str, name: str):
@@ -264,7 +278,7 @@ def main():
         offset += args.warm
         runs = []
         for _ in range(args.runs):
-            cpu, statements = run_batch(app, make, offset, args.creates, ok)
+            cpu, statements, db_cpu = run_batch(app, make, offset, args.creates, ok)
             offset += args.creates
             profiler = cProfile.Profile(time.process_time)  # CPU time: waiting on PostgreSQL is not ours
             run_batch(app, make, offset, args.creates, ok, profiler)
@@ -273,14 +287,20 @@ def main():
                 profiler.dump_stats(f"{args.dump}-{channel}.prof")
             cpu_ms = cpu * 1000 / args.creates
             runs.append({"cpu_ms": cpu_ms, "statements": statements / args.creates,
+                         "db_cpu_ms": None if db_cpu is None else db_cpu * 1000 / args.creates,
                          **breakdown(profiler, channel, args.creates, cpu_ms)})  # fmt: skip
         runs.sort(key=lambda r: r["cpu_ms"])
         median = runs[len(runs) // 2]
         result["channels"][channel] = {"cpu_ms_runs": [r["cpu_ms"] for r in runs], **median}
         each = ", ".join(f"{r['cpu_ms']:.2f}" for r in runs)
+        db = sorted(r["db_cpu_ms"] for r in runs if r["db_cpu_ms"] is not None)
+        result["channels"][channel]["db_cpu_ms"] = db[len(db) // 2] if db else None
         print(f"\n{channel.upper()} create: CPU {median['cpu_ms']:.2f} ms per create (median of {len(runs)}: "
               f"{each}), {median['statements']:.1f} SQL statements "
               f"({qpc[channel]} with BEGIN/COMMIT); profiled {median['profiled_ms']:.2f} ms")  # fmt: skip
+        if db:
+            print(f"  PostgreSQL backend CPU {db[len(db) // 2]:.2f} ms per create (median of "
+                  f"{', '.join(f'{d:.2f}' for d in db)})")  # fmt: skip
         print(f"  {'phase':<62} {'share':>6} {'≈ CPU ms':>9}")
         for p in median["phases"]:
             print(f"  {p['phase']:<62} {p['share'] * 100:5.1f}% {p['est_ms']:9.2f}")

@@ -79,6 +79,9 @@ class Building(models.Model):
         verbose_name = "楼栋"
         verbose_name_plural = "楼栋"
         constraints = [models.UniqueConstraint(fields=["compound", "number"], name="building_unique_number")]
+        # A point on the map (a report, an Open311 request) looks at the buildings in a box around it
+        # (``selectors.place_at_point``): without this, every such report read the whole building table.
+        indexes = [models.Index(fields=["lat", "lng"], name="building_lat_lng")]
 
     def __str__(self) -> str:
         return f"{self.compound.name}{self.name}" if self.compound_id else self.name

@@ -114,3 +114,22 @@ def test_draw_outlines_fills_in_missing_geometry_and_keeps_drawn_outlines(world,
     assert len(b1.footprint) == 4 and place_at_point(26.2455, 105.9315).building == b1
     assert Compound.objects.get(name="锦绣小区").boundary == drawn
     assert Compound.objects.get(name="彩虹花园").boundary  # the hull of 3栋's footprint, grown
+
+
+def test_a_point_reads_the_buildings_near_it_by_an_index_not_the_whole_table(world):
+    """A map report looks at the buildings in a box around the point; every report scanned the building table."""
+    from django.db import connection
+
+    from linli.housing.models import Building
+    from linli.housing.selectors import SEARCH_M, _box
+
+    lat0, lat1, lng0, lng1 = _box(26.2455, 105.9315, SEARCH_M)  # the filter place_at_point's query compiles
+    sql, params = Building.objects.filter(lat__range=(lat0, lat1), lng__range=(lng0, lng1)).query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test database is too small for the planner to care
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " ".join(str(col) for row in cursor.fetchall() for col in row)
+    assert "building_lat_lng" in plan

@@ -370,10 +370,7 @@ def main() -> int:
                                                    str(s["communities"]), "--db", f"{PG}/{names['events_tpl']}",
                                                    "--port", str(args.port + 1), "--skip-creates", "--pages", "1",
                                                    "--keep-db"], tree, env_for(side))  # fmt: skip
-            # The counters of the loaded events, as after any bulk load (a ref whose builder did it does it again:
-            # a recount rebuilds them): the dispatcher's state counts and the API list's count read them.
-            runner.run(f"{side} events database: counters", [py, "manage.py", "recount_tallies", "event"], tree,
-                       env_for(side, names["events_tpl"], LINLI_VAR_DIR="/tmp/linli-bench-events-var"))  # fmt: skip
+            recount_events(side)
         elif what == "search":
             drop_db(names["search"])
             psql(f'CREATE DATABASE "{names["search"]}"')
@@ -383,6 +380,17 @@ def main() -> int:
             runner.run(f"{side} ledger database", [py, "bench/import.py", "--phase", "prepare", "--rows",
                                                    str(s["import_rows"]), "--file", str(ledger)],
                        tree, env_for(side, names["io_tpl"]))  # fmt: skip
+
+    def recount_events(side: str) -> bool:
+        """The counters of the loaded events, as after any bulk load (a ref whose builder did it does it again: a
+        recount rebuilds them): the dispatcher's state counts and the API list's count read them. A ref older than
+        the counters has nothing to recount (False)."""
+        tree = trees[side]
+        if not (tree / "linli/core/management/commands/recount_tallies.py").exists():
+            return False
+        runner.run(f"{side} events database: counters", [py, "manage.py", "recount_tallies", "event"], tree,
+                   env_for(side, dbs[side]["events_tpl"], LINLI_VAR_DIR="/tmp/linli-bench-events-var"))  # fmt: skip
+        return True
 
     def carry_forward(what: str) -> None:
         """The after ref reads the very data the before ref built, migrated as an installation would be."""
@@ -396,6 +404,9 @@ def main() -> int:
         except SystemExit:
             print(f"  the after ref cannot migrate the before ref's {what} data: building it with the after ref")
             build("after", what)
+            return
+        if what == "events" and not (trees["before"] / "linli/core/management/commands/recount_tallies.py").exists():
+            recount_events("after")  # the before ref had no counters to copy
 
     try:
         print(f"\n== preparing the data once, not timed (logs in {out}) ==")

@@ -11,7 +11,7 @@ from treebeard.mp_tree import MP_Node
 
 from linli.core import crypto, masking
 from linli.core.compiled import CompiledQuery
-from linli.core.fields import EncryptedTextField, PathField
+from linli.core.fields import EncryptedTextField, PathField, PrefixSearchField
 from linli.core.roles import ROLE_SCOPE, SCOPE_ALL, SCOPE_ORG, SCOPE_REGION, STAFF_ROLES, Role
 
 
@@ -476,7 +476,9 @@ class Tally(models.Model):
 
     region_path = models.CharField("区域路径", max_length=255)  # exact matches only: not a scoped PathField
     day = models.DateField("日期")
-    key = models.CharField("指标", max_length=80)
+    # "C" collation on PostgreSQL: the figures of a kind are read by key prefix (``key LIKE 'event.status:%'``), a
+    # range of the unique index only under it (otherwise every key and day of the region was read: 0.5 s a district).
+    key = PrefixSearchField("指标", max_length=80)
     n = models.BigIntegerField("数量", default=0)
 
     class Meta:

@@ -1,7 +1,47 @@
+from html import escape
+
 import django_filters
 from django import forms
+from django.forms.models import ModelChoiceIterator
+from django.forms.utils import flatatt
+from django.utils.safestring import mark_safe
 
 from linli.core.models import AuditLog, ObjectChange, Region
+
+
+class FastSelect(forms.Select):
+    """A <select> written out directly: Django renders every <option> through a template (50 ms for the ~600
+    communities and grids in a district leader's filter form). Same markup as Django's, flat choices only."""
+
+    def options(self):
+        """(value, label) pairs, in order."""
+        return self.choices
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        formatted = self.format_value(value)  # a list (Select) or one string (NullBooleanSelect)
+        chosen = {formatted} if isinstance(formatted, str) else set(formatted)
+        out = [f"<select{flatatt(final)}>"]
+        for v, label in self.options():
+            v = str(v)
+            text = label.__html__() if hasattr(label, "__html__") else escape(str(label))
+            out.append(f'<option value="{escape(v)}"{" selected" if v in chosen else ""}>{text}</option>')
+        out.append("</select>")
+        return mark_safe("".join(out))
+
+
+class NameSelect(FastSelect):
+    """The <select> of a model choice filter whose label is the row's ``name`` (regions): the options are read as
+    (pk, name) pairs, not as model instances. 彩虹社区's 725 grids, each with its boundary polygon, cost a third of
+    an empty dispatcher queue page's CPU as instances."""
+
+    def options(self):
+        choices = self.choices
+        if not isinstance(choices, ModelChoiceIterator):
+            return choices
+        field = choices.field
+        head = [("", field.empty_label)] if field.empty_label is not None else []
+        return head + list(choices.queryset.values_list("pk", "name"))
 
 
 class BoundedIntegerFilter(django_filters.NumberFilter):

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.forms import DateInput, Select
 from django.utils import timezone
 
-from linli.core.filtersets import BoundedIntegerFilter
+from linli.core.filtersets import BoundedIntegerFilter, NameSelect
 from linli.core.models import Region
 from linli.core.scoping import has_action, max_tag_sensitivity, restrict
 from linli.people.models import AGE_BAND, Entity, Household, Person, Place, Tag, Visit, birth_year_indexes
@@ -33,7 +33,7 @@ class ScopedFilterSet(django_filters.FilterSet):
 
 class PersonFilterSet(ScopedFilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="startswith", label="姓名")
-    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格", widget=NameSelect)
     person_type = django_filters.ChoiceFilter(choices=Person.PersonType.choices, label="人员类型")
     political_status = django_filters.ChoiceFilter(choices=Person.Political.choices, label="政治面貌")
     sex = django_filters.ChoiceFilter(choices=Person.Sex.choices, label="性别")
@@ -69,7 +69,7 @@ class PersonFilterSet(ScopedFilterSet):
 
 class HouseholdFilterSet(ScopedFilterSet):
     q = django_filters.CharFilter(method="filter_q", label="户主/户号")
-    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格", widget=NameSelect)
 
     class Meta:
         model = Household
@@ -85,7 +85,7 @@ class HouseholdFilterSet(ScopedFilterSet):
 class EntityFilterSet(ScopedFilterSet):
     name = django_filters.CharFilter(field_name="name", lookup_expr="contains", label="名称")
     kind = django_filters.ChoiceFilter(choices=Entity.Kind.choices, label="类型")
-    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格", widget=NameSelect)
 
     class Meta:
         model = Entity
@@ -105,7 +105,7 @@ class PlaceFilterSet(EntityFilterSet):
 
 class VisitFilterSet(ScopedFilterSet):
     name = django_filters.CharFilter(field_name="person__name", lookup_expr="startswith", label="姓名")
-    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格")
+    grid = django_filters.ModelChoiceFilter(queryset=_regions, method="filter_grid", label="网格", widget=NameSelect)
     kind = django_filters.ChoiceFilter(choices=Visit.Kind.choices, label="方式")
     since = django_filters.DateFilter(
         field_name="visited_on",

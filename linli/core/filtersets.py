@@ -24,8 +24,13 @@ class FastSelect(forms.Select):
         out = [f"<select{flatatt(final)}>"]
         for v, label in self.options():
             v = str(v)
-            text = label.__html__() if hasattr(label, "__html__") else escape(str(label))
-            out.append(f'<option value="{escape(v)}"{" selected" if v in chosen else ""}>{text}</option>')
+            if hasattr(label, "__html__"):
+                text = label.__html__()
+            else:
+                text = str(label)
+                text = text if text.isalnum() else escape(text)  # letters and digits (CJK too) need no escaping
+            value = v if v.isalnum() else escape(v)
+            out.append(f'<option value="{value}"{" selected" if v in chosen else ""}>{text}</option>')
         out.append("</select>")
         return mark_safe("".join(out))
 

@@ -269,11 +269,11 @@ def handler_choices(*, event: Event | None, user) -> list[tuple[str, str]]:
     options: list[tuple[str, str]] = []
     grants = (
         Grant.objects.filter(grid_q, role=Role.GRID_WORKER, user__is_active=True)
-        .select_related("user", "region")
         .order_by("region__path", "user_id")
+        .values_list("user_id", "user__full_name", "user__username", "region__name")
     )
-    for g in grants[:200]:
-        options.append((f"user:{g.user_id}", f"网格员 · {g.user.display_name}（{g.region.name}）"))
+    for user_id, full_name, username, region_name in grants[:200]:  # User.display_name, without a user per row
+        options.append((f"user:{user_id}", f"网格员 · {full_name or username}（{region_name}）"))
     orgs = Organisation.objects.filter(org_q).order_by("kind", "name")
     for org in orgs[:200]:
         options.append((f"org:{org.pk}", f"{org.get_kind_display()} · {org.name}"))

@@ -178,3 +178,16 @@ def test_resident_report_by_map_point(world, login):
 def test_resident_report_without_place_is_explained(world, login):
     response = login(world.users["resident"]).post(reverse("events:report"), {"text": "路边井盖破损", "place": "point"})
     assert "请在地图上点选位置" in response.content.decode()
+
+
+def test_the_bulk_dispatch_offers_each_grid_worker_by_name_and_grid(world, open_event, login):
+    _many(world, open_event, 2)
+    grid1 = world.users["grid1"]
+    nameless = world.users["grid2"]
+    nameless.full_name = ""
+    nameless.save(update_fields=["full_name"])
+    page = login(world.users["staff"]).get(reverse("events:event_queue")).content.decode()
+    assert f'value="user:{grid1.pk}">网格员 · {grid1.full_name}（{world.grid_a.name}）<' in page
+    grid2_region = nameless.active_grants()[0].region.name
+    assert f'value="user:{nameless.pk}">网格员 · {nameless.username}（{grid2_region}）<' in page  # no name: login
+    assert "塔西第一网格" not in page  # another community's grid worker is not offered

@@ -225,14 +225,17 @@ def drive(port: int, rows: int, seconds: float, concurrency: int, seed: int):
     return results, time.perf_counter() - t0
 
 
-def proc_cpu(pid: int) -> tuple[int, float] | None:
-    """(parent pid, utime + stime in seconds) of a process, from /proc; None when it is gone."""
+def proc_cpu(pid: int) -> tuple[int, float, float] | None:
+    """(parent pid, utime + stime, cutime + cstime) in seconds of a process, from /proc; None when it is gone.
+    The last is the CPU of its children that have ended and been waited for: a gunicorn master's ended workers,
+    the PostgreSQL postmaster's ended backends (a connection closed after CONN_MAX_AGE)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
 
 
 def backend_pids(db_url: str) -> set[int]:
@@ -247,7 +250,8 @@ def backend_pids(db_url: str) -> set[int]:
 
 
 def cpu_snapshot(server_pid: int, db_url: str) -> dict:
-    """CPU seconds so far: web (gunicorn master and workers), PostgreSQL (all / per backend), this process."""
+    """CPU seconds so far: web (gunicorn master and workers, ended workers included), PostgreSQL (all its processes,
+    ended backends included / per live backend of this database), this process."""
     out = {"web": 0.0, "db_all": 0.0, "client": time.process_time(), "backends": {}}
     backends = backend_pids(db_url)
     for entry in os.listdir("/proc"):
@@ -256,8 +260,11 @@ def cpu_snapshot(server_pid: int, db_url: str) -> dict:
         got = proc_cpu(int(entry))
         if got is None:
             continue
-        ppid, used = got
-        if int(entry) == server_pid or ppid == server_pid:
+        ppid, used, ended_children = got
+        if int(entry) == server_pid:
+            out["web"] += used + ended_children
+            continue
+        if ppid == server_pid:
             out["web"] += used
             continue
         try:
@@ -266,15 +273,16 @@ def cpu_snapshot(server_pid: int, db_url: str) -> dict:
         except OSError:
             continue
         if comm.startswith("postgres"):
-            out["db_all"] += used
+            out["db_all"] += used + ended_children
             if int(entry) in backends:
                 out["backends"][int(entry)] = used
     return out
 
 
 def cpu_delta(before: dict, after: dict) -> dict:
-    # A backend that appeared during the run counts in full; one that ended during it is lost (the workers keep
-    # their connections, CONN_MAX_AGE, so neither happens after the warm-up).
+    # Per backend of this database: one that appeared during the run counts in full; one that ended during it is
+    # lost (a worker's connection lives CONN_MAX_AGE = 60 s, so a run longer than that loses some: read "db_all",
+    # where the postmaster's ended children are counted).
     db = sum(used - before["backends"].get(pid, 0.0) for pid, used in after["backends"].items())
     return {"web": after["web"] - before["web"], "db_all": after["db_all"] - before["db_all"], "db": db,
             "client": after["client"] - before["client"]}  # fmt: skip

@@ -191,3 +191,42 @@ def test_the_bulk_dispatch_offers_each_grid_worker_by_name_and_grid(world, open_
     grid2_region = nameless.active_grants()[0].region.name
     assert f'value="user:{nameless.pk}">网格员 · {nameless.username}（{grid2_region}）<' in page  # no name: login
     assert "塔西第一网格" not in page  # another community's grid worker is not offered
+
+
+def _total(page: str) -> int:
+    import re
+
+    return int(re.search(r"共 (\d+) 条", page).group(1))
+
+
+def test_the_queues_total_comes_from_the_counters_and_equals_its_rows(world, open_event, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.events.models import EventStatus as S
+
+    events = _many(world, open_event, 9)
+    services.event_accept(event=open_event(house=world.house_b), actor=world.users["staff"])
+    tallies.fold()
+    c = login(world.users["staff"])
+    mine = Event.objects.filter(region_path__startswith=world.community.path)
+    cases = {
+        "": mine.filter(status__in=[S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED]),
+        "?status=pending": mine.filter(status=S.PENDING),
+        "?status=pending&status=dispatched": mine.filter(status__in=[S.PENDING, S.DISPATCHED]),
+        f"?grid={world.grid_b.pk}": mine.filter(
+            region_path__startswith=world.grid_b.path, status__in=[S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED]
+        ),  # fmt: skip
+        f"?q=&status=accepted&grid={world.grid_a.pk}&overdue=unknown": mine.filter(
+            region_path__startswith=world.grid_a.path, status=S.ACCEPTED
+        ),
+    }
+    for query, expected in cases.items():
+        with CaptureQueriesContext(connection) as ctx:
+            page = c.get(reverse("events:event_queue") + query).content.decode()
+        assert _total(page) == expected.count() > 0, query
+        counted = [q["sql"] for q in ctx.captured_queries if 'AS "col1" FROM "events_event"' in q["sql"]]
+        assert counted == [], f"{query}: the rows were counted: {counted}"
+    # Another filter: the rows are counted (capped), and the total is still right.
+    page = c.get(reverse("events:event_queue") + f"?q={events[0].number}").content.decode()
+    assert _total(page) == 1

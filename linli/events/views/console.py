@@ -67,6 +67,28 @@ class EventPaginator(CappedPaginator):
         return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
+class CountedEventPaginator(EventPaginator):
+    """Told its count by the counters of current states (exact, no rows counted). A page is always a full slice of
+    the rows, as in the API's list: rows written past the services are listed even before a recount."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
+
+    @property
+    def capped(self) -> bool:
+        return False
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
+# What the filter form sends for "no filter" (an empty field, 全部 of a yes-no filter).
+_NO_FILTER = ("", "unknown")
+
+
 class EventListBase(ObjectListView):
     kind = "event"
     filterset_class = EventFilterSet
@@ -88,6 +110,11 @@ class EventListBase(ObjectListView):
         """The list's own filter (my tasks, supervision…) on top of the scope and the filter form."""
         return qs
 
+    @cached_property
+    def state_counts(self) -> dict[str, int | str]:
+        """Events per state in the dispatcher's area (the tabs), and the overdue ones."""
+        return selectors.queue_counts(user=self.request.user)
+
     def paginate_queryset(self, queryset, page_size):
         paginator, page, rows, more = super().paginate_queryset(queryset, page_size)
         page.object_list = selectors.page_rows(list(rows.values_list("pk", flat=True)))
@@ -104,7 +131,7 @@ class EventListBase(ObjectListView):
         if context["bulk"]:
             context["handler_choices"] = selectors.handler_choices(event=None, user=self.request.user)
         if self.show_counts:
-            counts = selectors.queue_counts(user=self.request.user)
+            counts = self.state_counts
             context["state_tabs"] = [(s, S(s).label, counts[s]) for s in
                                      (S.PENDING, S.ACCEPTED, S.DISPATCHED, S.PROCESSING, S.SUSPENDED, S.RESOLVED,
                                       S.VERIFIED, S.CLOSED, S.REJECTED, S.MERGED)]  # fmt: skip
@@ -131,11 +158,40 @@ class EventQueueView(EventListBase):
             raise PermissionDenied("没有导出权限。")
         return super().export_xlsx()
 
+    DEFAULT_STATES = [S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED]
+
     def get_queryset(self):
         qs = super().get_queryset()
         if not self.request.GET.get("status") and self.action != "export":
-            qs = qs.filter(status__in=[S.PENDING, S.ACCEPTED, S.RESOLVED, S.VERIFIED])
+            qs = qs.filter(status__in=self.DEFAULT_STATES)
         return qs.order_by("-emergency", "status", "due_at", "-created_at", "-pk")
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        known = self._count_from_counters()
+        if known is None:
+            return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
+        return CountedEventPaginator(queryset, per_page, orphans, allow_empty_first_page, count=known)
+
+    def _count_from_counters(self) -> int | None:
+        """The queue's total without counting its rows when it is filtered by state and grid only (its default view: a
+        community's open events, which grow with every report): the sum of the tabs' counts, or under a grid the
+        counters of current states when the dispatcher's reach is regions; None otherwise (the rows are counted,
+        capped)."""
+        if self.filter_errors:
+            return None
+        given = {key for key, values in self.request.GET.lists() if any(v not in _NO_FILTER for v in values)}
+        if not given - {"page"} <= {"status", "grid"}:
+            return None
+        statuses = [v for v in self.request.GET.getlist("status") if v] or self.DEFAULT_STATES
+        if any(st not in S.values for st in statuses):
+            return None
+        if "grid" not in given:  # the tabs' counts, already read: exact from the counters (or counted, capped)
+            counts = [self.state_counts[st] for st in statuses]
+            return sum(counts) if all(isinstance(n, int) for n in counts) else None
+        region = self.filterset.form.cleaned_data.get("grid") if self.filterset is not None else None
+        if region is None:
+            return None
+        return selectors.counted_by_status(self.request.user, statuses, region, action="event.dispatch")
 
 
 class MyTasksView(EventListBase):

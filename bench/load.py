@@ -258,7 +258,7 @@ def median_of(runs: list[dict]) -> dict:
            "locust_p95": med(r["locust"]["total"]["p95"] for r in runs),
            "failures": [r["locust"]["total"]["failures"] for r in runs],
            "web_cpu_ms": med(r["locust"]["web_cpu_ms"] for r in runs),
-           "db_cpu_ms": med(r["locust"]["db_all_cpu_ms"] for r in runs),  # ended backends included (floor.py)
+           "db_all_cpu_ms": med(r["locust"]["db_all_cpu_ms"] for r in runs),  # ended backends included (floor.py)
            "floor_ratio": med(r["locust"]["total"]["rate"] / r["floor"]["rate"] for r in runs),
            "kinds": {}, "paths": {}}  # fmt: skip
     for name in runs[0]["locust"]["kinds"]:
@@ -278,7 +278,9 @@ def report_median(m: dict) -> None:
     log(f"floor        : {m['floor_rate']:.0f} req/s")
     log(f"locust total : {m['locust_rate']:.1f} req/s = {100 * m['floor_ratio']:.1f} % of the floor, p50 "
         f"{m['locust_p50']:.0f} ms, p95 {m['locust_p95']:.0f} ms, failures per run {m['failures']}")  # fmt: skip
-    log(f"CPU/request  : web workers {m['web_cpu_ms']:.1f} ms, PostgreSQL {m['db_cpu_ms']:.1f} ms")
+    log(
+        f"CPU/request  : web workers {m['web_cpu_ms']:.1f} ms, PostgreSQL {m['db_all_cpu_ms']:.1f} ms (all its processes)"
+    )
     log(f"\n{'request kind':<32} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'failed':>7}")
     for name, k in sorted(m["kinds"].items()):
         log(f"{name:<32} {k['rate']:>7.1f} {k['p50']:>7.0f} {k['p95']:>7.0f} {k['failures']:>7}")

@@ -10,7 +10,7 @@ from django.forms import Select
 from django.urls import reverse
 
 from linli.core import services as core_services
-from linli.core.filtersets import FastSelect, NameSelect
+from linli.core.filtersets import FastSelect
 from linli.core.models import Region
 from linli.testing import levels, square
 
@@ -93,4 +93,3 @@ def test_the_fast_select_writes_what_djangos_select_writes(value):
     ours = FastSelect(attrs={"class": "form-select"}, choices=choices).render("grid", value, attrs={"id": "id_grid"})
     django = Select(attrs={"class": "form-select"}, choices=choices).render("grid", value, attrs={"id": "id_grid"})
     assert _parts(ours) == _parts(django)
-    assert isinstance(NameSelect(), FastSelect)

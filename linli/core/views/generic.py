@@ -34,6 +34,25 @@ class CappedPaginator(Paginator):
         return self.count > COUNT_CAP
 
 
+class KnownCountPaginator(CappedPaginator):
+    """A paginator told its count (from counters) instead of counting the rows; the count is exact, never capped.
+    A page is always a full slice of the rows: rows written past the services (a bulk load before its recount) are
+    still listed, only the total is behind until the counters are recounted."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
+
+    @property
+    def capped(self) -> bool:
+        return False
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
+
 @dataclass
 class Column:
     """A table column: ``accessor`` is a dotted attribute path; ``link`` makes it the row's link."""

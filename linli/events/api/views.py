@@ -3,7 +3,6 @@ categories, the inbox, and POST /api/v1/events/classify."""
 
 import functools
 
-from django.core.paginator import Paginator
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -17,26 +16,12 @@ from linli.core.api.base import ScopedReadOnlyViewSet
 from linli.core.errors import ConflictError, DomainError
 from linli.core.http import parse_pk
 from linli.core.scoping import restrict
+from linli.core.views.generic import KnownCountPaginator
 from linli.events import selectors, services
 from linli.events.api import serializers as s
 from linli.events.filtersets import EventFilterSet
 from linli.events.models import Channel, EventStatus
 from linli.housing import selectors as housing_selectors
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told its count (from the counters) instead of counting the rows."""
-
-    def __init__(self, *args, count: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
-
-    def page(self, number):
-        # A page is always a full slice of the rows, never cut at the count: rows written past the services (a bulk
-        # load before its recount) are still listed, only the total is behind until the counters are recounted.
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 class EventViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):

@@ -1,6 +1,8 @@
 """Console and resident pages: queue (counts, bulk dispatch, constant queries), detail and actions, intake,
 patrol, statistics, inbox, and the resident's report → rate path."""
 
+import re
+
 from django.urls import reverse
 
 from linli.core import tallies
@@ -194,8 +196,6 @@ def test_the_bulk_dispatch_offers_each_grid_worker_by_name_and_grid(world, open_
 
 
 def _total(page: str) -> int:
-    import re
-
     return int(re.search(r"共 (\d+) 条", page).group(1))
 
 
@@ -227,6 +227,9 @@ def test_the_queues_total_comes_from_the_counters_and_equals_its_rows(world, ope
         assert _total(page) == expected.count() > 0, query
         counted = [q["sql"] for q in ctx.captured_queries if 'AS "col1" FROM "events_event"' in q["sql"]]
         assert counted == [], f"{query}: the rows were counted: {counted}"
-    # Another filter: the rows are counted (capped), and the total is still right.
+    # Another filter: the rows are counted (capped), and the total is still right — "unknown" as a search text too.
     page = c.get(reverse("events:event_queue") + f"?q={events[0].number}").content.decode()
     assert _total(page) == 1
+    page = c.get(reverse("events:event_queue") + "?q=unknown").content.decode()
+    totals = [int(n) for n in re.findall(r"共 (\d+) 条", page)]
+    assert 'data-testid="event-row"' not in page and totals in ([], [0]), totals  # not the 8 open events

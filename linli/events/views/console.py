@@ -20,7 +20,7 @@ from linli.core.errors import DomainError
 from linli.core.http import safe_next
 from linli.core.permissions import requires
 from linli.core.scoping import grant_reach, has_action, restrict
-from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, ObjectListView
+from linli.core.views.generic import COUNT_CAP, CappedPaginator, Column, KnownCountPaginator, ObjectListView
 from linli.events import selectors, services
 from linli.events.filtersets import EventFilterSet
 from linli.events.forms import HotlineImportForm, IntakeForm, PatrolForm, category_choices
@@ -67,26 +67,8 @@ class EventPaginator(CappedPaginator):
         return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
-class CountedEventPaginator(EventPaginator):
-    """Told its count by the counters of current states (exact, no rows counted). A page is always a full slice of
-    the rows, as in the API's list: rows written past the services are listed even before a recount."""
-
-    def __init__(self, *args, count: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
-
-    @property
-    def capped(self) -> bool:
-        return False
-
-    def page(self, number):
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
-
-
-# What the filter form sends for "no filter" (an empty field, 全部 of a yes-no filter).
-_NO_FILTER = ("", "unknown")
+# The yes-no filters send "unknown" for 全部 (YesNoSelect): no filter, like an empty field.
+_YES_NO = ("overdue", "needs_triage", "flagged")
 
 
 class EventListBase(ObjectListView):
@@ -170,7 +152,7 @@ class EventQueueView(EventListBase):
         known = self._count_from_counters()
         if known is None:
             return super().get_paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
-        return CountedEventPaginator(queryset, per_page, orphans, allow_empty_first_page, count=known)
+        return KnownCountPaginator(queryset, per_page, orphans, allow_empty_first_page, count=known)
 
     def _count_from_counters(self) -> int | None:
         """The queue's total without counting its rows when it is filtered by state and grid only (its default view: a
@@ -179,7 +161,8 @@ class EventQueueView(EventListBase):
         capped)."""
         if self.filter_errors:
             return None
-        given = {key for key, values in self.request.GET.lists() if any(v not in _NO_FILTER for v in values)}
+        given = {key for key, values in self.request.GET.lists()
+                 if any(v and not (key in _YES_NO and v == "unknown") for v in values)}  # fmt: skip
         if not given - {"page"} <= {"status", "grid"}:
             return None
         statuses = [v for v in self.request.GET.getlist("status") if v] or self.DEFAULT_STATES

@@ -299,6 +299,27 @@ def test_tags_by_name_respect_sensitivity_and_consent(world):
     ]
 
 
+def test_a_tag_that_needs_consent_on_a_registered_person_asks_for_the_right_persons_consent(world):
+    """The plan reads the stored person's ID again for this (it keeps no ciphertext per row): a child's tag needs
+    the guardian's consent, an adult's their own."""
+    import datetime as dt
+
+    Tag.objects.add_root(create_kwargs=dict(name="慢性病", code="chronic", sensitivity=2, requires_consent=True))
+    child, adult = ids(1, birth=dt.date.today().replace(year=dt.date.today().year - 8, day=1))[0], ids(1)[0]
+    head = ["姓名", "身份证号", "楼栋", "单元", "房号", "标签"]
+    first = run(world.users["staff"], xlsx([head, ["童一", child, "3", "2", "501", ""], ["成一", adult, "3", "2", "501", ""]]),
+                commit=True)  # fmt: skip
+    assert first.created == 2
+    again = run(
+        world.users["staff"],
+        xlsx([head, ["童一", child, "3", "2", "501", "慢性病"], ["成一", adult, "3", "2", "501", "慢性病"]]),
+    )
+    assert problems(again) == [
+        "第 2 行 · 标签：设置“慢性病”需要监护人的单独同意，请先在“同意记录”中登记（含凭证）",
+        "第 3 行 · 标签：设置“慢性病”需要本人的单独同意，请先在“同意记录”中登记（含凭证）",
+    ]
+
+
 def test_grid_worker_cannot_import_people_into_another_grid(world):
     rows = [
         ["姓名", "身份证号", "楼栋", "单元", "房号"],

@@ -22,7 +22,8 @@ class PersonApplier:
         changes: list[ObjectChange] = []
         house_map = self.resolver.create_planned(traces, changes) if self.resolver is not None else {}
         extra_heads = getattr(self, "extra_heads", [])
-        good = [r for r in rows if r.ok and r.data is not None]
+        # A stored person the row leaves as it is has nothing to write (a re-import's every row: 100 MB of plans).
+        good = [r for r in rows if r.ok and r.data is not None and (r.existing is None or r.changes)]
         total = len(good) or 1
 
         def house_of(hit: HouseHit):

@@ -4,6 +4,7 @@ not a test).
     .venv/bin/python bench/profile_queue.py                       # build a 200,000-event database, profile, keep it
     .venv/bin/python bench/profile_queue.py --reuse               # profile again on the database left before
     .venv/bin/python bench/profile_queue.py --reuse --runs 3 --sql
+    .venv/bin/python bench/profile_queue.py --reuse --page phone staff '/console/search/?q=1234'   # any page
 
 It builds the database as ``bench/events.py`` does (its builder functions), logs in the community staff account
 (``staff``, 彩虹社区) and the street staff account (``street``, the whole street), and renders
@@ -92,7 +93,12 @@ def main():
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sql", action="store_true", help="print the statements of one render")
     parser.add_argument("--dump", metavar="PREFIX", help="write the profiles to PREFIX-<account>.prof")
+    parser.add_argument(
+        "--page", nargs=3, action="append", metavar=("LABEL", "USER", "PATH"),
+        help="profile this page instead of the two queues (repeatable), e.g. --page phone staff '/console/search/?q=1234'",
+    )  # fmt: skip
     args = parser.parse_args()
+    pages = {label: (user, path) for label, user, path in args.page} if args.page else PAGES
     Path(args.var).mkdir(exist_ok=True)
     load = os.getloadavg()
     if not args.reuse:
@@ -113,7 +119,7 @@ def main():
     app = get_wsgi_application()
     print(f"== {Event.objects.count():,} events; commit {pc.commit()}; load average "
           f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} ==")  # fmt: skip
-    for label, (username, path) in PAGES.items():
+    for label, (username, path) in pages.items():
         cookie = session_cookie(username)
         batch(app, path, cookie, args.warm)
         runs = []

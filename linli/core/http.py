@@ -1,8 +1,25 @@
-"""Small HTTP helpers every interface shares: where a ``next`` may lead, and who the client is behind proxies."""
+"""Small HTTP helpers every interface shares: where a ``next`` may lead, who the client is behind proxies, and a
+detail page's URL without a ``reverse()`` per row."""
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+
+_PK_URLS: dict[tuple, tuple[str, str]] = {}  # (URL name, script prefix, URLconf) → the URL around its pk
+_SENTINEL = "987654321"
+
+
+def pk_url(name: str, pk: int) -> str:
+    """``reverse(name, args=[pk])`` for a page keyed by an integer, reversed once per URL name, script prefix and
+    URLconf. Lists and search results link every row (a person and their home: two links a row), and a
+    ``reverse()`` per link was a quarter of a 50-person search page's time."""
+    key = (name, get_script_prefix(), get_urlconf())
+    parts = _PK_URLS.get(key)
+    if parts is None:
+        head, _, tail = reverse(name, args=[int(_SENTINEL)]).partition(_SENTINEL)
+        parts = _PK_URLS[key] = (head, tail)
+    return f"{parts[0]}{int(pk)}{parts[1]}"
 
 
 def safe_next(request: HttpRequest, default: str, *, candidates: tuple[str | None, ...] = ()) -> str:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from linli.core.compiled import CompiledQuery
 from linli.core.fields import EncryptedTextField, PathField
+from linli.core.http import pk_url
 from linli.core.models import Notification, OutboundMessage  # noqa: F401  (moved to core; still importable here)
 
 
@@ -431,7 +432,7 @@ class Event(models.Model):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("events:event_detail", args=[self.pk])
+        return pk_url("events:event_detail", self.pk)
 
     @property
     def handler_label(self) -> str:

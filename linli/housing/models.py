@@ -9,6 +9,7 @@ from django.db.models.functions import Length
 from django.urls import reverse
 
 from linli.core.fields import PathField
+from linli.core.http import pk_url
 
 
 def natural(field: str) -> list:
@@ -159,7 +160,7 @@ class House(models.Model):
         return self.short_address
 
     def get_absolute_url(self) -> str:
-        return reverse("housing:house_detail", args=[self.pk])
+        return pk_url("housing:house_detail", self.pk)
 
     @property
     def short_address(self) -> str:

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 from treebeard.mp_tree import MP_Node
 
 from linli.core.fields import EncryptedTextField, PathField, PrefixSearchField
+from linli.core.http import pk_url
 
 ETHNIC_GROUPS = (
     "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 哈萨克族 傣族 黎族 "
@@ -154,7 +155,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("people:person_detail", args=[self.pk])
+        return pk_url("people:person_detail", self.pk)
 
     @cached_property
     def id_number_clear(self) -> str:
@@ -239,7 +240,7 @@ class Household(models.Model):
         return f"{head}户" + (f"（{self.number}）" if self.number else "")
 
     def get_absolute_url(self) -> str:
-        return reverse("people:household_detail", args=[self.pk])
+        return pk_url("people:household_detail", self.pk)
 
 
 class Residency(models.Model):

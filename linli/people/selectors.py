@@ -88,20 +88,28 @@ def classify_query(q: str) -> str:
     return "name"
 
 
-def search(*, user, q: str) -> SearchResult:
+# What a search result shows of a current home: the house's short address (building, unit, number) and its link.
+_HOME_FIELDS = ("person", "house__number", "house__unit__number", "house__building__name",
+                "house__building__compound__name", "house__unit", "house__building", "house__building__compound")  # fmt: skip
+
+
+def search(*, user, q: str, regions: bool = True) -> SearchResult:
     """以房找人、以人找房: one box for a name, pinyin initials, an ID, a phone or its last 4, an address.
 
-    A lookup by a full ID number or phone is audited and rate-limited per user (``RateLimitedError``).
+    A lookup by a full ID number or phone is audited and rate-limited per user (``RateLimitedError``). Each
+    person comes with their current homes (``current_residencies``, the columns an address is written from) and,
+    unless ``regions`` is False (the console's results do not show it), their region.
     """
     kind = classify_query(q)
     text = normalise_text(q)
     result = SearchResult(query=text, kind=kind)
-    persons = person_list(user=user).prefetch_related(
+    persons = person_list(user=user) if regions else restrict(user, "person.view", Person.objects.all())
+    persons = persons.prefetch_related(
         Prefetch(
             "residencies",
-            queryset=Residency.objects.filter(end__isnull=True).select_related(
-                "house__building__compound", "house__unit"
-            ),
+            queryset=Residency.objects.filter(end__isnull=True)
+            .select_related("house__building__compound", "house__unit")
+            .only(*_HOME_FIELDS),
             to_attr="current_residencies",
         )
     )
@@ -387,7 +395,7 @@ def search_answer(user, q: str, limit: int):
     """The search box's answer from people: persons and houses (以房找人、以人找房), see :func:`search`."""
     from linli.core.modules import SearchAnswer
 
-    result = search(user=user, q=q)
+    result = search(user=user, q=q, regions=False)
     hits = [{"text": p.name, "url": p.get_absolute_url()} for p in result.persons]
     hits += [{"text": str(h), "url": h.get_absolute_url()} for h in result.houses]
     return SearchAnswer(

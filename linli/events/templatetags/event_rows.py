@@ -6,12 +6,12 @@ tests compare it with what the template wrote), escaping every value as the temp
 """
 
 from django import template
-from django.urls import get_script_prefix, reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 
+from linli.core.http import pk_url
 from linli.events.models import Channel, EventStatus, Supervision
 
 register = template.Library()
@@ -32,19 +32,6 @@ _STATUS_BADGE = {"pending": "bg-blue-lt", "closed": "bg-green-lt", "rejected": "
 _CELL = "\n          "
 
 
-_DETAIL: dict[str, tuple[str, str]] = {}  # script prefix → the detail URL around its pk
-
-
-def _detail_url(pk: int) -> str:
-    """``e.get_absolute_url()`` without a ``reverse()`` per row: the URL is reversed once per script prefix."""
-    prefix = get_script_prefix()
-    parts = _DETAIL.get(prefix)
-    if parts is None:
-        head, _, tail = reverse("events:event_detail", args=[987654321]).partition("987654321")
-        parts = _DETAIL[prefix] = (head, tail)
-    return f"{parts[0]}{pk}{parts[1]}"
-
-
 def _time(value) -> str:
     """``value|date:"m-d H:i"`` in the current time zone ("" for none)."""
     return template_localtime(value).strftime("%m-%d %H:%M") if value else ""
@@ -60,7 +47,9 @@ def event_row(e, bulk) -> str:
     if bulk:
         out.append(f'<td><input type="checkbox" class="form-check-input" name="ids" value="{e.pk}" '
                    f'aria-label="选择 {number}"></td>')  # fmt: skip
-    out.append(f'{_CELL}<td class="font-monospace"><a href="{esc(_detail_url(e.pk))}">{number}</a></td>')
+    out.append(
+        f'{_CELL}<td class="font-monospace"><a href="{esc(pk_url("events:event_detail", e.pk))}">{number}</a></td>'
+    )
     badges = "".join(html for attr, html in _BADGES if getattr(e, attr))
     out.append(f"{_CELL}<td><span>{badges}{esc(e.title)}</span></td>")
     category = e.category if e.category_id else None

@@ -103,7 +103,9 @@ def search(*, user, q: str, regions: bool = True) -> SearchResult:
     kind = classify_query(q)
     text = normalise_text(q)
     result = SearchResult(query=text, kind=kind)
-    persons = person_list(user=user) if regions else restrict(user, "person.view", Person.objects.all())
+    persons = person_list(user=user)
+    if not regions:
+        persons = persons.select_related(None)  # person_list joins the region; the console's results do not show it
     persons = persons.prefetch_related(
         Prefetch(
             "residencies",

@@ -3,6 +3,7 @@
 import pytest
 
 from linli.core import crypto
+from linli.people.models import Person
 from linli.people.selectors import classify_query, search
 
 
@@ -48,3 +49,16 @@ def test_console_search_jumps_to_a_single_hit(world, login):
     assert r.status_code == 302 and r["Location"] == f"/console/people/persons/{world.person_a.pk}/"
     r = c.get("/console/search/", {"q": "没有这个人"})
     assert "没有找到" in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_console_results_show_each_persons_home_and_link_it(world, login):
+    from linli.testing import add_person
+
+    for i in range(3):
+        add_person(house=world.house_a, name=f"同住{i}", kind="family")
+    page = login(world.users["grid1"]).get("/console/search/", {"q": "同住"}).content.decode()
+    for person in Person.objects.filter(name__startswith="同住"):
+        assert f'<a href="/console/people/persons/{person.pk}/">{person.name}</a>' in page
+    home = f'<a href="/console/housing/houses/{world.house_a.pk}/">{world.house_a.short_address}</a>'
+    assert page.count(home) == 3

@@ -89,7 +89,7 @@ RESTORE_FIELDS = [
 ]  # fmt: skip
 
 
-_PROVIDED: dict[frozenset, frozenset] = {}
+_PROVIDED: dict[frozenset, frozenset] = {}  # each set of given columns once (at most 2⁸: subsets of PERSONAL)
 
 
 @dataclass(slots=True)
